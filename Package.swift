@@ -1,0 +1,74 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "PaySync",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "paysync", targets: ["PaySyncCLI"]),
+        .library(name: "PaySyncCore", targets: ["PaySyncCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
+        .target(name: "PaySyncCore", swiftSettings: swiftSettings),
+        // The storage protocol every driver implements, and the records it speaks in.
+        .target(name: "PaySyncStore", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
+        // The embedded default driver: SQLite through GRDB (WAL, versioned migrations).
+        .target(
+            name: "PaySyncSQLite",
+            dependencies: ["PaySyncStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // Use cases over the store: idempotent order creation, cancellation, timelines.
+        .target(
+            name: "PaySyncEngine",
+            dependencies: ["PaySyncStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        // The merchant HTTP API (Hummingbird 2) and the service configuration.
+        .target(
+            name: "PaySyncHTTP",
+            dependencies: [
+                "PaySyncEngine", "PaySyncSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The `paysync` command.
+        .executableTarget(
+            name: "PaySyncCLI",
+            dependencies: [
+                "PaySyncHTTP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PaySyncStoreConformanceTests",
+            dependencies: ["PaySyncStore", "PaySyncSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaySyncHTTPTests",
+            dependencies: ["PaySyncHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

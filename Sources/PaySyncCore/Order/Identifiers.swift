@@ -1,0 +1,62 @@
+/// Names a merchant account: one store, or one credential set at a gateway, within a deployment.
+/// Order numbers are unique per account. Lower-case letters, digits, `-`, `_`; 1–32 characters.
+public struct MerchantAccountID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+    public static let `default` = try! MerchantAccountID("default")
+
+    public init(_ text: String) throws(IdentifierError) {
+        rawValue = try validateIdentifier(text, what: "account")
+    }
+
+    public var description: String { rawValue }
+}
+
+/// Names a payment gateway (`codepay`, `payby`, `newpay`, `payzapp`). The engine never branches
+/// on it: it selects the configured adapter. Same character rules as `MerchantAccountID`.
+public struct ProviderID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    public init(_ text: String) throws(IdentifierError) {
+        rawValue = try validateIdentifier(text, what: "provider")
+    }
+
+    public var description: String { rawValue }
+}
+
+/// PaySync's own id for an order: `ord_` followed by 20 base-32 characters.
+public struct OrderID: Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: String
+
+    /// Wraps an id read back from storage or a URL; `nil` when it is not of PaySync's form.
+    public init?(rawValue: String) {
+        guard rawValue.hasPrefix("ord_"), rawValue.utf8.count == 24,
+            rawValue.utf8.dropFirst(4).allSatisfy({ OrderID.alphabet.utf8.contains($0) })
+        else { return nil }
+        self.rawValue = rawValue
+    }
+
+    /// A fresh random id.
+    public static func random(using random: inout some RandomNumberGenerator) -> OrderID {
+        let chars = Array(alphabet)
+        let body = String((0..<20).map { _ in chars[Int(random.next(upperBound: UInt64(32)))] })
+        return OrderID(rawValue: "ord_" + body)!
+    }
+
+    public var description: String { rawValue }
+    private static let alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+}
+
+/// Why an account or provider name was refused.
+public struct IdentifierError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let what: String
+    public let description: String
+}
+
+private func validateIdentifier(_ text: String, what: String) throws(IdentifierError) -> String {
+    guard (1...32).contains(text.utf8.count),
+        text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F })
+    else {
+        throw IdentifierError(what: what, description: "a \(what) name is 1–32 characters of a–z, 0–9, \"-\" and \"_\"")
+    }
+    return text
+}

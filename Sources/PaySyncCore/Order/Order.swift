@@ -1,0 +1,37 @@
+/// One merchant order: the merchant's number, the amount, and where its payment stands.
+public struct Order: Hashable, Sendable {
+    public let id: OrderID
+    public let account: MerchantAccountID
+    public let merchantOrderNumber: MerchantOrderNumber
+    public let provider: ProviderID
+    public let amount: Money
+    public let subject: String
+    public var status: OrderStatus
+    /// The payment attempt, from 1; re-initiation starts the next.
+    public var attempt: Int
+    /// Bumped by exactly one on every change; a compare-and-set guard for writers.
+    public var version: Int64
+    /// The gateway's number for the current attempt, once known.
+    public var gatewayOrderNumber: String?
+    public let createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public init(
+        id: OrderID, account: MerchantAccountID, merchantOrderNumber: MerchantOrderNumber, provider: ProviderID,
+        amount: Money, subject: String, status: OrderStatus, attempt: Int, version: Int64,
+        gatewayOrderNumber: String?, createdAt: Timestamp, updatedAt: Timestamp
+    ) {
+        self.id = id
+        self.account = account
+        self.merchantOrderNumber = merchantOrderNumber
+        self.provider = provider
+        self.amount = amount
+        self.subject = subject
+        self.status = status
+        self.attempt = attempt
+        self.version = version
+        self.gatewayOrderNumber = gatewayOrderNumber
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

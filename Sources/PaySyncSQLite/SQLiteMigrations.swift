@@ -1,0 +1,87 @@
+import GRDB
+
+/// The SQLite schema, as numbered migrations. A migration, once released, never changes: a new
+/// schema change is a new migration appended here.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-orders-events-audit-review") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE orders (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      account TEXT NOT NULL,
+                      merchant_order_number TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+                      currency TEXT NOT NULL,
+                      subject TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      attempt INTEGER NOT NULL,
+                      version INTEGER NOT NULL,
+                      gateway_order_number TEXT,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL,
+                      UNIQUE (account, merchant_order_number)
+                    );
+                    CREATE INDEX orders_by_created ON orders (created_at DESC, id DESC);
+                    CREATE INDEX orders_by_status ON orders (status, created_at DESC, id DESC);
+
+                    CREATE TABLE order_events (
+                      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                      order_id TEXT NOT NULL REFERENCES orders(id),
+                      kind TEXT NOT NULL,
+                      source TEXT NOT NULL,
+                      from_status TEXT,
+                      to_status TEXT NOT NULL,
+                      outcome TEXT NOT NULL,
+                      attempt INTEGER NOT NULL,
+                      summary TEXT NOT NULL,
+                      provider_status TEXT,
+                      evidence_amount_minor INTEGER,
+                      evidence_currency TEXT,
+                      reference TEXT,
+                      at INTEGER NOT NULL
+                    );
+                    CREATE INDEX order_events_by_order ON order_events (order_id, seq);
+
+                    CREATE TABLE audit_log (
+                      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                      order_id TEXT,
+                      kind TEXT NOT NULL,
+                      summary TEXT NOT NULL,
+                      detail TEXT,
+                      latency_ms INTEGER,
+                      error TEXT,
+                      at INTEGER NOT NULL
+                    );
+                    CREATE INDEX audit_log_by_order ON audit_log (order_id, seq);
+
+                    CREATE TABLE review_items (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      order_id TEXT NOT NULL REFERENCES orders(id),
+                      reason TEXT NOT NULL,
+                      detail TEXT NOT NULL,
+                      opened_at INTEGER NOT NULL,
+                      status TEXT NOT NULL,
+                      resolved_at INTEGER,
+                      resolved_by TEXT,
+                      note TEXT
+                    );
+                    CREATE INDEX review_items_by_status ON review_items (status, id);
+
+                    -- The event and audit logs are append-only.
+                    CREATE TRIGGER order_events_append_only_update BEFORE UPDATE ON order_events
+                      BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+                    CREATE TRIGGER order_events_append_only_delete BEFORE DELETE ON order_events
+                      BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
+                    CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
+                      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
+                      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+                    """
+            )
+        }
+        return migrator
+    }
+}

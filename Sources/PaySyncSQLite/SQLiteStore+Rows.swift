@@ -1,0 +1,95 @@
+import GRDB
+import PaySyncCore
+import PaySyncStore
+
+/// Reading rows back into domain values, and writing log rows. A row that does not decode is a
+/// `StoreError.corruptRow`, never a crash.
+extension SQLiteStore {
+    static func order(_ row: Row, _ currencies: CurrencyRegistry) throws -> Order {
+        let id: String = row["id"]
+        guard let orderID = OrderID(rawValue: id),
+            let account = try? MerchantAccountID(row["account"]),
+            let number = try? MerchantOrderNumber(row["merchant_order_number"]),
+            let provider = try? ProviderID(row["provider"]),
+            let currency = currencies.currency(code: row["currency"]),
+            let status = OrderStatus(rawValue: row["status"])
+        else { throw StoreError(.corruptRow, "order row \(id) does not decode") }
+        return Order(
+            id: orderID, account: account, merchantOrderNumber: number, provider: provider,
+            amount: Money(minorUnits: row["amount_minor"], currency: currency), subject: row["subject"], status: status,
+            attempt: row["attempt"], version: row["version"], gatewayOrderNumber: row["gateway_order_number"],
+            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
+            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"])
+        )
+    }
+
+    static func event(_ row: Row, _ currencies: CurrencyRegistry) throws -> OrderEvent {
+        guard let source = EventSource(rawValue: row["source"]),
+            let to = OrderStatus(rawValue: row["to_status"]),
+            let outcome = OrderEvent.Outcome(rawValue: row["outcome"])
+        else { throw StoreError(.corruptRow, "event row \(row["seq"] as Int64) does not decode") }
+        let fromText: String? = row["from_status"]
+        var amount: Money?
+        if let minor: Int64 = row["evidence_amount_minor"], let code: String = row["evidence_currency"] {
+            guard let currency = currencies.currency(code: code) else {
+                throw StoreError(.corruptRow, "event row \(row["seq"] as Int64) has unknown currency \(code)")
+            }
+            amount = Money(minorUnits: minor, currency: currency)
+        }
+        return OrderEvent(
+            kind: row["kind"], source: source, from: fromText.flatMap(OrderStatus.init(rawValue:)), to: to, outcome: outcome,
+            attempt: row["attempt"],
+            evidence: Evidence(summary: row["summary"], providerStatus: row["provider_status"], amount: amount, reference: row["reference"]),
+            at: Timestamp(millisecondsSinceEpoch: row["at"])
+        )
+    }
+
+    static func audit(_ row: Row) throws -> AuditRecord {
+        guard let kind = AuditRecord.Kind(rawValue: row["kind"]) else {
+            throw StoreError(.corruptRow, "audit row \(row["seq"] as Int64) does not decode")
+        }
+        let orderID: String? = row["order_id"]
+        return AuditRecord(
+            orderID: orderID.flatMap(OrderID.init(rawValue:)), kind: kind, summary: row["summary"], detail: row["detail"],
+            latencyMilliseconds: row["latency_ms"], error: row["error"], at: Timestamp(millisecondsSinceEpoch: row["at"])
+        )
+    }
+
+    static func reviewItem(_ row: Row) throws -> ReviewItem {
+        guard let orderID = OrderID(rawValue: row["order_id"]),
+            let reason = ReviewReason(rawValue: row["reason"]),
+            let status = ReviewItem.Status(rawValue: row["status"])
+        else { throw StoreError(.corruptRow, "review row \(row["id"] as Int64) does not decode") }
+        return ReviewItem(
+            id: row["id"], orderID: orderID, reason: reason, detail: row["detail"],
+            openedAt: Timestamp(millisecondsSinceEpoch: row["opened_at"]), status: status
+        )
+    }
+
+    static func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO order_events (order_id, kind, source, from_status, to_status, outcome, attempt, summary,
+                  provider_status, evidence_amount_minor, evidence_currency, reference, at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                orderID.rawValue, event.kind, event.source.rawValue, event.from?.rawValue, event.to.rawValue, event.outcome.rawValue,
+                event.attempt, event.evidence.summary, event.evidence.providerStatus, event.evidence.amount?.minorUnits,
+                event.evidence.amount?.currency.code, event.evidence.reference, event.at.millisecondsSinceEpoch,
+            ]
+        )
+    }
+
+    static func insert(_ records: [AuditRecord], _ db: Database) throws {
+        for record in records {
+            try db.execute(
+                sql: "INSERT INTO audit_log (order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,
+                    record.error, record.at.millisecondsSinceEpoch,
+                ]
+            )
+        }
+    }
+}

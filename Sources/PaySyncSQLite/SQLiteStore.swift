@@ -1,0 +1,160 @@
+import GRDB
+import PaySyncCore
+import PaySyncStore
+
+/// The embedded default store: one SQLite file through GRDB.
+///
+/// WAL journal (readers never wait for the writer), `synchronous = FULL` (a committed transaction
+/// survives power loss), foreign keys on, versioned migrations applied at open. Per-order
+/// serialization comes from SQLite's single writer: every `updateOrder` runs inside one
+/// `BEGIN IMMEDIATE` transaction, so no two writers, in this process or another, can move an
+/// order at once.
+public final class SQLiteStore: PaySyncStore {
+    let pool: DatabasePool
+    let currencies: CurrencyRegistry
+
+    /// Opens (creating when missing) the database at `path` and migrates it to the latest schema.
+    public init(path: String, currencies: CurrencyRegistry = .standard) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.currencies = currencies
+        try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    public func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws {
+        try await pool.write { db in
+            do {
+                try db.execute(
+                    sql: """
+                        INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject,
+                          status, attempt, version, gateway_order_number, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        order.id.rawValue, order.account.rawValue, order.merchantOrderNumber.rawValue, order.provider.rawValue,
+                        order.amount.minorUnits, order.amount.currency.code, order.subject, order.status.rawValue, order.attempt,
+                        order.version, order.gatewayOrderNumber, order.createdAt.millisecondsSinceEpoch,
+                        order.updatedAt.millisecondsSinceEpoch,
+                    ]
+                )
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
+                || error.extendedResultCode == .SQLITE_CONSTRAINT_PRIMARYKEY
+            {
+                throw StoreError(.duplicateOrderNumber, "order \(order.merchantOrderNumber) already exists for account \(order.account)")
+            }
+            try Self.insert(event, orderID: order.id, db)
+            try Self.insert(audit, db)
+        }
+    }
+
+    public func order(id: OrderID) async throws -> Order? {
+        try await pool.read { [currencies] db in
+            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]).map { try Self.order($0, currencies) }
+        }
+    }
+
+    public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order? {
+        try await pool.read { [currencies] db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?",
+                arguments: [account.rawValue, number.rawValue]
+            ).map { try Self.order($0, currencies) }
+        }
+    }
+
+    public func listOrders(_ query: OrderQuery) async throws -> OrderPage {
+        var clauses: [String] = []
+        var arguments: StatementArguments = []
+        if let account = query.account { clauses.append("account = ?"); arguments += [account.rawValue] }
+        if let status = query.status { clauses.append("status = ?"); arguments += [status.rawValue] }
+        if let provider = query.provider { clauses.append("provider = ?"); arguments += [provider.rawValue] }
+        if let from = query.createdFrom { clauses.append("created_at >= ?"); arguments += [from.millisecondsSinceEpoch] }
+        if let before = query.createdBefore { clauses.append("created_at < ?"); arguments += [before.millisecondsSinceEpoch] }
+        if let after = query.after {
+            clauses.append("(created_at, id) < (?, ?)")
+            arguments += [after.createdAt.millisecondsSinceEpoch, after.id.rawValue]
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let limit = max(1, query.limit)
+        let sql = "SELECT * FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
+        let fetched = try await pool.read { [arguments, currencies] db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.order($0, currencies) }
+        }
+        let orders = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? orders.last.map { OrderCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return OrderPage(orders: orders, next: next)
+    }
+
+    public func updateOrder<Result: Sendable>(
+        id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
+    ) async throws -> Result {
+        try await pool.write { [currencies] db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]) else {
+                throw StoreError(.orderNotFound, "no order \(id)")
+            }
+            let current = try Self.order(row, currencies)
+            let outcome = try change(current)
+            if let updated = outcome.order {
+                try db.execute(
+                    sql: """
+                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, version = version + 1
+                        WHERE id = ? AND version = ?
+                        """,
+                    arguments: [
+                        updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
+                        id.rawValue, current.version,
+                    ]
+                )
+                precondition(db.changesCount == 1, "the order row is locked by this transaction")
+            }
+            for event in outcome.events { try Self.insert(event, orderID: id, db) }
+            try Self.insert(outcome.audit, db)
+            for review in outcome.reviews {
+                try db.execute(
+                    sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')",
+                    arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
+                )
+            }
+            return outcome.result
+        }
+    }
+
+    public func events(orderID: OrderID) async throws -> [OrderEvent] {
+        try await pool.read { [currencies] db in
+            try Row.fetchAll(db, sql: "SELECT * FROM order_events WHERE order_id = ? ORDER BY seq", arguments: [orderID.rawValue])
+                .map { try Self.event($0, currencies) }
+        }
+    }
+
+    public func appendAudit(_ records: [AuditRecord]) async throws {
+        try await pool.write { db in try Self.insert(records, db) }
+    }
+
+    public func audit(orderID: OrderID) async throws -> [AuditRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE order_id = ? ORDER BY seq", arguments: [orderID.rawValue])
+                .map(Self.audit)
+        }
+    }
+
+    public func reviewItems(status: ReviewItem.Status?, limit: Int) async throws -> [ReviewItem] {
+        try await pool.read { db in
+            let rows =
+                if let status {
+                    try Row.fetchAll(
+                        db, sql: "SELECT * FROM review_items WHERE status = ? ORDER BY id LIMIT ?", arguments: [status.rawValue, limit])
+                } else {
+                    try Row.fetchAll(db, sql: "SELECT * FROM review_items ORDER BY id LIMIT ?", arguments: [limit])
+                }
+            return try rows.map(Self.reviewItem)
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+}

@@ -1,0 +1,19 @@
+import PaySyncCore
+
+/// What one `updateOrder` commits: the order's new value (or `nil` to leave the row alone), the
+/// events, audit rows and review items to append, and a result handed back to the caller.
+public struct OrderChange<Result: Sendable>: Sendable {
+    public var order: Order?
+    public var events: [OrderEvent]
+    public var audit: [AuditRecord]
+    public var reviews: [NewReviewItem]
+    public var result: Result
+
+    public init(order: Order?, events: [OrderEvent] = [], audit: [AuditRecord] = [], reviews: [NewReviewItem] = [], result: Result) {
+        self.order = order
+        self.events = events
+        self.audit = audit
+        self.reviews = reviews
+        self.result = result
+    }
+}

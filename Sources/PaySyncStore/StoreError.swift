@@ -1,0 +1,20 @@
+/// A storage failure a caller can act on.
+public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Code: String, Hashable, Sendable {
+        /// `(account, merchantOrderNumber)` or the order id already exists.
+        case duplicateOrderNumber = "duplicate_order_number"
+        case orderNotFound = "order_not_found"
+        /// A stored row could not be read back into a domain value.
+        case corruptRow = "corrupt_row"
+    }
+
+    public let code: Code
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.rawValue): \(message)" }
+}
