@@ -14,7 +14,7 @@ public struct AuditRecord: Hashable, Sendable {
 
     public var orderID: OrderID?
     public var kind: Kind
-    /// One line, e.g. `POST /v1/orders → 201 created`.
+    /// One line, e.g. `POST /v1/orders -> 201 created`.
     public var summary: String
     /// More detail: a request or response summary. Never a secret.
     public var detail: String?

@@ -1,7 +1,7 @@
 /// The currencies a deployment accepts, looked up by code.
 ///
-/// `standard` holds the ISO 4217 currencies PaySync's gateways use plus USDT; a configuration may
-/// add further assets with `adding(_:)`.
+/// `iso4217` holds the ISO 4217 currencies PaySync's gateways use; `standard` adds the USDT asset
+/// (PaySync's default configuration); a configuration adds further assets with `adding(_:)`.
 public struct CurrencyRegistry: Sendable {
     private var byCode: [String: Currency]
 
@@ -9,10 +9,11 @@ public struct CurrencyRegistry: Sendable {
         byCode = Dictionary(currencies.map { ($0.code, $0) }, uniquingKeysWith: { _, last in last })
     }
 
-    /// CNY, USD, LAK, INR, BRL, AED, EUR, JPY, KWD and the USDT asset.
-    public static let standard = CurrencyRegistry([
-        .CNY, .USD, .LAK, .INR, .BRL, .AED, .EUR, .JPY, .KWD, .USDT,
-    ])
+    /// CNY, USD, LAK, INR, BRL, AED, EUR, JPY, KWD.
+    public static let iso4217 = CurrencyRegistry([.CNY, .USD, .LAK, .INR, .BRL, .AED, .EUR, .JPY, .KWD])
+
+    /// `iso4217` plus the USDT asset with six decimals.
+    public static let standard = iso4217.adding(.USDT)
 
     /// The currency with this exact upper-case code, or `nil`.
     public func currency(code: String) -> Currency? { byCode[code] }

@@ -10,7 +10,7 @@ public struct Money: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// The amount as a plain decimal string in major units with exactly `currency.exponent`
-    /// fraction digits: 10010 USD → `"100.10"`, 5 JPY → `"5"`, -5 USD → `"-0.05"`.
+    /// fraction digits: 10010 USD -> `"100.10"`, 5 JPY -> `"5"`, -5 USD -> `"-0.05"`.
     public var decimalString: String {
         let negative = minorUnits < 0
         let magnitude = minorUnits.magnitude

@@ -1,0 +1,25 @@
+import PaySyncCore
+
+/// What a deployment accepts on its merchant API: its accounts, its gateways, its currencies.
+public struct OrderPolicy: Sendable {
+    public var accounts: Set<MerchantAccountID>
+    public var providers: Set<ProviderID>
+    public var currencies: CurrencyRegistry
+    /// Longest accepted `subject`, in characters.
+    public var maximumSubjectLength: Int
+
+    public init(
+        accounts: Set<MerchantAccountID> = [.default],
+        providers: Set<ProviderID> = OrderPolicy.builtInProviders,
+        currencies: CurrencyRegistry = .standard,
+        maximumSubjectLength: Int = 256
+    ) {
+        self.accounts = accounts
+        self.providers = providers
+        self.currencies = currencies
+        self.maximumSubjectLength = maximumSubjectLength
+    }
+
+    /// `codepay`, `payby`, `newpay`, `payzapp`.
+    public static let builtInProviders: Set<ProviderID> = Set(["codepay", "payby", "newpay", "payzapp"].map { try! ProviderID($0) })
+}

@@ -1,0 +1,169 @@
+import PaySyncCore
+import PaySyncStore
+
+/// The merchant-facing use cases over the store: create (idempotent), read, list, timeline,
+/// cancel. Every decision about an existing order is taken inside `updateOrder`, i.e. on the
+/// committed order under its lock, so concurrent requests cannot both act on a stale view.
+public struct OrderService: Sendable {
+    public let store: any PaySyncStore
+    public let clock: any PaySyncClock
+    public let policy: OrderPolicy
+    private let numbers: OrderNumberGenerator
+
+    public init(store: any PaySyncStore, clock: any PaySyncClock, policy: OrderPolicy) {
+        self.store = store
+        self.clock = clock
+        self.policy = policy
+        var random = SystemRandomNumberGenerator()
+        numbers = OrderNumberGenerator(using: &random)
+    }
+
+    /// Creates an order, or answers for the one that already has this number.
+    ///
+    /// - a new number: a new order in `created`;
+    /// - the same number, amount, currency and provider: the stored order — `existing` while open,
+    ///   `reinitiated` (next attempt, same number) when it had failed or expired, `alreadyPaid` /
+    ///   `alreadyCanceled` when it can never be paid again;
+    /// - the same number with another amount, currency or provider: `PaySyncError` conflict.
+    /// Every outcome leaves an inbound audit row on the order.
+    public func create(_ command: CreateOrderCommand) async throws -> CreateOrderResult {
+        try validate(command)
+        let now = clock.now()
+        let number = command.merchantOrderNumber ?? numbers.next(at: now)
+        // A concurrent create of the same number may win the insert; then judge against its order.
+        for _ in 0..<3 {
+            if let existing = try await store.order(account: command.account, number: number) {
+                return try await resolve(command, against: existing)
+            }
+            var random = SystemRandomNumberGenerator()
+            let order = Order(
+                id: .random(using: &random), account: command.account, merchantOrderNumber: number, provider: command.provider,
+                amount: command.amount, subject: command.subject, status: .created, attempt: 1, version: 1,
+                gatewayOrderNumber: nil, createdAt: now, updatedAt: now
+            )
+            let event = OrderEvent(
+                kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1,
+                evidence: Evidence(summary: "merchant created the order", amount: command.amount), at: now
+            )
+            do {
+                try await store.insertOrder(order, event: event, audit: [inboundAudit(order.id, "create order -> created", command, now)])
+                return CreateOrderResult(outcome: .created, order: order)
+            } catch let error as StoreError where error.code == .duplicateOrderNumber {
+                continue
+            }
+        }
+        throw PaySyncError(.conflict, code: "order_contended", message: "order \(number) is being created concurrently; retry")
+    }
+
+    private func resolve(_ command: CreateOrderCommand, against existing: Order) async throws -> CreateOrderResult {
+        if existing.amount != command.amount {
+            throw PaySyncError(
+                .conflict, code: "order_number_conflict",
+                message: "order \(existing.merchantOrderNumber) exists with amount \(existing.amount); this request says \(command.amount)",
+                field: existing.amount.currency == command.amount.currency ? "amount" : "currency")
+        }
+        if existing.provider != command.provider {
+            throw PaySyncError(
+                .conflict, code: "order_number_conflict",
+                message: "order \(existing.merchantOrderNumber) exists with provider \(existing.provider); this request says \(command.provider)",
+                field: "provider")
+        }
+        let now = clock.now()
+        return try await store.updateOrder(id: existing.id) { order in
+            switch order.status {
+            case .failed, .expired:
+                let change = order.change(
+                    applying: .reinitiated, source: .merchantAPI, evidence: Evidence(summary: "merchant paid again under the same number"),
+                    at: now, audit: [inboundAudit(order.id, "create order -> reinitiated", command, now)])
+                return OrderChange(
+                    order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
+                    result: CreateOrderResult(outcome: .reinitiated, order: change.order ?? order))
+            case .paid, .canceled:
+                let outcome: CreateOrderResult.Outcome = order.status == .paid ? .alreadyPaid : .alreadyCanceled
+                return OrderChange(
+                    order: nil, audit: [inboundAudit(order.id, "create order -> \(outcome.rawValue)", command, now)],
+                    result: CreateOrderResult(outcome: outcome, order: order))
+            case .created, .pending, .closing:
+                return OrderChange(
+                    order: nil, audit: [inboundAudit(order.id, "create order -> existing", command, now)],
+                    result: CreateOrderResult(outcome: .existing, order: order))
+            }
+        }
+    }
+
+    /// The order, or a `notFound` error.
+    public func order(id: OrderID) async throws -> Order {
+        guard let order = try await store.order(id: id) else { throw Self.notFound(id) }
+        return order
+    }
+
+    public func list(_ query: OrderQuery) async throws -> OrderPage {
+        try await store.listOrders(query)
+    }
+
+    /// The order's events and audit rows, oldest first (events before audit rows of the same
+    /// millisecond).
+    public func timeline(id: OrderID) async throws -> [TimelineEntry] {
+        guard try await store.order(id: id) != nil else { throw Self.notFound(id) }
+        async let events = store.events(orderID: id)
+        async let audit = store.audit(orderID: id)
+        let entries = try await events.map(TimelineEntry.event) + audit.map(TimelineEntry.audit)
+        // A stable sort keeps each log's own order within a millisecond.
+        return entries.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+    }
+
+    /// Asks to close an unpaid order. Created and pending orders move to `closing` (the gateway is
+    /// queried, then asked to cancel); failed and expired ones are canceled at once; a canceled
+    /// or closing order answers as it is; a paid order is refused with `order_already_paid`.
+    public func cancel(id: OrderID) async throws -> (decision: OrderDecision, order: Order) {
+        let now = clock.now()
+        do {
+            return try await store.updateOrder(id: id) { order in
+                let audit = AuditRecord(orderID: order.id, kind: .inbound, summary: "cancel order requested", at: now)
+                let change = order.change(
+                    applying: .cancelRequested, source: .merchantAPI, evidence: Evidence(summary: "merchant asked to cancel"), at: now,
+                    audit: [audit])
+                return OrderChange(
+                    order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
+                    result: (change.result, change.order ?? order))
+            }
+        } catch let error as StoreError where error.code == .orderNotFound {
+            throw Self.notFound(id)
+        }
+    }
+
+    private func validate(_ command: CreateOrderCommand) throws {
+        guard policy.accounts.contains(command.account) else {
+            throw PaySyncError(.invalid, code: "unknown_account", message: "no merchant account \"\(command.account)\" is configured", field: "account")
+        }
+        guard policy.providers.contains(command.provider) else {
+            throw PaySyncError(
+                .invalid, code: "unknown_provider",
+                message: "provider \"\(command.provider)\" is not enabled; enabled: \(policy.providers.map(\.rawValue).sorted().joined(separator: ", "))",
+                field: "provider")
+        }
+        guard command.amount.minorUnits > 0 else {
+            throw PaySyncError(.invalid, code: "amount_not_positive", message: "the amount must be greater than zero", field: "amount")
+        }
+        let subject = command.subject
+        guard !subject.allSatisfy(\.isWhitespace) else {
+            throw PaySyncError(.invalid, code: "subject_empty", message: "the subject is empty", field: "subject")
+        }
+        guard subject.count <= policy.maximumSubjectLength else {
+            throw PaySyncError(
+                .invalid, code: "subject_too_long", message: "the subject is longer than \(policy.maximumSubjectLength) characters",
+                field: "subject")
+        }
+    }
+
+    static func notFound(_ id: OrderID) -> PaySyncError {
+        PaySyncError(.notFound, code: "order_not_found", message: "no order \(id)")
+    }
+}
+
+private func inboundAudit(_ id: OrderID, _ summary: String, _ command: CreateOrderCommand, _ now: Timestamp) -> AuditRecord {
+    AuditRecord(
+        orderID: id, kind: .inbound, summary: summary,
+        detail: "account=\(command.account) provider=\(command.provider) amount=\(command.amount) number=\(command.merchantOrderNumber?.rawValue ?? "(generated)")",
+        at: now)
+}

@@ -1,0 +1,26 @@
+/// An error a caller of the engine can act on: a stable `code`, a sentence for people, the
+/// request `field` at fault when there is one, and a `kind` the HTTP layer maps to a status.
+public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
+    public enum Kind: Hashable, Sendable {
+        /// The request is malformed or breaks a rule (400).
+        case invalid
+        /// The thing named does not exist (404).
+        case notFound
+        /// The request contradicts what is stored (409).
+        case conflict
+    }
+
+    public let kind: Kind
+    public let code: String
+    public let message: String
+    public let field: String?
+
+    public init(_ kind: Kind, code: String, message: String, field: String? = nil) {
+        self.kind = kind
+        self.code = code
+        self.message = message
+        self.field = field
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

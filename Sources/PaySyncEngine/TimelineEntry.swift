@@ -1,0 +1,15 @@
+import PaySyncCore
+import PaySyncStore
+
+/// One line of an order's history: an event of its state machine or an audit row.
+public enum TimelineEntry: Hashable, Sendable {
+    case event(OrderEvent)
+    case audit(AuditRecord)
+
+    public var at: Timestamp {
+        switch self {
+        case .event(let event): event.at
+        case .audit(let record): record.at
+        }
+    }
+}

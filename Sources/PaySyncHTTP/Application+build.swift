@@ -1,0 +1,58 @@
+import Hummingbird
+import Logging
+import PaySyncCore
+import PaySyncEngine
+import PaySyncSQLite
+import PaySyncStore
+import ServiceLifecycle
+
+/// The running pieces of a PaySync server, built from a configuration.
+public enum PaySyncServer {
+    /// Opens the store a `database.url` names. Today: a SQLite file path.
+    public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry) throws -> any PaySyncStore {
+        try SQLiteStore(path: configuration.database, currencies: currencies)
+    }
+
+    /// The merchant API router: `/health` open, `/v1/…` behind the bearer token.
+    public static func buildRouter(service: OrderService, apiToken: String, maxBodyBytes: Int) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
+        OrderController<BasicRequestContext>(service: service, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        return router
+    }
+
+    /// The whole server as one application: HTTP plus a service that closes the store after the
+    /// server has drained on graceful shutdown (SIGTERM, SIGINT).
+    public static func buildApplication(
+        configuration: PaySyncConfiguration, clock: any PaySyncClock = SystemClock(), logger: Logger
+    ) throws -> some ApplicationProtocol {
+        guard let token = configuration.apiToken, !token.isEmpty else {
+            throw ConfigurationError("api.token is required: set PAYSYNC_API_TOKEN or \"api\": {\"token\": …} in the config file")
+        }
+        let policy = try configuration.orderPolicy()
+        let store = try openStore(configuration, currencies: policy.currencies)
+        let service = OrderService(store: store, clock: clock, policy: policy)
+        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes)
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
+            services: [StoreCloser(store: store, logger: logger)],
+            logger: logger
+        )
+    }
+}
+
+/// Closes the store once graceful shutdown begins. Listed before the HTTP server in the service
+/// group, it is shut down after it, so in-flight requests finish before the database closes.
+struct StoreCloser: Service {
+    let store: any PaySyncStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+        logger.info("database closed")
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import PaySyncCore
+import PaySyncEngine
+import PaySyncStore
+
+/// The merchant order API under `/v1`. See docs/api.md for each route with curl examples.
+struct OrderController<Context: RequestContext>: Sendable {
+    let service: OrderService
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("orders", use: create)
+        group.get("orders", use: list)
+        group.get("orders/{id}", use: get)
+        group.get("orders/{id}/timeline", use: timeline)
+        group.post("orders/{id}/cancel", use: cancel)
+        group.get("accounts/{account}/orders/{number}", use: getByNumber)
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let body = try await request.decodeJSON(CreateOrderBody.self, limit: maxBodyBytes)
+        let command = try command(from: body)
+        let result = try await service.create(command)
+        let order = OrderBody(result.order)
+        switch result.outcome {
+        case .created:
+            return try json(OrderOutcomeBody(outcome: result.outcome.rawValue, order: order), status: .created)
+        case .existing, .reinitiated:
+            return try json(OrderOutcomeBody(outcome: result.outcome.rawValue, order: order), status: .ok)
+        case .alreadyPaid:
+            throw APIError(.conflict, code: "order_already_paid", message: "order \(order.merchantOrderNumber) is paid; it cannot be paid again", order: order)
+        case .alreadyCanceled:
+            throw APIError(
+                .conflict, code: "order_already_canceled", message: "order \(order.merchantOrderNumber) is canceled; it cannot be paid again",
+                order: order)
+        }
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        try json(OrderBody(try await service.order(id: try orderID(context))), status: .ok)
+    }
+
+    @Sendable func getByNumber(_ request: Request, context: Context) async throws -> Response {
+        let accountText = try context.parameters.require("account")
+        let numberText = try context.parameters.require("number")
+        let account: MerchantAccountID
+        let number: MerchantOrderNumber
+        do { account = try MerchantAccountID(accountText) } catch { throw APIError(.badRequest, code: "invalid_account", message: error.description, field: "account") }
+        do { number = try MerchantOrderNumber(numberText) } catch {
+            throw APIError(.badRequest, code: error.code, message: error.description, field: "merchantOrderNumber")
+        }
+        guard let order = try await service.store.order(account: account, number: number) else {
+            throw APIError(.notFound, code: "order_not_found", message: "no order \(number) for account \(account)")
+        }
+        return try json(OrderBody(order), status: .ok)
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let query = try orderQuery(request.uri.queryParameters)
+        let page = try await service.list(query)
+        return try json(OrderListBody(orders: page.orders.map(OrderBody.init), nextCursor: page.next?.token), status: .ok)
+    }
+
+    @Sendable func timeline(_ request: Request, context: Context) async throws -> Response {
+        let id = try orderID(context)
+        let entries = try await service.timeline(id: id)
+        return try json(TimelineBody(orderId: id.rawValue, entries: entries.map(TimelineEntryBody.init)), status: .ok)
+    }
+
+    @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
+        let (decision, order) = try await service.cancel(id: try orderID(context))
+        let body = OrderBody(order)
+        switch decision {
+        case .refused(let reason):
+            throw APIError(.conflict, code: reason.rawValue, message: "order \(order.merchantOrderNumber) is \(order.status.rawValue); it cannot be canceled", order: body)
+        case .transition, .unchanged, .review:
+            // `closing` means the gateway still has to confirm: accepted, not done.
+            let status: HTTPResponse.Status = order.status == .closing ? .accepted : .ok
+            return try json(OrderOutcomeBody(outcome: order.status.rawValue, order: body), status: status)
+        }
+    }
+
+    // MARK: - Parsing
+
+    private func command(from body: CreateOrderBody) throws -> CreateOrderCommand {
+        let account: MerchantAccountID
+        do { account = try MerchantAccountID(body.account ?? "default") } catch {
+            throw APIError(.badRequest, code: "invalid_account", message: error.description, field: "account")
+        }
+        let provider: ProviderID
+        do { provider = try ProviderID(body.provider) } catch {
+            throw APIError(.badRequest, code: "invalid_provider", message: error.description, field: "provider")
+        }
+        guard let currency = service.policy.currencies.currency(code: body.currency) else {
+            throw APIError(
+                .badRequest, code: "unknown_currency",
+                message: "currency \"\(body.currency)\" is not accepted; accepted: \(service.policy.currencies.codes.joined(separator: ", "))",
+                field: "currency")
+        }
+        let amount: Money
+        do { amount = try Money(parsing: body.amount, currency: currency) } catch {
+            throw APIError(.badRequest, code: error.code, message: "\(error.description) (\(currency.code) has \(currency.exponent) decimals)", field: "amount")
+        }
+        var number: MerchantOrderNumber?
+        if let text = body.merchantOrderNumber {
+            do { number = try MerchantOrderNumber(text) } catch {
+                throw APIError(.badRequest, code: error.code, message: error.description, field: "merchantOrderNumber")
+            }
+        }
+        return CreateOrderCommand(account: account, provider: provider, amount: amount, subject: body.subject, merchantOrderNumber: number)
+    }
+
+    private func orderID(_ context: Context) throws -> OrderID {
+        let text = try context.parameters.require("id")
+        guard let id = OrderID(rawValue: text) else {
+            throw APIError(.notFound, code: "order_not_found", message: "no order \(text) (order ids look like ord_ followed by 20 characters)")
+        }
+        return id
+    }
+
+    private func orderQuery(_ parameters: Parameters) throws -> OrderQuery {
+        var query = OrderQuery()
+        for (key, value) in parameters {
+            let key = String(key)
+            let value = String(value)
+            func invalid(_ message: String) -> APIError { APIError(.badRequest, code: "invalid_query", message: message, field: key) }
+            switch key {
+            case "status":
+                guard let status = OrderStatus(rawValue: value) else {
+                    throw invalid("status must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                query.status = status
+            case "provider":
+                guard let provider = try? ProviderID(value) else { throw invalid("provider \"\(value)\" is not a provider name") }
+                query.provider = provider
+            case "account":
+                guard let account = try? MerchantAccountID(value) else { throw invalid("account \"\(value)\" is not an account name") }
+                query.account = account
+            case "createdFrom", "createdBefore":
+                guard let timestamp = Timestamp(iso8601: value) else { throw invalid("\(key) must be a UTC time like 2026-11-24T14:00:00Z") }
+                if key == "createdFrom" { query.createdFrom = timestamp } else { query.createdBefore = timestamp }
+            case "limit":
+                guard let limit = Int(value), (1...500).contains(limit) else { throw invalid("limit must be a whole number from 1 to 500") }
+                query.limit = limit
+            case "cursor":
+                guard let cursor = OrderCursor(token: value) else { throw invalid("cursor is not one this API issued") }
+                query.after = cursor
+            default:
+                throw invalid("unknown query parameter \"\(key)\"; known: status, provider, account, createdFrom, createdBefore, limit, cursor")
+            }
+        }
+        return query
+    }
+}
+
+/// A JSON response with sorted keys.
+func json(_ value: some Encodable, status: HTTPResponse.Status) throws -> Response {
+    let data = try JSONEncoder.api.encode(value)
+    return Response(
+        status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+}

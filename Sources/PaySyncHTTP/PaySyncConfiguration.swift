@@ -1,0 +1,72 @@
+import Configuration
+import PaySyncCore
+import PaySyncEngine
+
+/// Everything `paysync serve` needs, with a default for every field but the API token.
+///
+/// Read by `init(reader:)` from a `ConfigReader` whose providers give the precedence
+/// flag > environment (`PAYSYNC_` + the key in upper snake case) > JSON file > default.
+public struct PaySyncConfiguration: Sendable {
+    /// `http.host` (string, default `127.0.0.1`): the address to bind.
+    public var host: String = "127.0.0.1"
+    /// `http.port` (int, default `8080`): the port to bind; 0 picks a free one.
+    public var port: Int = 8080
+    /// `http.maxBodyBytes` (int, default `65536`): the largest request body accepted (413 beyond).
+    public var maxBodyBytes: Int = 65_536
+    /// `database.url` (string, default `paysync.sqlite`): a SQLite file path.
+    public var database: String = "paysync.sqlite"
+    /// `api.token` (string, secret, required): the bearer token of the merchant API.
+    public var apiToken: String?
+    /// `accounts` (string array, default `default`): the merchant accounts this deployment serves.
+    public var accounts: [String] = ["default"]
+    /// `providers.enabled` (string array, default `codepay,payby,newpay,payzapp`).
+    public var providers: [String] = ["codepay", "newpay", "payby", "payzapp"]
+    /// `currencies.assets` (string array of `CODE:EXPONENT`, default `USDT:6`): non-ISO assets
+    /// accepted besides the built-in ISO 4217 currencies.
+    public var assets: [String] = ["USDT:6"]
+    /// `log.level` (string, default `info`): trace, debug, info, notice, warning, error, critical.
+    public var logLevel: String = "info"
+
+    public init() {}
+
+    /// Reads every key listed on the properties above; absent keys keep their defaults.
+    public init(reader: ConfigReader) {
+        host = reader.string(forKey: "http.host", default: host)
+        port = reader.int(forKey: "http.port", default: port)
+        maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: maxBodyBytes)
+        database = reader.string(forKey: "database.url", default: database)
+        apiToken = reader.string(forKey: "api.token", isSecret: true)
+        accounts = reader.stringArray(forKey: "accounts", default: accounts)
+        providers = reader.stringArray(forKey: "providers.enabled", default: providers)
+        assets = reader.stringArray(forKey: "currencies.assets", default: assets)
+        logLevel = reader.string(forKey: "log.level", default: logLevel)
+    }
+
+    /// The order policy these settings describe, or an error naming the first bad value.
+    public func orderPolicy() throws -> OrderPolicy {
+        var registry = CurrencyRegistry.iso4217
+        for asset in assets {
+            let parts = asset.split(separator: ":")
+            guard parts.count == 2, let exponent = Int(parts[1]), (0...9).contains(exponent),
+                !parts[0].isEmpty, parts[0].allSatisfy({ $0.isASCII && ($0.isUppercase || $0.isNumber) })
+            else { throw ConfigurationError("currencies.assets: \"\(asset)\" is not CODE:EXPONENT (e.g. USDT:6)") }
+            registry = registry.adding(Currency(code: String(parts[0]), exponent: exponent, isISO4217: false))
+        }
+        var accountIDs: Set<MerchantAccountID> = []
+        for account in accounts {
+            do { accountIDs.insert(try MerchantAccountID(account)) } catch { throw ConfigurationError("accounts: \(error)") }
+        }
+        var providerIDs: Set<ProviderID> = []
+        for provider in providers {
+            do { providerIDs.insert(try ProviderID(provider)) } catch { throw ConfigurationError("providers.enabled: \(error)") }
+        }
+        guard !accountIDs.isEmpty else { throw ConfigurationError("accounts: at least one merchant account is needed") }
+        return OrderPolicy(accounts: accountIDs, providers: providerIDs, currencies: registry)
+    }
+}
+
+/// A setting that cannot be used, with the key and the reason.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
