@@ -64,7 +64,7 @@ let package = Package(
         .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "PaySyncStoreConformanceTests",
-            dependencies: ["PaySyncStore", "PaySyncSQLite"],
+            dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -1,0 +1,32 @@
+import PaySyncCore
+import Testing
+
+@Suite("Timestamps")
+struct TimestampTests {
+    @Test("formats UTC with milliseconds", arguments: [
+        (Int64(0), "1970-01-01T00:00:00.000Z"),
+        (1_795_538_439_123, "2026-11-24T16:40:39.123Z"),
+        (951_868_799_999, "2000-02-29T23:59:59.999Z"),
+        (-1_000, "1969-12-31T23:59:59.000Z"),
+    ])
+    func formats(_ ms: Int64, _ text: String) {
+        #expect(Timestamp(millisecondsSinceEpoch: ms).iso8601 == text)
+        #expect(Timestamp(iso8601: text) == Timestamp(millisecondsSinceEpoch: ms))
+    }
+
+    @Test("parses whole seconds and refuses other shapes")
+    func parses() {
+        #expect(Timestamp(iso8601: "2026-11-24T16:40:39Z") == Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
+        #expect(Timestamp(iso8601: "2026-11-24 16:40:39Z") == nil)
+        #expect(Timestamp(iso8601: "2026-13-24T16:40:39Z") == nil)
+        #expect(Timestamp(iso8601: "2026-11-24T16:40:39+01:00") == nil)
+    }
+
+    @Test("a manual clock moves only when told")
+    func manualClock() {
+        let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_000))
+        #expect(clock.now().millisecondsSinceEpoch == 1_000)
+        clock.advance(milliseconds: 1_800_000)
+        #expect(clock.now().millisecondsSinceEpoch == 1_801_000)
+    }
+}

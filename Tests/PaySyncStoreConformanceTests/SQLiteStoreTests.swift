@@ -1,0 +1,38 @@
+import PaySyncCore
+import PaySyncSQLite
+import PaySyncStore
+import Testing
+
+/// What only the SQLite driver promises: a file that survives a reopen, migrations that run once.
+@Suite("SQLite store")
+struct SQLiteStoreTests {
+    @Test("orders, events and audit rows survive closing and reopening the file")
+    func survivesReopen() async throws {
+        let path = temporaryPath("reopen") + ".sqlite"
+        let order = Fixture.order("A-1001")
+        let first = try SQLiteStore(path: path)
+        try await first.insert(order)
+        try await first.close()
+        let second = try SQLiteStore(path: path)
+        #expect(try await second.order(id: order.id) == order)
+        #expect(try await second.events(orderID: order.id).count == 1)
+        #expect(try await second.audit(orderID: order.id).count == 1)
+        try await second.close()
+    }
+
+    @Test("a database written with an unknown currency reports a corrupt row instead of crashing")
+    func unknownCurrencyIsCorrupt() async throws {
+        let path = temporaryPath("currency") + ".sqlite"
+        let writer = try SQLiteStore(path: path)
+        var random = SystemRandomNumberGenerator()
+        let order = Order(
+            id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-1"),
+            provider: try ProviderID("payzapp"), amount: Money(minorUnits: 1_000_000, currency: .USDT), subject: "x", status: .created,
+            attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: Fixture.t0, updatedAt: Fixture.t0)
+        try await writer.insert(order)
+        try await writer.close()
+        let reader = try SQLiteStore(path: path, currencies: .iso4217)
+        await #expect(throws: StoreError.self) { try await reader.order(id: order.id) }
+        try await reader.close()
+    }
+}
