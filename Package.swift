@@ -6,6 +6,9 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+/// Tests read like specifications; they may lean on transitively imported members.
+let testSwiftSettings: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
 let package = Package(
     name: "PaySync",
     platforms: [.macOS(.v15)],
@@ -61,16 +64,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: testSwiftSettings),
         .testTarget(
             name: "PaySyncStoreConformanceTests",
             dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "PaySyncHTTPTests",
             dependencies: ["PaySyncHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")],
-            swiftSettings: swiftSettings
+            swiftSettings: testSwiftSettings
         ),
     ]
 )

@@ -1,0 +1,81 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PaySyncCore
+import PaySyncEngine
+import PaySyncHTTP
+import PaySyncSQLite
+import PaySyncStore
+
+/// A merchant API over a fresh SQLite file and a manual clock, driven through Hummingbird's
+/// router test client.
+struct APIHarness {
+    static let token = "test-token"
+    let store: SQLiteStore
+    let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
+    let service: OrderService
+
+    init(maxBodyBytes: Int = 65_536) throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
+        store = try SQLiteStore(path: path)
+        var policy = OrderPolicy()
+        policy.accounts = [.default, try MerchantAccountID("shop-b")]
+        service = OrderService(store: store, clock: clock, policy: policy)
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    private let maxBodyBytes: Int
+
+    /// Runs `body` against the API, then closes the store.
+    func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
+        let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes)
+        let app = Application(router: router)
+        try await app.test(.router) { client in
+            try await body(APIClient(send: { uri, method, headers, bodyBytes in
+                let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
+                return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
+            }))
+        }
+        try await store.close()
+    }
+}
+
+struct APIResponse: Sendable {
+    let status: Int
+    let headers: HTTPFields
+    let body: Data
+
+    /// The body as a JSON object.
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+    /// `error` of an error body.
+    var error: [String: String] { json["error"] as? [String: String] ?? [:] }
+    /// `order` of a create/cancel body.
+    var order: [String: Any] { json["order"] as? [String: Any] ?? [:] }
+    var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+struct APIClient: Sendable {
+    let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
+
+    func request(
+        _ method: HTTPRequest.Method, _ uri: String, json: String? = nil, contentType: String = "application/json",
+        token: String? = APIHarness.token
+    ) async throws -> APIResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = contentType }
+        return try await send(uri, method, headers, json.map { ByteBuffer(string: $0) })
+    }
+
+    /// POST /v1/orders with the usual fields, overridable one by one.
+    func create(
+        number: String? = "A-1001", amount: String = "100.50", currency: String = "USD", provider: String = "codepay",
+        account: String? = nil
+    ) async throws -> APIResponse {
+        var fields = ["\"provider\":\"\(provider)\"", "\"amount\":\"\(amount)\"", "\"currency\":\"\(currency)\"", "\"subject\":\"T-shirt\""]
+        if let number { fields.append("\"merchantOrderNumber\":\"\(number)\"") }
+        if let account { fields.append("\"account\":\"\(account)\"") }
+        return try await request(.post, "/v1/orders", json: "{" + fields.joined(separator: ",") + "}")
+    }
+}
