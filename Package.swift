@@ -24,10 +24,22 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
         .target(name: "PaySyncCore", swiftSettings: swiftSettings),
+        // One adapter per gateway: wire models, signing, status maps, acks. Bytes in, bytes out; no sockets.
+        .target(
+            name: "PaySyncGateways",
+            dependencies: [
+                "PaySyncCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The storage protocol every driver implements, and the records it speaks in.
         .target(name: "PaySyncStore", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
         // The embedded default driver: SQLite through GRDB (WAL, versioned migrations).
@@ -65,6 +77,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: testSwiftSettings),
+        .testTarget(
+            name: "PaySyncGatewaysTests", dependencies: ["PaySyncGateways"], resources: [.copy("Fixtures")],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PaySyncStoreConformanceTests",
             dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine"],

@@ -1,0 +1,86 @@
+import Crypto
+import Foundation
+import _CryptoExtras
+
+/// A private key that signs SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256, "RSA2"), the scheme
+/// CodePay, PayBy and NewPay use. Reads PEM in PKCS#1 (`RSA PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`).
+public struct RSASigningKey: Sendable {
+    let key: _RSA.Signing.PrivateKey
+
+    public init(pem: String) throws(KeyError) {
+        do { key = try _RSA.Signing.PrivateKey(pemRepresentation: pem) } catch {
+            throw KeyError("not a usable RSA private key in PEM (PKCS#1 or PKCS#8, 2048 bits or more): \(error)")
+        }
+    }
+
+    /// A fresh 2048-bit key (the sandbox makes its own keys when none are configured).
+    public static func generate() -> RSASigningKey {
+        RSASigningKey(key: try! _RSA.Signing.PrivateKey(keySize: .bits2048))
+    }
+
+    private init(key: _RSA.Signing.PrivateKey) { self.key = key }
+
+    /// Standard Base64 of the SHA256withRSA signature of `bytes`.
+    public func sign(_ bytes: some DataProtocol) -> String {
+        // Signing with a valid key cannot fail for SHA-256 digests.
+        let signature = try! key.signature(for: SHA256.hash(data: Data(bytes)), padding: .insecurePKCS1v1_5)
+        return signature.rawRepresentation.base64EncodedString()
+    }
+
+    public var publicKeyPEM: String { key.publicKey.pemRepresentation }
+}
+
+/// The public keys a signature may verify against: the current key and any still accepted during
+/// a rotation. A signature is valid when any key accepts it.
+public struct RSAVerificationKeys: Sendable {
+    let keys: [_RSA.Signing.PublicKey]
+
+    public init(pems: [String]) throws(KeyError) {
+        guard !pems.isEmpty else { throw KeyError("at least one verification key is needed") }
+        var keys: [_RSA.Signing.PublicKey] = []
+        for pem in pems {
+            do { keys.append(try _RSA.Signing.PublicKey(pemRepresentation: pem)) } catch {
+                throw KeyError("not a usable RSA public key in PEM: \(error)")
+            }
+        }
+        self.keys = keys
+    }
+
+    /// `true` when `base64Signature` is a SHA256withRSA signature of `bytes` by one of the keys.
+    /// A blank or non-Base64 signature is never valid.
+    public func verify(base64Signature: String, over bytes: some DataProtocol) -> Bool {
+        guard !base64Signature.isEmpty, let raw = Data(base64Encoded: base64Signature) else { return false }
+        let digest = SHA256.hash(data: Data(bytes))
+        let signature = _RSA.Signing.RSASignature(rawRepresentation: raw)
+        return keys.contains { $0.isValidSignature(signature, for: digest, padding: .insecurePKCS1v1_5) }
+    }
+}
+
+/// HMAC-SHA256 secrets: the first signs, any verifies (rotation). Verification is constant-time.
+public struct HMACSecrets: Sendable {
+    let keys: [SymmetricKey]
+
+    public init(_ secrets: [String]) throws(KeyError) {
+        guard !secrets.isEmpty, secrets.allSatisfy({ !$0.isEmpty }) else { throw KeyError("at least one non-empty HMAC secret is needed") }
+        keys = secrets.map { SymmetricKey(data: Data($0.utf8)) }
+    }
+
+    /// Standard Base64 of HMAC-SHA256(first secret, bytes).
+    public func sign(_ bytes: some DataProtocol) -> String {
+        Data(HMAC<SHA256>.authenticationCode(for: Data(bytes), using: keys[0])).base64EncodedString()
+    }
+
+    /// `true` when `base64Code` is the HMAC of `bytes` under one of the secrets.
+    public func verify(base64Code: String, over bytes: some DataProtocol) -> Bool {
+        guard !base64Code.isEmpty, let code = Data(base64Encoded: base64Code) else { return false }
+        let data = Data(bytes)
+        // isValidAuthenticationCode compares in constant time; every key is tried.
+        return keys.reduce(false) { valid, key in HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: data, using: key) || valid }
+    }
+}
+
+/// A key or secret that cannot be used, with the reason.
+public struct KeyError: Error, Hashable, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

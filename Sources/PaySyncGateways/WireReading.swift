@@ -1,0 +1,76 @@
+import Crypto
+import Foundation
+import PaySyncCore
+
+/// Small helpers every adapter uses to read `RawJSON` and build dedup keys.
+enum Wire {
+    static func parse(_ bytes: [UInt8]) throws(CallbackRejection) -> RawJSON {
+        do { return try RawJSONParser().parse(bytes) } catch { throw CallbackRejection(error) }
+    }
+
+    /// A required scalar field's text.
+    static func field(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> String {
+        guard let text = object[key]?.scalarText else {
+            throw CallbackRejection(.missingField, "\(context) has no \"\(key)\"")
+        }
+        return text
+    }
+
+    static func optionalField(_ object: RawJSON, _ key: String) -> String? {
+        object[key]?.scalarText
+    }
+
+    static func object(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> RawJSON {
+        guard let value = object[key], value.members != nil else {
+            throw CallbackRejection(.missingField, "\(context) has no object \"\(key)\"")
+        }
+        return value
+    }
+
+    static func currency(_ code: String, _ currencies: CurrencyRegistry) throws(CallbackRejection) -> Currency {
+        guard let currency = currencies.currency(code: code) else {
+            throw CallbackRejection(.unknownCurrency, "currency \"\(code)\" is not one PaySync knows")
+        }
+        return currency
+    }
+
+    /// `provider:` + hex SHA-256 of the parts joined by a unit separator.
+    static func dedupKey(_ provider: String, _ parts: [String?]) -> String {
+        let joined = parts.map { $0 ?? "" }.joined(separator: "\u{1F}")
+        return provider + ":" + SHA256.hash(data: Data(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// A JSON string literal for `text` (for building request bodies).
+    static func quote(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case let s where s.value < 0x20: out += String(format: "\\u%04x", s.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A compact JSON object from ordered `(key, already-encoded JSON value)` pairs.
+    static func object(_ members: [(String, String)]) -> String {
+        "{" + members.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// Maps a response-body parse failure.
+    static func parseResponse(_ bytes: [UInt8]) -> Result<RawJSON, GatewayFailure> {
+        do { return .success(try RawJSONParser().parse(bytes)) } catch {
+            return .failure(GatewayFailure(.malformedResponse, "answer is not JSON: \(error.description)"))
+        }
+    }
+
+    /// A non-2xx HTTP status as a failure.
+    static func httpFailure(_ response: GatewayHTTPResponse) -> GatewayFailure? {
+        (200..<300).contains(response.status) ? nil : GatewayFailure(.httpStatus, "HTTP \(response.status)")
+    }
+}
