@@ -1,0 +1,132 @@
+import PaySyncCore
+@testable import PaySyncGateways
+import Testing
+
+@Suite("Amount codecs")
+struct AmountCodecTests {
+    @Test("decimal major units round trip exactly", arguments: [("100.10", Currency.USD, Int64(10_010)), ("0.01", .CNY, 1), ("1.5", .AED, 150)])
+    func decimalRoundTrip(_ text: String, _ currency: Currency, _ minor: Int64) throws {
+        let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: [])
+        let money = try codec.decode(text, currency: currency)
+        #expect(money.minorUnits == minor)
+        #expect(try codec.decode(try codec.encode(money), currency: currency) == money)
+    }
+
+    @Test("NewPay writes LAK without decimals and refuses decimals on LAK")
+    func lakWhole() throws {
+        let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: ["LAK"])
+        #expect(try codec.encode(Money(minorUnits: 2_500_000, currency: .LAK)) == "25000")
+        #expect(throws: GatewayError.self) { try codec.encode(Money(minorUnits: 2_500_050, currency: .LAK)) }
+        #expect(throws: CallbackRejection.self) { try codec.decode("25000.00", currency: .LAK) }
+        #expect(try codec.encode(Money(minorUnits: 10_010, currency: .USD)) == "100.10")
+    }
+
+    @Test("PayZApp writes integer minor units; USDT has six decimals; 100.0 is refused")
+    func integerMinor() throws {
+        let codec = AmountCodec.integerMinor
+        #expect(try codec.encode(Money(minorUnits: 10_010, currency: .INR)) == "10010")
+        #expect(try codec.decode("1000000", currency: .USDT) == Money(minorUnits: 1_000_000, currency: .USDT))
+        #expect(throws: CallbackRejection.self) { try codec.decode("100.0", currency: .INR) }
+        #expect(throws: CallbackRejection.self) { try codec.decode("-5", currency: .INR) }
+    }
+}
+
+@Suite("Raw JSON")
+struct RawJSONTests {
+    @Test("numbers and strings keep their literal text")
+    func literals() throws {
+        let value = try RawJSONParser().parse(Array(#"{"a":1.10,"b":"\u00e9","c":{"x":1e2}}"#.utf8))
+        #expect(value["a"] == .number("1.10"))
+        #expect(value["b"]?.scalarText == "é")
+        #expect(value["c"]?.compactText == #"{"x":1e2}"#)
+        #expect(value.compactText == #"{"a":1.10,"b":"\u00e9","c":{"x":1e2}}"#)
+    }
+
+    @Test("duplicate keys, deep nesting, invalid UTF-8 and trailing text are refused", arguments: [
+        (Array(#"{"a":1,"a":2}"#.utf8), JSONSyntaxError.Code.duplicateKey),
+        (Array(String(repeating: "[", count: 40).utf8) + Array(String(repeating: "]", count: 40).utf8), .tooDeep),
+        ([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], .invalidUTF8),
+        (Array(#"{"a":1} x"#.utf8), .malformed),
+        (Array(#"{"a":01}"#.utf8), .malformed),
+        (Array(#"{"a":"x"#.utf8), .malformed),
+    ])
+    func refuses(_ bytes: [UInt8], _ code: JSONSyntaxError.Code) {
+        #expect(throws: JSONSyntaxError.self) { try RawJSONParser().parse(bytes) }
+        do { _ = try RawJSONParser().parse(bytes) } catch { #expect(error.code == code) }
+    }
+}
+
+@Suite("Outbound requests")
+struct OutboundRequestTests {
+    let payment = PaymentCreation(
+        merchantOrderNumber: "A-1001", amount: Money(minorUnits: 10_010, currency: .USD), subject: "T-shirt", notifyURL: "http://127.0.0.1:8080/callbacks/codepay")
+
+    @Test("CodePay signs its request body with the merchant key, verifiable with the merchant's public key")
+    func codePaySigned() throws {
+        let request = try Golden.codePay().request(for: .createPayment(payment), now: Golden.now, nonce: "n1")
+        #expect(request.url == "http://127.0.0.1:1/api/entry")
+        let body = try RawJSONParser().parse(request.body)
+        #expect(body["method"]?.scalarText == "pay.checkout")
+        #expect(body["order_amount"]?.scalarText == "100.10")
+        #expect(body["timestamp"]?.scalarText == "1795538439123")
+        #expect(CodePayWire.verify(body, keys: Golden.merchantPublic))
+    }
+
+    @Test("PayBy signs the raw body into the sign header")
+    func payBySigned() throws {
+        var aed = payment
+        aed.amount = Money(minorUnits: 10_010, currency: .AED)
+        let request = try Golden.payBy().request(for: .createPayment(aed), now: Golden.now, nonce: "n1")
+        #expect(request.url == "http://127.0.0.1:1/sgs/api/acquire2/placeOrder")
+        #expect(request.header("Partner-Id") == "200000001")
+        #expect(Golden.merchantPublic.verify(base64Signature: request.header("sign") ?? "", over: request.body))
+        #expect(String(decoding: request.body, as: UTF8.self).hasPrefix(#"{"requestTime":1795538439123,"bizContent":{"merchantOrderNo":"A-1001""#))
+    }
+
+    @Test("NewPay and PayZApp have no cancel; CodePay and PayBy have no payouts", arguments: [
+        ("newpay", GatewayOperation.cancelPayment(PaymentReference(merchantOrderNumber: "A-1"))),
+        ("payzapp", .cancelPayment(PaymentReference(merchantOrderNumber: "A-1"))),
+        ("payzapp", .submitRefund(RefundSubmission(refundNumber: "R-1", merchantOrderNumber: "A-1", gatewayOrderNumber: nil, amount: Money(minorUnits: 1, currency: .INR), orderAmount: Money(minorUnits: 1, currency: .INR), reason: "x", notifyURL: "u"))),
+        ("codepay", .balance), ("payby", .queryUTR(utr: "1")),
+    ])
+    func unsupported(_ provider: String, _ operation: GatewayOperation) {
+        let adapter: any GatewayAdapter =
+            switch provider {
+            case "newpay": Golden.newPay()
+            case "payzapp": Golden.payZApp()
+            case "codepay": Golden.codePay()
+            default: Golden.payBy()
+            }
+        #expect(throws: GatewayError.self) { try adapter.request(for: operation, now: Golden.now, nonce: "n") }
+    }
+
+    @Test("PayZApp signs headers, query and body; the at-timestamp is in seconds")
+    func payZAppHeaders() throws {
+        let request = try Golden.payZApp().request(for: .queryPayment(PaymentReference(merchantOrderNumber: "A-1001")), now: Golden.now, nonce: "abc123")
+        #expect(request.url == "http://127.0.0.1:1/trade/payin/query?outTradeNo=A-1001")
+        #expect(request.header("at-timestamp") == "1795538439")
+        let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name.lowercased(), $0.value) })
+        let text = PayZAppWire.signingString(headers: headers, query: [("outTradeNo", "A-1001")], body: nil, includeBody: true)
+        #expect(try HMACSecrets(["payzapp-secret-1"]).verify(base64Code: headers["at-signature"] ?? "", over: Array(text.utf8)))
+    }
+
+    @Test("an answer with a forged signature is a failure, never a verdict")
+    func forgedAnswer() {
+        let forged = CodePayWire.signedBody([("code", "0"), ("msg", "ok"), ("data", #"{"trans_status":"2","merchant_order_no":"A-1001","price_currency":"USD","order_amount":"100.10"}"#)], key: Golden.merchantKey)
+        let outcome = Golden.codePay().interpret(GatewayHTTPResponse(status: 200, headers: [:], body: forged), to: .queryPayment(PaymentReference(merchantOrderNumber: "A-1001")))
+        #expect(outcome == .failed(GatewayFailure(.badSignature, "answer signature does not verify")))
+    }
+
+    @Test("an unknown status in an answer is a typed failure, not a guess")
+    func unknownStatus() {
+        let body = CodePayWire.signedBody([("code", "0"), ("msg", "ok"), ("data", #"{"trans_status":"7","merchant_order_no":"A-1001","price_currency":"USD","order_amount":"100.10"}"#)], key: Golden.gatewayKey)
+        let outcome = Golden.codePay().interpret(GatewayHTTPResponse(status: 200, headers: [:], body: body), to: .queryPayment(PaymentReference(merchantOrderNumber: "A-1001")))
+        #expect(outcome == .failed(GatewayFailure(.unknownStatus, "trans_status \"7\" is not one CodePay documents")))
+    }
+
+    @Test("a 5xx and a non-JSON body are failures", arguments: [(503, "oops"), (200, "<html>")])
+    func transportFailures(_ status: Int, _ body: String) {
+        let outcome = Golden.codePay().interpret(GatewayHTTPResponse(status: status, headers: [:], body: Array(body.utf8)), to: .queryPayment(PaymentReference(merchantOrderNumber: "A")))
+        guard case .failed = outcome else { Issue.record("expected a failure, got \(outcome)"); return }
+    }
+}
