@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
@@ -37,6 +38,23 @@ let package = Package(
                 "PaySyncCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Moves adapter-built requests over HTTP (async-http-client); used by the engine and the sandbox.
+        .target(
+            name: "PaySyncTransport",
+            dependencies: ["PaySyncGateways", .product(name: "AsyncHTTPClient", package: "async-http-client")],
+            swiftSettings: swiftSettings
+        ),
+        // Plays all four gateways over HTTP on loopback: ledger, control API, redelivery, seeded faults.
+        .target(
+            name: "PaySyncSandbox",
+            dependencies: [
+                "PaySyncGateways", "PaySyncTransport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

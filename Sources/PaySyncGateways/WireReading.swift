@@ -3,7 +3,7 @@ import Foundation
 import PaySyncCore
 
 /// Small helpers every adapter uses to read `RawJSON` and build dedup keys.
-enum Wire {
+public enum Wire {
     static func parse(_ bytes: [UInt8]) throws(CallbackRejection) -> RawJSON {
         do { return try RawJSONParser().parse(bytes) } catch { throw CallbackRejection(error) }
     }
@@ -41,7 +41,7 @@ enum Wire {
     }
 
     /// A JSON string literal for `text` (for building request bodies).
-    static func quote(_ text: String) -> String {
+    public static func quote(_ text: String) -> String {
         var out = "\""
         for scalar in text.unicodeScalars {
             switch scalar {
@@ -58,7 +58,7 @@ enum Wire {
     }
 
     /// A compact JSON object from ordered `(key, already-encoded JSON value)` pairs.
-    static func object(_ members: [(String, String)]) -> String {
+    public static func object(_ members: [(String, String)]) -> String {
         "{" + members.map { "\(quote($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 

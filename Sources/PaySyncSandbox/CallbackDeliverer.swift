@@ -1,0 +1,129 @@
+import PaySyncCore
+import PaySyncGateways
+import PaySyncTransport
+
+/// One try at delivering a callback, as the sandbox's log records it.
+public struct DeliveryAttempt: Hashable, Sendable {
+    public enum Kind: String, Hashable, Sendable { case genuine, duplicate, forged, tampered }
+    public enum Outcome: Hashable, Sendable {
+        case acknowledged
+        /// The merchant answered, but not with the gateway's acknowledgement.
+        case notAcknowledged(status: Int)
+        case unreachable
+        /// Lost on the way by a drop fault: never sent.
+        case dropped
+    }
+
+    public let provider: String
+    public let event: String
+    public let attempt: Int
+    public let kind: Kind
+    public let at: Timestamp
+    public let outcome: Outcome
+}
+
+/// Delivers callbacks with each gateway's redelivery schedule on the sandbox's clock, applying the
+/// fault plan. Nothing runs by itself: `deliverDue()` sends what is due now, so a test steps the
+/// clock and calls it, and `paysync sandbox` calls it from a loop.
+actor CallbackDeliverer {
+    struct Pending {
+        let gateway: any SandboxGateway
+        let event: SandboxEvent
+        var attempt: Int
+        var dueAt: Timestamp
+        var delayed = false
+    }
+
+    private var queue: [Pending] = []
+    private(set) var log: [DeliveryAttempt] = []
+    private let transport: any HTTPTransport
+    private let faults: FaultPlan
+    private let clock: any PaySyncClock
+    /// How long a delay fault holds an attempt back (gateway clock).
+    private let delayMilliseconds: Int64
+
+    init(transport: any HTTPTransport, faults: FaultPlan, clock: any PaySyncClock, delayMilliseconds: Int64 = 3_000) {
+        self.transport = transport
+        self.faults = faults
+        self.clock = clock
+        self.delayMilliseconds = delayMilliseconds
+    }
+
+    func enqueue(_ event: SandboxEvent, gateway: any SandboxGateway) {
+        queue.append(Pending(gateway: gateway, event: event, attempt: 1, dueAt: clock.now()))
+    }
+
+    /// The time of the next delivery due, if any.
+    var nextDue: Timestamp? { queue.map(\.dueAt).min() }
+    var pendingCount: Int { queue.count }
+
+    /// Sends every delivery due at the clock's current time, concurrently, and reschedules those not
+    /// acknowledged.
+    func deliverDue() async {
+        let now = clock.now()
+        let due = queue.filter { $0.dueAt <= now }
+        queue.removeAll { $0.dueAt <= now }
+        var later: [Pending] = []
+        var sends: [(Pending, DeliveryAttempt.Kind, SignedMessage)] = []
+        for var item in due {
+            let plan = faults.delivery(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt)
+            if plan.delay, !item.delayed {
+                item.delayed = true
+                item.dueAt = now.adding(milliseconds: delayMilliseconds)
+                later.append(item)
+                continue
+            }
+            guard let message = item.gateway.callback(for: item.event, amount: nil, identity: .genuine, now: now) else { continue }
+            if plan.drop {
+                log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: .genuine, at: now, outcome: .dropped))
+                if let next = reschedule(item, now) { later.append(next) }
+                continue
+            }
+            sends.append((item, .genuine, message))
+            if plan.duplicate { sends.append((item, .duplicate, message)) }
+            if plan.forge, let forged = item.gateway.callback(for: item.event, amount: nil, identity: .forged, now: now) {
+                sends.append((item, .forged, forged))
+            }
+            if plan.tamper, case .payment(let p) = item.event,
+                let tampered = item.gateway.callback(for: item.event, amount: Money(minorUnits: p.amount.minorUnits + 1, currency: p.amount.currency), identity: .genuine, now: now)
+            {
+                sends.append((item, .tampered, tampered))
+            }
+        }
+        let transport = self.transport
+        let results = await withTaskGroup(of: (Int, DeliveryAttempt.Outcome).self) { group in
+            for (index, send) in sends.enumerated() {
+                let (item, _, message) = send
+                group.addTask {
+                    let request = GatewayHTTPRequest(method: .post, url: item.event.notifyURL, headers: message.headers.map { ($0.key, $0.value) }, body: message.body)
+                    switch await transport.send(request, timeoutMilliseconds: 5_000) {
+                    case .success(let response):
+                        return (index, item.gateway.isAcknowledgement(status: response.status, body: response.body) ? .acknowledged : .notAcknowledged(status: response.status))
+                    case .failure:
+                        return (index, .unreachable)
+                    }
+                }
+            }
+            return await group.reduce(into: [Int: DeliveryAttempt.Outcome]()) { $0[$1.0] = $1.1 }
+        }
+        var acknowledged: Set<String> = []
+        for (index, (item, kind, _)) in sends.enumerated() {
+            let outcome = results[index] ?? .unreachable
+            log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: kind, at: now, outcome: outcome))
+            if kind == .genuine || kind == .duplicate, outcome == .acknowledged { acknowledged.insert(item.event.identity) }
+        }
+        for (item, kind, _) in sends where kind == .genuine && !acknowledged.contains(item.event.identity) {
+            if let next = reschedule(item, now) { later.append(next) }
+        }
+        queue += later
+    }
+
+    private func reschedule(_ item: Pending, _ now: Timestamp) -> Pending? {
+        guard let gap = item.gateway.schedule.gap(after: item.attempt) else { return nil }
+        var next = item
+        next.attempt += 1
+        next.delayed = false
+        next.dueAt = now.adding(milliseconds: gap * 1_000)
+        return next
+    }
+}

@@ -1,0 +1,188 @@
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PaySyncCore
+import PaySyncGateways
+import PaySyncTransport
+
+/// Keys and ids the sandbox gateways use.
+public struct SandboxConfiguration: Sendable {
+    /// Signs the sandbox gateways' answers and callbacks (CodePay, PayBy, NewPay).
+    public var gatewayKey: RSASigningKey
+    /// The merchant's public keys: requests must verify against them.
+    public var merchantPublicKeys: RSAVerificationKeys
+    /// PayZApp's Access-Secret.
+    public var payZAppSecret: String
+    public var merchant = SandboxMerchant()
+    public var faults = FaultPlan.none
+    public var currencies = CurrencyRegistry.standard
+    /// How long a timeout fault holds a query before answering 504 (real milliseconds).
+    public var stallMilliseconds: UInt64 = 1_500
+    /// Opening balances payouts draw on.
+    public var openingBalances: [Money] = [Money(minorUnits: 100_000_000, currency: .INR), Money(minorUnits: 100_000_000, currency: .BRL), Money(minorUnits: 100_000_000_000, currency: .USDT)]
+
+    public init(gatewayKey: RSASigningKey, merchantPublicKeys: RSAVerificationKeys, payZAppSecret: String) {
+        self.gatewayKey = gatewayKey
+        self.merchantPublicKeys = merchantPublicKeys
+        self.payZAppSecret = payZAppSecret
+    }
+}
+
+/// One HTTP server that plays CodePay, PayBy, NewPay and PayZApp on loopback, under
+/// `/codepay`, `/payby`, `/newpay` and `/payzapp`, with a control API under `/control` through
+/// which a test or the demo acts as the customer. Its ledger is the truth PaySync must converge to.
+public final class Sandbox: Sendable {
+    public let ledger: SandboxLedger
+    public let clock: any PaySyncClock
+    let configuration: SandboxConfiguration
+    let gateways: [String: any SandboxGateway]
+    let deliverer: CallbackDeliverer
+    let queryCounts = QueryCounter()
+
+    public init(configuration: SandboxConfiguration, clock: any PaySyncClock, transport: any HTTPTransport = AsyncHTTPClientTransport()) throws {
+        self.configuration = configuration
+        self.clock = clock
+        ledger = SandboxLedger(openingBalances: configuration.openingBalances)
+        let forgery = RSASigningKey.generate()
+        let c = configuration
+        let list: [any SandboxGateway] = [
+            CodePaySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
+            PayBySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
+            NewPaySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
+            PayZAppSandbox(secrets: try HMACSecrets([c.payZAppSecret]), forgedSecrets: try HMACSecrets(["not-" + c.payZAppSecret]), currencies: c.currencies, merchant: c.merchant),
+        ]
+        gateways = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
+        deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock)
+    }
+
+    // MARK: The customer's side (also under /control)
+
+    /// The customer pays (or, with `force`, the gateway records a payment even on a closed order).
+    @discardableResult
+    public func pay(_ provider: String, _ number: String, force: Bool = false) async throws -> SandboxPayment {
+        try await settle(provider, number, .paid, force: force)
+    }
+
+    /// The payment fails, or expires at the gateway.
+    @discardableResult
+    public func settle(_ provider: String, _ number: String, _ status: SandboxPayment.Status, force: Bool = false) async throws -> SandboxPayment {
+        let payment = try await ledger.settle(provider: provider, number: number, to: status, force: force)
+        await notify(.payment(payment), provider)
+        return payment
+    }
+
+    /// The bank finishes a refund.
+    @discardableResult
+    public func finishRefund(_ provider: String, _ refundNumber: String, succeeded: Bool = true) async throws -> SandboxRefund {
+        let refund = try await ledger.finishRefund(provider: provider, refundNumber: refundNumber, succeeded: succeeded)
+        await notify(.refund(refund), provider)
+        return refund
+    }
+
+    /// A PayZApp transfer completes.
+    @discardableResult
+    public func finishPayout(_ number: String, succeeded: Bool = true) async throws -> SandboxPayout {
+        let payout = try await ledger.finishPayout(number: number, succeeded: succeeded)
+        await notify(.payout(payout), "payzapp")
+        return payout
+    }
+
+    /// Sends the callbacks due at the clock's current time.
+    public func deliverDueCallbacks() async { await deliverer.deliverDue() }
+    /// Every delivery attempt so far.
+    public func deliveries() async -> [DeliveryAttempt] { await deliverer.log }
+    /// When the next callback delivery is due.
+    public func nextDeliveryDue() async -> Timestamp? { await deliverer.nextDue }
+    /// The UTR the sandbox assigns to a PayZApp pay-in.
+    public static func utr(of payment: SandboxPayment) -> String { PayZAppSandbox.utr(payment) }
+
+    func notify(_ event: SandboxEvent, _ provider: String) async {
+        guard let gateway = gateways[provider] else { return }
+        await deliverer.enqueue(event, gateway: gateway)
+    }
+
+    // MARK: HTTP
+
+    /// The router: the four gateways and `/control`.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        for name in gateways.keys {
+            router.on("\(name)/**", method: .post) { request, context in try await self.serve(name, request, context) }
+            router.on("\(name)/**", method: .get) { request, context in try await self.serve(name, request, context) }
+        }
+        router.post("control/:provider/orders/:number/:action") { request, context -> Response in
+            let provider = try context.parameters.require("provider")
+            let number = try context.parameters.require("number")
+            let force = request.uri.queryParameters["force"] == "true"
+            let status: SandboxPayment.Status
+            switch try context.parameters.require("action") {
+            case "pay": status = .paid
+            case "fail": status = .failed
+            case "expire": status = .expired
+            default: return Response(status: .notFound)
+            }
+            do {
+                let payment = try await self.settle(provider, number, status, force: force)
+                return Self.text("\(payment.merchantOrderNumber) \(payment.status.rawValue)\n")
+            } catch {
+                return Self.text("\(error)\n", status: .conflict)
+            }
+        }
+        router.post("control/:provider/refunds/:number/:action") { _, context -> Response in
+            let ok = try context.parameters.require("action") == "succeed"
+            do {
+                let refund = try await self.finishRefund(try context.parameters.require("provider"), try context.parameters.require("number"), succeeded: ok)
+                return Self.text("\(refund.refundNumber) \(refund.status.rawValue)\n")
+            } catch { return Self.text("\(error)\n", status: .conflict) }
+        }
+        router.post("control/payzapp/payouts/:number/:action") { _, context -> Response in
+            let ok = try context.parameters.require("action") == "succeed"
+            do {
+                let payout = try await self.finishPayout(try context.parameters.require("number"), succeeded: ok)
+                return Self.text("\(payout.payoutNumber) \(payout.status.rawValue)\n")
+            } catch { return Self.text("\(error)\n", status: .conflict) }
+        }
+        router.post("control/deliver") { _, _ -> Response in
+            await self.deliverDueCallbacks()
+            return Self.text("delivered\n")
+        }
+        router.get("control/ledger") { _, _ -> Response in
+            let lines = await self.ledger.allPayments().map { "\($0.provider) \($0.merchantOrderNumber) \($0.gatewayNumber) \($0.amount) \($0.status.rawValue)" }
+            return Self.text(lines.joined(separator: "\n") + "\n")
+        }
+        return router
+    }
+
+    private func serve(_ name: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        guard let gateway = gateways[name] else { return Response(status: .notFound) }
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        let body = try await request.body.collect(upTo: 1 << 20)
+        let path = String(request.uri.path.dropFirst(name.count + 1))
+        let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
+        let sandboxContext = SandboxContext(
+            ledger: ledger, now: clock.now(), faults: configuration.faults,
+            countQuery: { provider, order in await self.queryCounts.next(provider + "/" + order) },
+            notify: { event in await self.notify(event, name) },
+            stall: { [stall = configuration.stallMilliseconds] in try? await Task.sleep(nanoseconds: stall * 1_000_000) })
+        let answer = await gateway.handle(
+            SandboxRequest(method: request.method.rawValue, path: path, query: query, headers: headers, body: Array(body.readableBytesView)), sandboxContext)
+        var fields = HTTPFields()
+        for (name, value) in answer.headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+        return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
+    static func text(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
+
+/// Counts queries per order so query faults are drawn per (order, n-th query).
+actor QueryCounter {
+    private var counts: [String: Int] = [:]
+    func next(_ key: String) -> Int {
+        counts[key, default: 0] += 1
+        return counts[key]!
+    }
+}

@@ -1,0 +1,42 @@
+import AsyncHTTPClient
+import NIOCore
+import NIOHTTP1
+import PaySyncGateways
+
+/// Sends one HTTP request and returns the whole answer, or a `GatewayFailure` saying why there is
+/// none (timeout, unreachable). Adapters build the bytes; this only moves them.
+public protocol HTTPTransport: Sendable {
+    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure>
+}
+
+/// The production transport on async-http-client's shared client.
+public struct AsyncHTTPClientTransport: HTTPTransport {
+    let client: HTTPClient
+    /// The largest answer body read (bigger ones are a malformed answer).
+    let maximumBodyBytes: Int
+
+    public init(client: HTTPClient = .shared, maximumBodyBytes: Int = 1 << 20) {
+        self.client = client
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+
+    public func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
+        var outbound = HTTPClientRequest(url: request.url)
+        outbound.method = request.method == .get ? .GET : .POST
+        for header in request.headers { outbound.headers.add(name: header.name, value: header.value) }
+        if !request.body.isEmpty { outbound.body = .bytes(ByteBuffer(bytes: request.body)) }
+        do {
+            let response = try await client.execute(outbound, timeout: .milliseconds(timeoutMilliseconds))
+            let body = try await response.body.collect(upTo: maximumBodyBytes)
+            var headers: [String: String] = [:]
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            return .success(GatewayHTTPResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView)))
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+            return .failure(GatewayFailure(.timeout, "no answer within \(timeoutMilliseconds) ms"))
+        } catch is NIOTooManyBytesError {
+            return .failure(GatewayFailure(.malformedResponse, "answer larger than \(maximumBodyBytes) bytes"))
+        } catch {
+            return .failure(GatewayFailure(.unreachable, "\(error)"))
+        }
+    }
+}
