@@ -69,7 +69,7 @@ let package = Package(
         // Use cases over the store: idempotent order creation, cancellation, timelines.
         .target(
             name: "PaySyncEngine",
-            dependencies: ["PaySyncStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["PaySyncStore", "PaySyncGateways", "PaySyncTransport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
         // The merchant HTTP API (Hummingbird 2) and the service configuration.
@@ -102,6 +102,11 @@ let package = Package(
         .testTarget(
             name: "PaySyncStoreConformanceTests",
             dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine"],
+            swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "PaySyncSandboxTests",
+            dependencies: ["PaySyncSandbox", "PaySyncEngine", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -1,0 +1,103 @@
+import PaySyncCore
+import PaySyncGateways
+import PaySyncStore
+import PaySyncTransport
+
+/// One gateway call's outcome and the audit row that records it.
+public struct GatewayCall: Hashable, Sendable {
+    public let outcome: GatewayOutcome
+    public let audit: AuditRecord
+}
+
+/// The adapters of a deployment, by merchant account and gateway.
+public struct GatewayDirectory: Sendable {
+    private var adapters: [String: any GatewayAdapter] = [:]
+
+    public init() {}
+
+    public mutating func register(_ adapter: any GatewayAdapter, account: MerchantAccountID = .default) {
+        adapters[account.rawValue + "/" + adapter.provider.rawValue] = adapter
+    }
+
+    public func adapter(_ provider: ProviderID, account: MerchantAccountID = .default) -> (any GatewayAdapter)? {
+        adapters[account.rawValue + "/" + provider.rawValue]
+    }
+
+    public var providers: Set<ProviderID> { Set(adapters.values.map(\.provider)) }
+}
+
+/// Performs gateway operations: the adapter builds and reads the bytes, the transport moves them,
+/// and every call — answered, refused or failed — yields an outbound audit row with its latency.
+public struct GatewayClient: Sendable {
+    public let directory: GatewayDirectory
+    let transport: any HTTPTransport
+    let clock: any PaySyncClock
+    let timeoutMilliseconds: Int64
+
+    public init(directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000) {
+        self.directory = directory
+        self.transport = transport
+        self.clock = clock
+        self.timeoutMilliseconds = timeoutMilliseconds
+    }
+
+    public func perform(_ operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID = .default, orderID: OrderID?) async -> GatewayCall {
+        let startedAt = clock.now()
+        func record(_ outcome: GatewayOutcome, detail: String?, latency: Int64?) -> GatewayCall {
+            let error: String? =
+                switch outcome {
+                case .failed(let failure): failure.description
+                case .refused(let code, let message): "refused \(code): \(message)"
+                case .answered: nil
+                }
+            return GatewayCall(
+                outcome: outcome,
+                audit: AuditRecord(
+                    orderID: orderID, kind: .outbound, summary: "\(provider) \(operation.name) -> \(Self.describe(outcome))", detail: detail,
+                    latencyMilliseconds: latency, error: error, at: startedAt))
+        }
+        guard let adapter = directory.adapter(provider, account: account) else {
+            return record(.failed(GatewayFailure(.unreachable, "no adapter configured for \(provider) in account \(account)")), detail: nil, latency: nil)
+        }
+        var random = SystemRandomNumberGenerator()
+        let nonce = (0..<4).map { _ in String(random.next(), radix: 16) }.joined()
+        let request: GatewayHTTPRequest
+        do {
+            request = try adapter.request(for: operation, now: startedAt, nonce: nonce)
+        } catch {
+            return record(.failed(GatewayFailure(.unreachable, error.description)), detail: nil, latency: nil)
+        }
+        let started = ContinuousClock.now
+        let result = await transport.send(request, timeoutMilliseconds: timeoutMilliseconds)
+        let elapsed = started.duration(to: .now)
+        let latency = elapsed.components.seconds * 1_000 + elapsed.components.attoseconds / 1_000_000_000_000_000
+        let requestLine = "\(request.method.rawValue) \(request.url) (\(request.body.count) bytes)"
+        switch result {
+        case .success(let response):
+            let outcome = adapter.interpret(response, to: operation)
+            return record(outcome, detail: "\(requestLine); HTTP \(response.status) (\(response.body.count) bytes)", latency: latency)
+        case .failure(let failure):
+            return record(.failed(failure), detail: requestLine, latency: latency)
+        }
+    }
+
+    /// A one-line account of an outcome for audit summaries.
+    static func describe(_ outcome: GatewayOutcome) -> String {
+        switch outcome {
+        case .answered(let answer):
+            switch answer {
+            case .paymentCreated(let created): "created \(created.gatewayOrderNumber)"
+            case .payment(let report): "payment \(report.state.rawValue) (\(report.providerStatus))"
+            case .cancel(.closed(let status)): "closed (\(status))"
+            case .cancel(.alreadyPaid(let status)): "refused: already paid (\(status))"
+            case .refund(let report): "refund \(report.state.rawValue) (\(report.providerStatus))"
+            case .payout(let report): "payout \(report.state.rawValue) (\(report.providerStatus))"
+            case .utr(let report): "utr \(report.utr) settled=\(report.settled)"
+            case .utrRepair(let accepted, _): "utr repair accepted=\(accepted)"
+            case .balance(let balances): "balance \(balances.map(\.description).joined(separator: ", "))"
+            }
+        case .refused(let code, _): "refused \(code)"
+        case .failed(let failure): "failed \(failure.kind.rawValue)"
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import PaySyncCore
+import PaySyncEngine
+import PaySyncGateways
+import PaySyncSandbox
+import PaySyncTransport
+
+/// Keys shared by the sandbox and the merchant adapters in these tests.
+enum TestKeys {
+    static let merchant = RSASigningKey.generate()
+    static let gateway = RSASigningKey.generate()
+    static let payZAppSecret = "sandbox-secret"
+}
+
+/// The merchant's callback receiver in these tests: verifies each callback with the adapter and
+/// answers the adapter's acknowledgement (or a refusal while `acknowledge` is off).
+actor Receiver {
+    var adapters: [String: any GatewayAdapter] = [:]
+    var events: [(provider: String, event: CallbackEvent)] = []
+    var rejections: [(provider: String, rejection: CallbackRejection)] = []
+    var acknowledge = true
+    let clock: any PaySyncClock
+
+    init(clock: any PaySyncClock) { self.clock = clock }
+
+    func set(adapters: [String: any GatewayAdapter]) { self.adapters = adapters }
+    func set(acknowledge: Bool) { self.acknowledge = acknowledge }
+
+    func receive(_ provider: String, _ request: InboundCallback) -> CallbackAck {
+        guard let adapter = adapters[provider] else { return CallbackAck(status: 404, contentType: "text/plain", body: "no adapter") }
+        do {
+            events.append((provider, try adapter.callback(request, now: clock.now())))
+        } catch {
+            rejections.append((provider, error))
+            return adapter.acknowledgement(accepted: false)
+        }
+        return adapter.acknowledgement(accepted: acknowledge)
+    }
+}
+
+/// A live sandbox and a live receiver on loopback, with adapters for all four gateways pointed at
+/// the sandbox and notify URLs pointed at the receiver.
+struct Harness {
+    static let t0 = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
+    let clock: ManualClock
+    let sandbox: Sandbox
+    let receiver: Receiver
+    let client: GatewayClient
+    let receiverPort: Int
+
+    func notifyURL(_ provider: String) -> String { "http://127.0.0.1:\(receiverPort)/callbacks/\(provider)" }
+
+    func perform(_ operation: GatewayOperation, _ provider: String) async -> GatewayOutcome {
+        await client.perform(operation, provider: try! ProviderID(provider), orderID: nil).outcome
+    }
+
+    static func run(
+        faults: FaultPlan = .none, stallMilliseconds: UInt64 = 1_500, timeoutMilliseconds: Int64 = 5_000,
+        merchantKey: RSASigningKey = TestKeys.merchant, _ body: @escaping @Sendable (Harness) async throws -> Void
+    ) async throws {
+        let clock = ManualClock(t0)
+        let receiver = Receiver(clock: clock)
+        var configuration = SandboxConfiguration(
+            gatewayKey: TestKeys.gateway, merchantPublicKeys: try RSAVerificationKeys(pems: [TestKeys.merchant.publicKeyPEM]), payZAppSecret: TestKeys.payZAppSecret)
+        configuration.faults = faults
+        configuration.stallMilliseconds = stallMilliseconds
+        let sandbox = try Sandbox(configuration: configuration, clock: clock)
+
+        let receiverRouter = Router(context: BasicRequestContext.self)
+        receiverRouter.post("callbacks/:provider") { request, context -> Response in
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+            let body = try await request.body.collect(upTo: 1 << 20)
+            let ack = await receiver.receive(try context.parameters.require("provider"), InboundCallback(headers: headers, body: Array(body.readableBytesView)))
+            return Response(status: .init(code: ack.status), headers: [.contentType: ack.contentType], body: .init(byteBuffer: ByteBuffer(bytes: ack.body)))
+        }
+        try await Application(router: receiverRouter).test(.live) { receiverClient in
+            try await Application(router: sandbox.router()).test(.live) { sandboxClient in
+                let base = "http://127.0.0.1:\(sandboxClient.port!)"
+                let gatewayKeys = try RSAVerificationKeys(pems: [TestKeys.gateway.publicKeyPEM])
+                let adapters: [any GatewayAdapter] = [
+                    CodePayAdapter(configuration: CodePayConfiguration(appID: "app-cp", merchantNumber: "M100", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/codepay")),
+                    PayByAdapter(configuration: PayByConfiguration(partnerID: "200000001", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/payby")),
+                    NewPayAdapter(configuration: NewPayConfiguration(appID: "app1", merchantID: "mch1", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/newpay")),
+                    PayZAppAdapter(configuration: PayZAppConfiguration(merchantNumber: "MNO1", accessKey: "AK1", secrets: try HMACSecrets([TestKeys.payZAppSecret]), baseURL: base + "/payzapp")),
+                ]
+                await receiver.set(adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.provider.rawValue, $0) }))
+                var directory = GatewayDirectory()
+                for adapter in adapters { directory.register(adapter) }
+                let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: timeoutMilliseconds)
+                try await body(Harness(clock: clock, sandbox: sandbox, receiver: receiver, client: client, receiverPort: receiverClient.port!))
+            }
+        }
+    }
+}
