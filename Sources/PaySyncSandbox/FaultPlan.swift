@@ -51,6 +51,14 @@ public struct FaultPlan: Sendable, Hashable {
         public var delay = false
         public var forge = false
         public var tamper = false
+        public init() {}
+        init(drop: Bool, duplicate: Bool, delay: Bool, forge: Bool, tamper: Bool) {
+            self.drop = drop
+            self.duplicate = duplicate
+            self.delay = delay
+            self.forge = forge
+            self.tamper = tamper
+        }
     }
 
     public func delivery(provider: String, event: String, attempt: Int) -> DeliveryFaults {

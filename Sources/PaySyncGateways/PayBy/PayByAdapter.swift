@@ -71,13 +71,13 @@ public struct PayByAdapter: GatewayAdapter {
 
     public func interpret(_ response: GatewayHTTPResponse, to operation: GatewayOperation) -> GatewayOutcome {
         if let failure = Wire.httpFailure(response) { return .failed(failure) }
-        guard configuration.gatewayKeys.verify(base64Signature: response.headers["sign"] ?? "", over: response.body) else {
-            return .failed(GatewayFailure(.badSignature, "answer sign header does not verify"))
-        }
         let envelope: RawJSON
         switch Wire.parseResponse(response.body) {
         case .success(let value): envelope = value
         case .failure(let failure): return .failed(failure)
+        }
+        guard configuration.gatewayKeys.verify(base64Signature: response.headers["sign"] ?? "", over: response.body) else {
+            return .failed(GatewayFailure(.badSignature, "answer sign header does not verify"))
         }
         guard let head = envelope["head"], let applyStatus = head["applyStatus"]?.scalarText, let code = head["code"]?.scalarText else {
             return .failed(GatewayFailure(.malformedResponse, "answer has no head"))
