@@ -55,6 +55,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -88,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "PaySyncCLI",
             dependencies: [
-                "PaySyncHTTP",
+                "PaySyncHTTP", "PaySyncSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -111,7 +112,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaySyncHTTPTests",
-            dependencies: ["PaySyncHTTP", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: ["PaySyncHTTP", "PaySyncSandbox", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSwiftSettings
         ),
     ]

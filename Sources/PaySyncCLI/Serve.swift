@@ -2,7 +2,10 @@ import ArgumentParser
 import Configuration
 import Hummingbird
 import Logging
+import PaySyncEngine
 import PaySyncHTTP
+import PaySyncSandbox
+import ServiceLifecycle
 import SystemPackage
 
 /// `paysync serve`: the merchant API on SQLite (or, later, PostgreSQL).
@@ -20,6 +23,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to bind (http.port, default 8080).") var port: Int?
     @Option(help: "SQLite file path (database.url, default paysync.sqlite).") var database: String?
     @Option(help: "A JSON configuration file.") var config: String?
+    @Flag(help: "Also run the built-in sandbox gateways in this process and use them for all four providers.") var sandbox = false
+    @Option(help: "Port of the in-process sandbox (with --sandbox).") var sandboxPort = 8081
 
     func run() async throws {
         let reader = try await Self.reader(flags: flagValues(), file: config)
@@ -28,12 +33,33 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let app: any ApplicationProtocol
         do {
-            app = try PaySyncServer.buildApplication(configuration: settings, logger: logger)
+            if sandbox {
+                let (directory, services) = try Self.inProcessSandbox(settings, port: sandboxPort, logger: logger)
+                app = try PaySyncServer.buildApplication(configuration: settings, gateways: directory, services: services, logger: logger)
+                logger.info("sandbox gateways listening", metadata: ["address": "127.0.0.1:\(sandboxPort)"])
+            } else {
+                app = try PaySyncServer.buildApplication(configuration: settings, logger: logger)
+            }
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)
         }
         logger.info("PaySync listening", metadata: ["address": "\(settings.host):\(settings.port)", "database": "\(settings.database)"])
         try await app.runService()
+    }
+
+    /// A sandbox on `port` with fresh keys, its callback loop, and adapters for every account.
+    static func inProcessSandbox(_ settings: PaySyncConfiguration, port: Int, logger: Logger) throws -> (GatewayDirectory, [any Service]) {
+        let policy = try settings.orderPolicy()
+        let credentials = SandboxCredentials.generate()
+        let sandbox = try Sandbox(configuration: try credentials.sandboxConfiguration(), clock: SystemClock())
+        var sandboxLogger = logger
+        sandboxLogger[metadataKey: "paysync.component"] = "sandbox"
+        let server = Application(router: sandbox.router(), configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "PaySync-Sandbox"), logger: sandboxLogger)
+        var directory = GatewayDirectory()
+        for adapter in try credentials.adapters(baseURL: "http://127.0.0.1:\(port)", currencies: policy.currencies) {
+            for account in policy.accounts { directory.register(adapter, account: account) }
+        }
+        return (directory, [server, SandboxCallbackService(sandbox: sandbox)])
     }
 
     private func flagValues() -> [AbsoluteConfigKey: ConfigValue] {

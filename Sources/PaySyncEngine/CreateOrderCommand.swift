@@ -1,3 +1,4 @@
+import PaySyncGateways
 import PaySyncCore
 
 /// A merchant's request to take a payment. Creating is idempotent on
@@ -38,4 +39,23 @@ public struct CreateOrderResult: Hashable, Sendable {
 
     public let outcome: Outcome
     public let order: Order
+    /// What the gateway's create call did, when this request made one.
+    public let submission: Submission?
+
+    public init(outcome: Outcome, order: Order, submission: Submission? = nil) {
+        self.outcome = outcome
+        self.order = order
+        self.submission = submission
+    }
+
+    /// The gateway's answer to the create call.
+    public enum Submission: Hashable, Sendable {
+        /// The gateway holds the payment; the order is `pending` with its checkout.
+        case accepted
+        /// The gateway said no; the order is `failed` (pay again to retry).
+        case refused(code: String, message: String)
+        /// No verdict (timeout, 5xx, unreadable answer): the order stays `created`, "unknown at the
+        /// gateway". It is never re-sent blindly: the reconciler queries, then cancels.
+        case unknown(GatewayFailure)
+    }
 }

@@ -22,6 +22,7 @@ extension Order {
             if input == .reinitiated {
                 order.attempt += 1
                 order.gatewayOrderNumber = nil
+                order.checkout = nil
             }
             updated = order
             outcome = .applied

@@ -1,4 +1,5 @@
 import PaySyncCore
+import PaySyncGateways
 import PaySyncStore
 
 /// The merchant-facing use cases over the store: create (idempotent), read, list, timeline,
@@ -8,12 +9,17 @@ public struct OrderService: Sendable {
     public let store: any PaySyncStore
     public let clock: any PaySyncClock
     public let policy: OrderPolicy
+    public let gateways: GatewayClient
+    /// PaySync's own address as gateways reach it; callbacks go to `<base>/callbacks/<provider>/<account>`.
+    public let callbackBaseURL: String
     private let numbers: OrderNumberGenerator
 
-    public init(store: any PaySyncStore, clock: any PaySyncClock, policy: OrderPolicy) {
+    public init(store: any PaySyncStore, clock: any PaySyncClock, policy: OrderPolicy, gateways: GatewayClient, callbackBaseURL: String) {
         self.store = store
         self.clock = clock
         self.policy = policy
+        self.gateways = gateways
+        self.callbackBaseURL = callbackBaseURL
         var random = SystemRandomNumberGenerator()
         numbers = OrderNumberGenerator(using: &random)
     }
@@ -30,6 +36,7 @@ public struct OrderService: Sendable {
         try validate(command)
         let now = clock.now()
         let number = command.merchantOrderNumber ?? numbers.next(at: now)
+        try checkRepresentable(command, number: number, now: now)
         // A concurrent create of the same number may win the insert; then judge against its order.
         for _ in 0..<3 {
             if let existing = try await store.order(account: command.account, number: number) {
@@ -47,7 +54,7 @@ public struct OrderService: Sendable {
             )
             do {
                 try await store.insertOrder(order, event: event, audit: [inboundAudit(order.id, "create order -> created", command, now)])
-                return CreateOrderResult(outcome: .created, order: order)
+                return try await submit(order, outcome: .created)
             } catch let error as StoreError where error.code == .duplicateOrderNumber {
                 continue
             }
@@ -69,7 +76,7 @@ public struct OrderService: Sendable {
                 field: "provider")
         }
         let now = clock.now()
-        return try await store.updateOrder(id: existing.id) { order in
+        let result = try await store.updateOrder(id: existing.id) { order in
             switch order.status {
             case .failed, .expired:
                 let change = order.change(
@@ -89,6 +96,70 @@ public struct OrderService: Sendable {
                     result: CreateOrderResult(outcome: .existing, order: order))
             }
         }
+        return result.outcome == .reinitiated ? try await submit(result.order, outcome: .reinitiated) : result
+    }
+
+    /// Sends the create call for the order's current attempt and records what came of it: the
+    /// gateway's number and checkout on `submitted`, `failed` on a refusal, nothing but the audit
+    /// row when there is no verdict (the order stays `created`: unknown at the gateway).
+    private func submit(_ order: Order, outcome: CreateOrderResult.Outcome) async throws -> CreateOrderResult {
+        let call = await gateways.perform(.createPayment(creation(order)), provider: order.provider, account: order.account, orderID: order.id)
+        let now = clock.now()
+        let attempt = order.attempt
+        switch call.outcome {
+        case .answered(.paymentCreated(let created)):
+            let evidence = Evidence(summary: "gateway accepted the create", reference: created.gatewayOrderNumber)
+            let stored = try await store.updateOrder(id: order.id) { current in
+                var change = current.change(applying: .submitted, source: .gateway, evidence: evidence, at: now, audit: [call.audit])
+                // A callback may have beaten this answer; the gateway's number still belongs on the attempt.
+                if current.attempt == attempt, current.gatewayOrderNumber == nil {
+                    var updated = change.order ?? current
+                    if change.order == nil {
+                        updated.version += 1
+                        updated.updatedAt = now
+                    }
+                    updated.gatewayOrderNumber = created.gatewayOrderNumber
+                    updated.checkout = Checkout(url: created.payURL, qrContent: created.qrContent)
+                    change.order = updated
+                }
+                return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: change.order ?? current)
+            }
+            return CreateOrderResult(outcome: outcome, order: stored, submission: .accepted)
+        case .refused(let code, let message):
+            let evidence = Evidence(summary: "gateway refused the create: \(message)", providerStatus: code)
+            let stored = try await store.updateOrder(id: order.id) { current in
+                let change = current.change(applying: .failed, source: .gateway, evidence: evidence, at: now, audit: [call.audit])
+                return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: change.order ?? current)
+            }
+            return CreateOrderResult(outcome: outcome, order: stored, submission: .refused(code: code, message: message))
+        case .failed(let failure):
+            try await store.appendAudit([call.audit])
+            return CreateOrderResult(outcome: outcome, order: order, submission: .unknown(failure))
+        case .answered:
+            let failure = GatewayFailure(.malformedResponse, "the gateway answered the create with something else")
+            try await store.appendAudit([call.audit])
+            return CreateOrderResult(outcome: outcome, order: order, submission: .unknown(failure))
+        }
+    }
+
+    private func creation(_ order: Order) -> PaymentCreation {
+        PaymentCreation(
+            merchantOrderNumber: order.merchantOrderNumber.rawValue, amount: order.amount, subject: order.subject,
+            notifyURL: "\(callbackBaseURL)/callbacks/\(order.provider)/\(order.account)")
+    }
+
+    /// Refuses, before anything is stored, an order its gateway cannot take (no adapter for the
+    /// account, or an amount the gateway cannot write, such as LAK with decimals at NewPay).
+    private func checkRepresentable(_ command: CreateOrderCommand, number: MerchantOrderNumber, now: Timestamp) throws {
+        guard let adapter = gateways.directory.adapter(command.provider, account: command.account) else {
+            throw PaySyncError(
+                .invalid, code: "provider_not_configured", message: "no \(command.provider) credentials are configured for account \(command.account)",
+                field: "provider")
+        }
+        let probe = PaymentCreation(merchantOrderNumber: number.rawValue, amount: command.amount, subject: command.subject, notifyURL: callbackBaseURL)
+        do { _ = try adapter.request(for: .createPayment(probe), now: now, nonce: "probe") } catch {
+            throw PaySyncError(.invalid, code: "amount_not_representable", message: error.message, field: "amount")
+        }
     }
 
     /// The order, or a `notFound` error.
@@ -101,15 +172,10 @@ public struct OrderService: Sendable {
         try await store.listOrders(query)
     }
 
-    /// The order's events and audit rows, oldest first (events before audit rows of the same
-    /// millisecond).
+    /// The order's events and audit rows in the order they were written.
     public func timeline(id: OrderID) async throws -> [TimelineEntry] {
         guard try await store.order(id: id) != nil else { throw Self.notFound(id) }
-        async let events = store.events(orderID: id)
-        async let audit = store.audit(orderID: id)
-        let entries = try await events.map(TimelineEntry.event) + audit.map(TimelineEntry.audit)
-        // A stable sort keeps each log's own order within a millisecond.
-        return entries.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        return try await store.timeline(orderID: id)
     }
 
     /// Asks to close an unpaid order. Created and pending orders move to `closing` (the gateway is

@@ -25,20 +25,26 @@ public enum PaySyncServer {
 
     /// The whole server as one application: HTTP plus a service that closes the store after the
     /// server has drained on graceful shutdown (SIGTERM, SIGINT).
+    /// - Parameters:
+    ///   - gateways: the adapters; `nil` builds them from `configuration.gateways`.
+    ///   - services: more services to run in the same group (an in-process sandbox), started first.
     public static func buildApplication(
-        configuration: PaySyncConfiguration, clock: any PaySyncClock = SystemClock(), logger: Logger
+        configuration: PaySyncConfiguration, gateways: GatewayDirectory? = nil, services: [any Service] = [], clock: any PaySyncClock = SystemClock(),
+        logger: Logger
     ) throws -> some ApplicationProtocol {
         guard let token = configuration.apiToken, !token.isEmpty else {
             throw ConfigurationError("api.token is required: set PAYSYNC_API_TOKEN or \"api\": {\"token\": …} in the config file")
         }
         let policy = try configuration.orderPolicy()
+        let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
         let store = try openStore(configuration, currencies: policy.currencies)
-        let service = OrderService(store: store, clock: clock, policy: policy)
+        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds))
+        let service = OrderService(store: store, clock: clock, policy: policy, gateways: client, callbackBaseURL: configuration.effectiveCallbackBaseURL)
         let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
-            services: [StoreCloser(store: store, logger: logger)],
+            services: services + [StoreCloser(store: store, logger: logger)],
             logger: logger
         )
     }

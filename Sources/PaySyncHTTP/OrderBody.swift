@@ -17,6 +17,10 @@ struct OrderBody: Codable, Hashable, Sendable {
     let attempt: Int
     let version: Int64
     let gatewayOrderNumber: String?
+    /// The hosted page or deep link the customer pays at, once the gateway accepted the order.
+    let checkoutUrl: String?
+    /// QR-code content, when the gateway gives one.
+    let checkoutQr: String?
     let createdAt: String
     let updatedAt: String
 
@@ -33,6 +37,8 @@ struct OrderBody: Codable, Hashable, Sendable {
         attempt = order.attempt
         version = order.version
         gatewayOrderNumber = order.gatewayOrderNumber
+        checkoutUrl = order.checkout?.url
+        checkoutQr = order.checkout?.qrContent
         createdAt = order.createdAt.iso8601
         updatedAt = order.updatedAt.iso8601
     }
@@ -53,6 +59,8 @@ struct CreateOrderBody: Decodable {
 struct OrderOutcomeBody: Encodable {
     let outcome: String
     let order: OrderBody
+    /// Why the gateway's answer is unknown, with outcome `unknown_at_gateway`.
+    var gatewayError: String? = nil
 }
 
 struct OrderListBody: Encodable {

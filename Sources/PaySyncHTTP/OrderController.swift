@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import PaySyncCore
+import PaySyncGateways
 import PaySyncEngine
 import PaySyncStore
 
@@ -24,14 +25,19 @@ struct OrderController<Context: RequestContext>: Sendable {
         let command = try command(from: body)
         let result = try await service.create(command)
         let order = OrderBody(result.order)
-        switch result.outcome {
-        case .created:
+        switch (result.outcome, result.submission) {
+        case (_, .refused(let code, let message)?):
+            throw APIError(.badGateway, code: "gateway_refused", message: "\(order.provider) refused the order (\(code)): \(message)", order: order)
+        case (_, .unknown(let failure)?):
+            // Stored, but the gateway's answer is unknown: never re-sent blindly; the reconciler resolves it.
+            return try json(OrderOutcomeBody(outcome: "unknown_at_gateway", order: order, gatewayError: failure.description), status: .accepted)
+        case (.created, _):
             return try json(OrderOutcomeBody(outcome: result.outcome.rawValue, order: order), status: .created)
-        case .existing, .reinitiated:
+        case (.existing, _), (.reinitiated, _):
             return try json(OrderOutcomeBody(outcome: result.outcome.rawValue, order: order), status: .ok)
-        case .alreadyPaid:
+        case (.alreadyPaid, _):
             throw APIError(.conflict, code: "order_already_paid", message: "order \(order.merchantOrderNumber) is paid; it cannot be paid again", order: order)
-        case .alreadyCanceled:
+        case (.alreadyCanceled, _):
             throw APIError(
                 .conflict, code: "order_already_canceled", message: "order \(order.merchantOrderNumber) is canceled; it cannot be paid again",
                 order: order)

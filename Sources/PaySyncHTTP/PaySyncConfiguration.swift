@@ -26,6 +26,11 @@ public struct PaySyncConfiguration: Sendable {
     public var assets: [String] = ["USDT:6"]
     /// `log.level` (string, default `info`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// `callbacks.baseURL` (string, default `http://<http.host>:<http.port>`): PaySync's address as
+    /// the gateways reach it; callbacks go to `<baseURL>/callbacks/<provider>/<account>`.
+    public var callbackBaseURL: String?
+    /// `gateways.*`: see `GatewaysConfiguration`.
+    public var gateways = GatewaysConfiguration()
 
     public init() {}
 
@@ -40,7 +45,12 @@ public struct PaySyncConfiguration: Sendable {
         providers = reader.stringArray(forKey: "providers.enabled", default: providers)
         assets = reader.stringArray(forKey: "currencies.assets", default: assets)
         logLevel = reader.string(forKey: "log.level", default: logLevel)
+        callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
+        gateways = GatewaysConfiguration(reader: reader)
     }
+
+    /// `callbacks.baseURL`, or this server's own address.
+    public var effectiveCallbackBaseURL: String { callbackBaseURL ?? "http://\(host):\(port)" }
 
     /// The order policy these settings describe, or an error naming the first bad value.
     public func orderPolicy() throws -> OrderPolicy {

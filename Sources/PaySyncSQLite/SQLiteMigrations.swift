@@ -82,6 +82,9 @@ enum SQLiteMigrations {
                     """
             )
         }
+        migrator.registerMigration("v2-order-checkout") { db in
+            try db.execute(sql: "ALTER TABLE orders ADD COLUMN checkout_url TEXT; ALTER TABLE orders ADD COLUMN checkout_qr TEXT;")
+        }
         return migrator
     }
 }

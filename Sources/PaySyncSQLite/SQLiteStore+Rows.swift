@@ -14,12 +14,15 @@ extension SQLiteStore {
             let currency = currencies.currency(code: row["currency"]),
             let status = OrderStatus(rawValue: row["status"])
         else { throw StoreError(.corruptRow, "order row \(id) does not decode") }
+        let checkoutURL: String? = row["checkout_url"]
+        let checkoutQR: String? = row["checkout_qr"]
         return Order(
             id: orderID, account: account, merchantOrderNumber: number, provider: provider,
             amount: Money(minorUnits: row["amount_minor"], currency: currency), subject: row["subject"], status: status,
             attempt: row["attempt"], version: row["version"], gatewayOrderNumber: row["gateway_order_number"],
             createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
-            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"])
+            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),
+            checkout: checkoutURL == nil && checkoutQR == nil ? nil : Checkout(url: checkoutURL, qrContent: checkoutQR)
         )
     }
 
@@ -66,15 +69,22 @@ extension SQLiteStore {
         )
     }
 
+    /// The next number of the sequence events and audit rows share, so a timeline interleaves them
+    /// in the order they were written. Runs inside the (serialized) write transaction.
+    static func nextSequence(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(
+            db, sql: "SELECT max(coalesce((SELECT max(seq) FROM order_events), 0), coalesce((SELECT max(seq) FROM audit_log), 0)) + 1") ?? 1
+    }
+
     static func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
         try db.execute(
             sql: """
-                INSERT INTO order_events (order_id, kind, source, from_status, to_status, outcome, attempt, summary,
+                INSERT INTO order_events (seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
                   provider_status, evidence_amount_minor, evidence_currency, reference, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
-                orderID.rawValue, event.kind, event.source.rawValue, event.from?.rawValue, event.to.rawValue, event.outcome.rawValue,
+                try nextSequence(db), orderID.rawValue, event.kind, event.source.rawValue, event.from?.rawValue, event.to.rawValue, event.outcome.rawValue,
                 event.attempt, event.evidence.summary, event.evidence.providerStatus, event.evidence.amount?.minorUnits,
                 event.evidence.amount?.currency.code, event.evidence.reference, event.at.millisecondsSinceEpoch,
             ]
@@ -84,9 +94,9 @@ extension SQLiteStore {
     static func insert(_ records: [AuditRecord], _ db: Database) throws {
         for record in records {
             try db.execute(
-                sql: "INSERT INTO audit_log (order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                sql: "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 arguments: [
-                    record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,
+                    try nextSequence(db), record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,
                     record.error, record.at.millisecondsSinceEpoch,
                 ]
             )

@@ -31,14 +31,14 @@ public final class SQLiteStore: PaySyncStore {
                 try db.execute(
                     sql: """
                         INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject,
-                          status, attempt, version, gateway_order_number, created_at, updated_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          status, attempt, version, gateway_order_number, created_at, updated_at, checkout_url, checkout_qr)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         order.id.rawValue, order.account.rawValue, order.merchantOrderNumber.rawValue, order.provider.rawValue,
                         order.amount.minorUnits, order.amount.currency.code, order.subject, order.status.rawValue, order.attempt,
                         order.version, order.gatewayOrderNumber, order.createdAt.millisecondsSinceEpoch,
-                        order.updatedAt.millisecondsSinceEpoch,
+                        order.updatedAt.millisecondsSinceEpoch, order.checkout?.url, order.checkout?.qrContent,
                     ]
                 )
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
@@ -46,8 +46,8 @@ public final class SQLiteStore: PaySyncStore {
             {
                 throw StoreError(.duplicateOrderNumber, "order \(order.merchantOrderNumber) already exists for account \(order.account)")
             }
-            try Self.insert(event, orderID: order.id, db)
             try Self.insert(audit, db)
+            try Self.insert(event, orderID: order.id, db)
         }
     }
 
@@ -101,18 +101,19 @@ public final class SQLiteStore: PaySyncStore {
             if let updated = outcome.order {
                 try db.execute(
                     sql: """
-                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, version = version + 1
+                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
+                          version = version + 1
                         WHERE id = ? AND version = ?
                         """,
                     arguments: [
                         updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
-                        id.rawValue, current.version,
+                        updated.checkout?.url, updated.checkout?.qrContent, id.rawValue, current.version,
                     ]
                 )
                 precondition(db.changesCount == 1, "the order row is locked by this transaction")
             }
-            for event in outcome.events { try Self.insert(event, orderID: id, db) }
             try Self.insert(outcome.audit, db)
+            for event in outcome.events { try Self.insert(event, orderID: id, db) }
             for review in outcome.reviews {
                 try db.execute(
                     sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')",
@@ -138,6 +139,16 @@ public final class SQLiteStore: PaySyncStore {
         try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE order_id = ? ORDER BY seq", arguments: [orderID.rawValue])
                 .map(Self.audit)
+        }
+    }
+
+    public func timeline(orderID: OrderID) async throws -> [TimelineEntry] {
+        try await pool.read { [currencies] db in
+            let events = try Row.fetchAll(db, sql: "SELECT * FROM order_events WHERE order_id = ?", arguments: [orderID.rawValue])
+                .map { (($0["seq"] as Int64), TimelineEntry.event(try Self.event($0, currencies))) }
+            let audit = try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE order_id = ?", arguments: [orderID.rawValue])
+                .map { (($0["seq"] as Int64), TimelineEntry.audit(try Self.audit($0))) }
+            return (events + audit).sorted { $0.0 < $1.0 }.map(\.1)
         }
     }
 

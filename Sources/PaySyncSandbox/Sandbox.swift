@@ -44,7 +44,7 @@ public final class Sandbox: Sendable {
         self.configuration = configuration
         self.clock = clock
         ledger = SandboxLedger(openingBalances: configuration.openingBalances)
-        let forgery = RSASigningKey.generate()
+        let forgery = Self.forgeryKey
         let c = configuration
         let list: [any SandboxGateway] = [
             CodePaySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
@@ -55,6 +55,10 @@ public final class Sandbox: Sendable {
         gateways = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
         deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock)
     }
+
+    /// The key forged callbacks are signed with: any key that is not the gateway's. Made once per
+    /// process (RSA key generation is slow).
+    static let forgeryKey = RSASigningKey.generate()
 
     // MARK: The customer's side (also under /control)
 

@@ -37,6 +37,9 @@ public protocol PaySyncStore: Sendable {
     /// The audit rows that concern an order, oldest first.
     func audit(orderID: OrderID) async throws -> [AuditRecord]
 
+    /// The order's events and audit rows interleaved in the order they were written.
+    func timeline(orderID: OrderID) async throws -> [TimelineEntry]
+
     /// Review items, oldest first; only those with `status` when given.
     func reviewItems(status: ReviewItem.Status?, limit: Int) async throws -> [ReviewItem]
 

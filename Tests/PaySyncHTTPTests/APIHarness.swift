@@ -6,36 +6,51 @@ import PaySyncCore
 import PaySyncEngine
 import PaySyncHTTP
 import PaySyncSQLite
+import PaySyncSandbox
 import PaySyncStore
 
 /// A merchant API over a fresh SQLite file and a manual clock, driven through Hummingbird's
-/// router test client.
-struct APIHarness {
+/// router test client, with the four gateways played by a live sandbox on loopback.
+struct APIHarness: Sendable {
     static let token = "test-token"
+    /// Made once: RSA key generation is the slow part of a harness.
+    static let credentials = SandboxCredentials.generate()
     let store: SQLiteStore
     let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
-    let service: OrderService
+    let sandbox: Sandbox
+    private let maxBodyBytes: Int
+    private let gatewaysReachable: Bool
 
-    init(maxBodyBytes: Int = 65_536) throws {
+    /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
+    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true) throws {
+        self.gatewaysReachable = gatewaysReachable
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path)
-        var policy = OrderPolicy()
-        policy.accounts = [.default, try MerchantAccountID("shop-b")]
-        service = OrderService(store: store, clock: clock, policy: policy)
+        sandbox = try Sandbox(configuration: try Self.credentials.sandboxConfiguration(), clock: clock)
         self.maxBodyBytes = maxBodyBytes
     }
 
-    private let maxBodyBytes: Int
-
-    /// Runs `body` against the API, then closes the store.
+    /// Runs `body` against the API (the sandbox live beside it), then closes the store.
     func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
-        let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes)
-        let app = Application(router: router)
-        try await app.test(.router) { client in
-            try await body(APIClient(send: { uri, method, headers, bodyBytes in
-                let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
-                return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
-            }))
+        try await Application(router: sandbox.router()).test(.live) { sandboxClient in
+            var directory = GatewayDirectory()
+            let base = gatewaysReachable ? "http://127.0.0.1:\(sandboxClient.port!)" : "http://127.0.0.1:9"
+            for adapter in try Self.credentials.adapters(baseURL: base) {
+                directory.register(adapter, account: .default)
+                directory.register(adapter, account: try MerchantAccountID("shop-b"))
+            }
+            var policy = OrderPolicy()
+            policy.accounts = [.default, try MerchantAccountID("shop-b")]
+            let service = OrderService(
+                store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock),
+                callbackBaseURL: "http://127.0.0.1:9")
+            let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes)
+            try await Application(router: router).test(.router) { client in
+                try await body(APIClient(send: { uri, method, headers, bodyBytes in
+                    let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
+                    return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
+                }))
+            }
         }
         try await store.close()
     }

@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Merchant order API")
 struct OrderAPITests {
-    @Test("creating an order answers 201 with the order in created")
+    @Test("creating an order submits it to the gateway: 201, pending, with the gateway's number and checkout")
     func create() async throws {
         let api = try APIHarness()
         try await api.run { client in
@@ -21,10 +21,46 @@ struct OrderAPITests {
             #expect(order["amountMinor"] as? Int == 10_050)
             #expect(order["currency"] as? String == "USD")
             #expect(order["subject"] as? String == "T-shirt")
-            #expect(order["status"] as? String == "created")
+            #expect(order["status"] as? String == "pending")
             #expect(order["attempt"] as? Int == 1)
-            #expect(order["version"] as? Int == 1)
+            #expect(order["version"] as? Int == 2)
             #expect(order["createdAt"] as? String == "2026-11-24T16:40:39.000Z")
+            let gatewayNumber = try #require(order["gatewayOrderNumber"] as? String)
+            #expect(order["checkoutUrl"] as? String == "https://sandbox.invalid/codepay/pay/\(gatewayNumber)")
+            let atGateway = try #require(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001"))
+            #expect(atGateway.gatewayNumber == gatewayNumber)
+            #expect(atGateway.amount == Money(minorUnits: 10_050, currency: .USD))
+            #expect(atGateway.notifyURL == "http://127.0.0.1:9/callbacks/codepay/default")
+        }
+    }
+
+    @Test("a create the gateway refuses answers 502 gateway_refused and leaves the order failed")
+    func gatewayRefuses() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            // The gateway already holds A-1001 with another amount, so it refuses ours.
+            _ = try await api.sandbox.ledger.create(provider: "codepay", number: "A-1001", amount: Money(minorUnits: 1, currency: .USD), notifyURL: "x", now: api.clock.now())
+            let response = try await client.create()
+            #expect(response.status == 502)
+            #expect(response.error["code"] == "gateway_refused")
+            #expect(response.order["status"] as? String == "failed")
+        }
+    }
+
+    @Test("a create with no verdict from the gateway answers 202 unknown_at_gateway and is never re-sent blindly")
+    func unknownAtGateway() async throws {
+        let api = try APIHarness(gatewaysReachable: false)
+        try await api.run { client in
+            let first = try await client.create()
+            #expect(first.status == 202)
+            #expect(first.json["outcome"] as? String == "unknown_at_gateway")
+            #expect(first.order["status"] as? String == "created")
+            #expect((first.json["gatewayError"] as? String)?.hasPrefix("unreachable") == true)
+            let again = try await client.create()
+            #expect(again.status == 200)
+            #expect(again.json["outcome"] as? String == "existing")
+            let id = try #require(OrderID(rawValue: first.order["id"] as? String ?? ""))
+            #expect(try await api.store.audit(orderID: id).filter { $0.kind == .outbound }.count == 1)
         }
     }
 
@@ -93,8 +129,9 @@ struct OrderAPITests {
             #expect(again.json["outcome"] as? String == "reinitiated")
             #expect(again.order["id"] as? String == created.order["id"] as? String)
             #expect(again.order["merchantOrderNumber"] as? String == "A-1001")
-            #expect(again.order["status"] as? String == "created")
+            #expect(again.order["status"] as? String == "pending")
             #expect(again.order["attempt"] as? Int == 2)
+            #expect(again.order["gatewayOrderNumber"] as? String == created.order["gatewayOrderNumber"] as? String)
         }
     }
 
@@ -155,7 +192,7 @@ struct OrderAPITests {
             let cursor = try #require(first.json["nextCursor"] as? String)
             let second = try await client.request(.get, "/v1/orders?limit=2&cursor=\(cursor)")
             #expect((second.json["orders"] as? [[String: Any]])?.compactMap { $0["merchantOrderNumber"] as? String } == ["L-2", "L-1"])
-            let created = try await client.request(.get, "/v1/orders?status=created&provider=codepay&createdFrom=2026-11-24T16:40:42Z")
+            let created = try await client.request(.get, "/v1/orders?status=pending&provider=codepay&createdFrom=2026-11-24T16:40:42Z")
             #expect((created.json["orders"] as? [[String: Any]])?.compactMap { $0["merchantOrderNumber"] as? String } == ["L-4", "L-3"])
             #expect(created.json["nextCursor"] == nil)
         }
@@ -187,16 +224,24 @@ struct OrderAPITests {
             let response = try await client.request(.get, "/v1/orders/\(id)/timeline")
             #expect(response.status == 200)
             let entries = try #require(response.json["entries"] as? [[String: Any]])
+            let orderID = try #require(OrderID(rawValue: id))
+            let gatewayNumber = try #require(await api.store.order(id: orderID)?.gatewayOrderNumber)
             #expect(entries.map { "\($0["type"]!):\($0["kind"]!):\($0["summary"]!)" } == [
-                "event:created:merchant created the order",
                 "audit:inbound:create order -> created",
+                "event:created:merchant created the order",
+                "audit:outbound:codepay create_payment -> created \(gatewayNumber)",
+                "event:submitted:gateway accepted the create",
                 "audit:inbound:create order -> existing",
-                "event:cancelRequested:merchant asked to cancel",
                 "audit:inbound:cancel order requested",
+                "event:cancelRequested:merchant asked to cancel",
             ])
             #expect(entries[3]["from"] as? String == "created")
-            #expect(entries[3]["to"] as? String == "closing")
-            #expect(entries[3]["source"] as? String == "merchant_api")
+            #expect(entries[3]["to"] as? String == "pending")
+            #expect(entries[3]["source"] as? String == "gateway")
+            #expect(entries[3]["reference"] as? String == gatewayNumber)
+            #expect(entries[6]["from"] as? String == "pending")
+            #expect(entries[6]["to"] as? String == "closing")
+            #expect(entries[6]["source"] as? String == "merchant_api")
         }
     }
 

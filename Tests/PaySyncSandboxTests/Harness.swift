@@ -13,6 +13,7 @@ enum TestKeys {
     static let merchant = RSASigningKey.generate()
     static let gateway = RSASigningKey.generate()
     static let payZAppSecret = "sandbox-secret"
+    static let credentials = SandboxCredentials(merchantKey: merchant, gatewayKey: gateway, payZAppSecret: payZAppSecret)
 }
 
 /// The merchant's callback receiver in these tests: verifies each callback with the adapter and
@@ -63,8 +64,7 @@ struct Harness {
     ) async throws {
         let clock = ManualClock(t0)
         let receiver = Receiver(clock: clock)
-        var configuration = SandboxConfiguration(
-            gatewayKey: TestKeys.gateway, merchantPublicKeys: try RSAVerificationKeys(pems: [TestKeys.merchant.publicKeyPEM]), payZAppSecret: TestKeys.payZAppSecret)
+        var configuration = try TestKeys.credentials.sandboxConfiguration()
         configuration.faults = faults
         configuration.stallMilliseconds = stallMilliseconds
         let sandbox = try Sandbox(configuration: configuration, clock: clock)
@@ -80,13 +80,8 @@ struct Harness {
         try await Application(router: receiverRouter).test(.live) { receiverClient in
             try await Application(router: sandbox.router()).test(.live) { sandboxClient in
                 let base = "http://127.0.0.1:\(sandboxClient.port!)"
-                let gatewayKeys = try RSAVerificationKeys(pems: [TestKeys.gateway.publicKeyPEM])
-                let adapters: [any GatewayAdapter] = [
-                    CodePayAdapter(configuration: CodePayConfiguration(appID: "app-cp", merchantNumber: "M100", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/codepay")),
-                    PayByAdapter(configuration: PayByConfiguration(partnerID: "200000001", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/payby")),
-                    NewPayAdapter(configuration: NewPayConfiguration(appID: "app1", merchantID: "mch1", merchantKey: merchantKey, gatewayKeys: gatewayKeys, baseURL: base + "/newpay")),
-                    PayZAppAdapter(configuration: PayZAppConfiguration(merchantNumber: "MNO1", accessKey: "AK1", secrets: try HMACSecrets([TestKeys.payZAppSecret]), baseURL: base + "/payzapp")),
-                ]
+                let credentials = SandboxCredentials(merchantKey: merchantKey, gatewayKey: TestKeys.gateway, payZAppSecret: TestKeys.payZAppSecret)
+                let adapters = try credentials.adapters(baseURL: base)
                 await receiver.set(adapters: Dictionary(uniqueKeysWithValues: adapters.map { ($0.provider.rawValue, $0) }))
                 var directory = GatewayDirectory()
                 for adapter in adapters { directory.register(adapter) }

@@ -13,13 +13,15 @@ public struct Order: Hashable, Sendable {
     public var version: Int64
     /// The gateway's number for the current attempt, once known.
     public var gatewayOrderNumber: String?
+    /// What the customer's front end needs to pay the current attempt (hosted page, QR content).
+    public var checkout: Checkout?
     public let createdAt: Timestamp
     public var updatedAt: Timestamp
 
     public init(
         id: OrderID, account: MerchantAccountID, merchantOrderNumber: MerchantOrderNumber, provider: ProviderID,
         amount: Money, subject: String, status: OrderStatus, attempt: Int, version: Int64,
-        gatewayOrderNumber: String?, createdAt: Timestamp, updatedAt: Timestamp
+        gatewayOrderNumber: String?, createdAt: Timestamp, updatedAt: Timestamp, checkout: Checkout? = nil
     ) {
         self.id = id
         self.account = account
@@ -31,7 +33,21 @@ public struct Order: Hashable, Sendable {
         self.attempt = attempt
         self.version = version
         self.gatewayOrderNumber = gatewayOrderNumber
+        self.checkout = checkout
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+    }
+}
+
+/// How a customer pays an attempt, as the gateway's create call answered.
+public struct Checkout: Hashable, Sendable {
+    /// A hosted payment page or deep link.
+    public var url: String?
+    /// Content to render as a QR code.
+    public var qrContent: String?
+
+    public init(url: String?, qrContent: String?) {
+        self.url = url
+        self.qrContent = qrContent
     }
 }

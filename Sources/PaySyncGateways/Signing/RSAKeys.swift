@@ -28,6 +28,8 @@ public struct RSASigningKey: Sendable {
     }
 
     public var publicKeyPEM: String { key.publicKey.pemRepresentation }
+    /// The private key in PKCS#8 PEM (for writing sandbox key files).
+    public var privateKeyPEM: String { key.pemRepresentation }
 }
 
 /// The public keys a signature may verify against: the current key and any still accepted during
