@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
@@ -70,7 +72,10 @@ let package = Package(
         // Use cases over the store: idempotent order creation, cancellation, timelines.
         .target(
             name: "PaySyncEngine",
-            dependencies: ["PaySyncStore", "PaySyncGateways", "PaySyncTransport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "PaySyncStore", "PaySyncGateways", "PaySyncTransport", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The merchant HTTP API (Hummingbird 2) and the service configuration.
@@ -82,6 +87,7 @@ let package = Package(
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -112,7 +118,10 @@ let package = Package(
         ),
         .testTarget(
             name: "PaySyncHTTPTests",
-            dependencies: ["PaySyncHTTP", "PaySyncSandbox", .product(name: "HummingbirdTesting", package: "hummingbird")],
+            dependencies: [
+                "PaySyncHTTP", "PaySyncSandbox", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
             swiftSettings: testSwiftSettings
         ),
     ]

@@ -10,16 +10,19 @@ public struct OrderService: Sendable {
     public let clock: any PaySyncClock
     public let policy: OrderPolicy
     public let gateways: GatewayClient
+    /// Matches callbacks that arrived before their order.
+    public let ingestor: Ingestor
     /// PaySync's own address as gateways reach it; callbacks go to `<base>/callbacks/<provider>/<account>`.
-    public let callbackBaseURL: String
+    public let callbacks: CallbackAddress
     private let numbers: OrderNumberGenerator
 
-    public init(store: any PaySyncStore, clock: any PaySyncClock, policy: OrderPolicy, gateways: GatewayClient, callbackBaseURL: String) {
+    public init(store: any PaySyncStore, clock: any PaySyncClock, policy: OrderPolicy, gateways: GatewayClient, ingestor: Ingestor, callbacks: CallbackAddress) {
+        self.ingestor = ingestor
         self.store = store
         self.clock = clock
         self.policy = policy
         self.gateways = gateways
-        self.callbackBaseURL = callbackBaseURL
+        self.callbacks = callbacks
         var random = SystemRandomNumberGenerator()
         numbers = OrderNumberGenerator(using: &random)
     }
@@ -54,7 +57,11 @@ public struct OrderService: Sendable {
             )
             do {
                 try await store.insertOrder(order, event: event, audit: [inboundAudit(order.id, "create order -> created", command, now)])
-                return try await submit(order, outcome: .created)
+                let result = try await submit(order, outcome: .created)
+                // A callback that arrived before the order was parked: match it now.
+                try await ingestor.matchParked(result.order)
+                guard let current = try await store.order(id: order.id) else { return result }
+                return CreateOrderResult(outcome: result.outcome, order: current, submission: result.submission)
             } catch let error as StoreError where error.code == .duplicateOrderNumber {
                 continue
             }
@@ -145,7 +152,7 @@ public struct OrderService: Sendable {
     private func creation(_ order: Order) -> PaymentCreation {
         PaymentCreation(
             merchantOrderNumber: order.merchantOrderNumber.rawValue, amount: order.amount, subject: order.subject,
-            notifyURL: "\(callbackBaseURL)/callbacks/\(order.provider)/\(order.account)")
+            notifyURL: callbacks.notifyURL(provider: order.provider.rawValue, account: order.account.rawValue))
     }
 
     /// Refuses, before anything is stored, an order its gateway cannot take (no adapter for the
@@ -156,7 +163,7 @@ public struct OrderService: Sendable {
                 .invalid, code: "provider_not_configured", message: "no \(command.provider) credentials are configured for account \(command.account)",
                 field: "provider")
         }
-        let probe = PaymentCreation(merchantOrderNumber: number.rawValue, amount: command.amount, subject: command.subject, notifyURL: callbackBaseURL)
+        let probe = PaymentCreation(merchantOrderNumber: number.rawValue, amount: command.amount, subject: command.subject, notifyURL: callbacks.baseURL)
         do { _ = try adapter.request(for: .createPayment(probe), now: now, nonce: "probe") } catch {
             throw PaySyncError(.invalid, code: "amount_not_representable", message: error.message, field: "amount")
         }

@@ -6,6 +6,10 @@ import PaySyncCore
 public protocol GatewayAdapter: Sendable {
     var provider: ProviderID { get }
 
+    /// Our id at this gateway as its messages state it (CodePay `merchant_no`, PayBy `partnerId`,
+    /// NewPay `appId`, PayZApp `mno`): a verified callback naming another is not ours.
+    var merchantIdentity: String { get }
+
     /// The signed HTTP request for `operation`. `now` stamps it; `nonce` is unique per request
     /// (PayZApp's `at-nonce`, CodePay's request id).
     func request(for operation: GatewayOperation, now: Timestamp, nonce: String) throws(GatewayError) -> GatewayHTTPRequest

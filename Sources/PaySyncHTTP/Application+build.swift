@@ -1,5 +1,7 @@
 import Hummingbird
 import Logging
+import NIOCore
+import Prometheus
 import PaySyncCore
 import PaySyncEngine
 import PaySyncSQLite
@@ -13,13 +15,23 @@ public enum PaySyncServer {
         try SQLiteStore(path: configuration.database, currencies: currencies)
     }
 
-    /// The merchant API router: `/health` open, `/v1/…` behind the bearer token.
-    public static func buildRouter(service: OrderService, apiToken: String, maxBodyBytes: Int) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// The router: `/health` and `/metrics` open, `/callbacks/…` authenticated by the gateways'
+    /// signatures, `/v1/…` behind the bearer token.
+    public static func buildRouter(
+        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil
+    ) -> Router<PaySyncRequestContext> {
+        let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
+        if let metrics {
+            router.get("metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
+        CallbackController<PaySyncRequestContext>(ingestor: service.ingestor).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
-        OrderController<BasicRequestContext>(service: service, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        OrderController<PaySyncRequestContext>(service: service, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        ReviewController<PaySyncRequestContext>(store: service.store, clock: service.clock, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         return router
     }
 
@@ -39,12 +51,17 @@ public enum PaySyncServer {
         let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
         let store = try openStore(configuration, currencies: policy.currencies)
         let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds))
-        let service = OrderService(store: store, clock: clock, policy: policy, gateways: client, callbackBaseURL: configuration.effectiveCallbackBaseURL)
-        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes)
+        let registry = PrometheusCollectorRegistry()
+        let ingestor = Ingestor(
+            store: store, clock: clock, directory: directory, accounts: policy.accounts,
+            metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes)
+        let service = OrderService(
+            store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL))
+        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
-            services: services + [StoreCloser(store: store, logger: logger)],
+            services: services + [StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: ingestor, logger: logger)],
             logger: logger
         )
     }
@@ -60,5 +77,17 @@ struct StoreCloser: Service {
         try? await gracefulShutdown()
         try await store.close()
         logger.info("database closed")
+    }
+}
+
+/// At start-up, judges again the callbacks a crash left recorded but unjudged.
+struct InboxReplayer: Service {
+    let ingestor: Ingestor
+    let logger: Logger
+
+    func run() async throws {
+        let count = try await ingestor.replayUnjudged()
+        if count > 0 { logger.notice("replayed callbacks left unjudged by a previous run", metadata: ["count": "\(count)"]) }
+        try? await gracefulShutdown()
     }
 }

@@ -85,6 +85,36 @@ enum SQLiteMigrations {
         migrator.registerMigration("v2-order-checkout") { db in
             try db.execute(sql: "ALTER TABLE orders ADD COLUMN checkout_url TEXT; ALTER TABLE orders ADD COLUMN checkout_qr TEXT;")
         }
+        migrator.registerMigration("v3-inbox") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbox (
+                      id INTEGER PRIMARY KEY AUTOINCREMENT,
+                      provider TEXT NOT NULL,
+                      account TEXT NOT NULL,
+                      received_at INTEGER NOT NULL,
+                      remote_address TEXT,
+                      headers TEXT NOT NULL,
+                      body BLOB NOT NULL,
+                      verdict TEXT NOT NULL,
+                      reason TEXT,
+                      detail TEXT,
+                      dedup_key TEXT,
+                      merchant_order_number TEXT,
+                      order_id TEXT,
+                      duplicate_of INTEGER
+                    );
+                    -- The dedup horizon is the table: a redelivery years later is still recognised.
+                    CREATE UNIQUE INDEX inbox_dedup ON inbox (provider, dedup_key) WHERE dedup_key IS NOT NULL;
+                    CREATE INDEX inbox_parked ON inbox (provider, account, merchant_order_number) WHERE verdict = 'parked';
+                    CREATE INDEX inbox_unjudged ON inbox (id) WHERE verdict = 'received';
+                    -- The raw request is never altered or removed: only its verdict is written.
+                    CREATE TRIGGER inbox_raw_is_immutable BEFORE UPDATE OF provider, account, received_at, remote_address, headers, body ON inbox
+                      BEGIN SELECT RAISE(ABORT, 'inbox raw requests are immutable'); END;
+                    CREATE TRIGGER inbox_append_only_delete BEFORE DELETE ON inbox
+                      BEGIN SELECT RAISE(ABORT, 'inbox is append-only'); END;
+                    """)
+        }
         return migrator
     }
 }

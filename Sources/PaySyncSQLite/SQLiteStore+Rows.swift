@@ -63,9 +63,11 @@ extension SQLiteStore {
             let reason = ReviewReason(rawValue: row["reason"]),
             let status = ReviewItem.Status(rawValue: row["status"])
         else { throw StoreError(.corruptRow, "review row \(row["id"] as Int64) does not decode") }
+        let resolvedAt: Int64? = row["resolved_at"]
         return ReviewItem(
             id: row["id"], orderID: orderID, reason: reason, detail: row["detail"],
-            openedAt: Timestamp(millisecondsSinceEpoch: row["opened_at"]), status: status
+            openedAt: Timestamp(millisecondsSinceEpoch: row["opened_at"]), status: status,
+            resolvedAt: resolvedAt.map(Timestamp.init(millisecondsSinceEpoch:)), resolvedBy: row["resolved_by"], note: row["note"]
         )
     }
 

@@ -98,29 +98,35 @@ public final class SQLiteStore: PaySyncStore {
             }
             let current = try Self.order(row, currencies)
             let outcome = try change(current)
-            if let updated = outcome.order {
-                try db.execute(
-                    sql: """
-                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
-                          version = version + 1
-                        WHERE id = ? AND version = ?
-                        """,
-                    arguments: [
-                        updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
-                        updated.checkout?.url, updated.checkout?.qrContent, id.rawValue, current.version,
-                    ]
-                )
-                precondition(db.changesCount == 1, "the order row is locked by this transaction")
-            }
-            try Self.insert(outcome.audit, db)
-            for event in outcome.events { try Self.insert(event, orderID: id, db) }
-            for review in outcome.reviews {
-                try db.execute(
-                    sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')",
-                    arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
-                )
-            }
+            try Self.commit(outcome, to: current, db)
             return outcome.result
+        }
+    }
+
+    /// Writes an `OrderChange` made on `current` (whose row this transaction holds).
+    static func commit<Result>(_ outcome: OrderChange<Result>, to current: Order, _ db: Database) throws {
+        let id = current.id
+        if let updated = outcome.order {
+            try db.execute(
+                sql: """
+                    UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
+                      version = version + 1
+                    WHERE id = ? AND version = ?
+                    """,
+                arguments: [
+                    updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
+                    updated.checkout?.url, updated.checkout?.qrContent, id.rawValue, current.version,
+                ]
+            )
+            precondition(db.changesCount == 1, "the order row is locked by this transaction")
+        }
+        try insert(outcome.audit, db)
+        for event in outcome.events { try insert(event, orderID: id, db) }
+        for review in outcome.reviews {
+            try db.execute(
+                sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')",
+                arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
+            )
         }
     }
 
@@ -162,6 +168,22 @@ public final class SQLiteStore: PaySyncStore {
                     try Row.fetchAll(db, sql: "SELECT * FROM review_items ORDER BY id LIMIT ?", arguments: [limit])
                 }
             return try rows.map(Self.reviewItem)
+        }
+    }
+
+    public func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.reviewNotFound, "no review item \(id)")
+            }
+            let item = try Self.reviewItem(row)
+            guard item.status == .open else { return item }
+            try db.execute(
+                sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?",
+                arguments: [at.millisecondsSinceEpoch, by, note, id])
+            try Self.insert(
+                [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)], db)
+            return try Self.reviewItem(try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id])!)
         }
     }
 

@@ -43,6 +43,36 @@ public protocol PaySyncStore: Sendable {
     /// Review items, oldest first; only those with `status` when given.
     func reviewItems(status: ReviewItem.Status?, limit: Int) async throws -> [ReviewItem]
 
+    /// Closes a review item with who closed it and why, and an operator audit row, together.
+    /// Throws `StoreError.reviewNotFound`; resolving a resolved item changes nothing.
+    func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem
+
+    // MARK: Inbox
+
+    /// Records a raw callback before anything judges it; returns its id.
+    func recordInbox(_ entry: NewInboxEntry) async throws -> Int64
+
+    /// Marks an entry refused (`verdict: rejected`) with a reason code.
+    func rejectInbox(id: Int64, reason: String, detail: String) async throws
+
+    /// Resolves a verified callback in one transaction: if another entry of the provider carries
+    /// `dedupKey` this one becomes its duplicate and nothing else happens; otherwise the key is
+    /// claimed (unique per provider, forever), the order `(account, merchantOrderNumber)` is
+    /// loaded under its lock, `decide` runs on it (or on `nil`), and the order change, its events,
+    /// audit rows, review items and the entry's verdict commit together.
+    func resolveInbox<Result: Sendable>(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
+    ) async throws -> InboxResolution<Result>
+
+    func inboxEntry(id: Int64) async throws -> InboxEntry?
+
+    /// Entries parked for an order number that had no order yet, oldest first.
+    func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]
+
+    /// Entries still `received` (judging never finished: a crash), oldest first.
+    func unjudgedInbox(limit: Int) async throws -> [InboxEntry]
+
     /// Finishes pending work and releases the database. No call may follow.
     func close() async throws
 }

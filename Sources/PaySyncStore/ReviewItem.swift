@@ -13,14 +13,23 @@ public struct ReviewItem: Hashable, Sendable {
     public let detail: String
     public let openedAt: Timestamp
     public var status: Status
+    public var resolvedAt: Timestamp?
+    public var resolvedBy: String?
+    public var note: String?
 
-    public init(id: Int64, orderID: OrderID, reason: ReviewReason, detail: String, openedAt: Timestamp, status: Status) {
+    public init(
+        id: Int64, orderID: OrderID, reason: ReviewReason, detail: String, openedAt: Timestamp, status: Status, resolvedAt: Timestamp? = nil,
+        resolvedBy: String? = nil, note: String? = nil
+    ) {
         self.id = id
         self.orderID = orderID
         self.reason = reason
         self.detail = detail
         self.openedAt = openedAt
         self.status = status
+        self.resolvedAt = resolvedAt
+        self.resolvedBy = resolvedBy
+        self.note = note
     }
 }
 

@@ -4,6 +4,7 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         /// `(account, merchantOrderNumber)` or the order id already exists.
         case duplicateOrderNumber = "duplicate_order_number"
         case orderNotFound = "order_not_found"
+        case reviewNotFound = "review_not_found"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
     }

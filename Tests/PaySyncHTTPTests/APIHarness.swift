@@ -7,10 +7,11 @@ import PaySyncEngine
 import PaySyncHTTP
 import PaySyncSQLite
 import PaySyncSandbox
+import Prometheus
 import PaySyncStore
 
-/// A merchant API over a fresh SQLite file and a manual clock, driven through Hummingbird's
-/// router test client, with the four gateways played by a live sandbox on loopback.
+/// PaySync over a fresh SQLite file and a manual clock, live on loopback, with the four gateways
+/// played by a live sandbox on the same clock: the sandbox's callbacks reach PaySync over HTTP.
 struct APIHarness: Sendable {
     static let token = "test-token"
     /// Made once: RSA key generation is the slow part of a harness.
@@ -18,19 +19,31 @@ struct APIHarness: Sendable {
     let store: SQLiteStore
     let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
     let sandbox: Sandbox
+    let registry = PrometheusCollectorRegistry()
+    let callbacks = CallbackAddress("http://127.0.0.1:9")
     private let maxBodyBytes: Int
     private let gatewaysReachable: Bool
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
-    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true) throws {
+    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none) throws {
         self.gatewaysReachable = gatewaysReachable
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path)
-        sandbox = try Sandbox(configuration: try Self.credentials.sandboxConfiguration(), clock: clock)
+        var configuration = try Self.credentials.sandboxConfiguration()
+        configuration.faults = faults
+        sandbox = try Sandbox(configuration: configuration, clock: clock)
         self.maxBodyBytes = maxBodyBytes
     }
 
-    /// Runs `body` against the API (the sandbox live beside it), then closes the store.
+    /// Sends the sandbox's due callbacks to PaySync.
+    func deliver() async { await sandbox.deliverDueCallbacks() }
+
+    /// The order with this merchant number in the default account.
+    func order(_ number: String) async throws -> Order? {
+        try await store.order(account: .default, number: try MerchantOrderNumber(number))
+    }
+
+    /// Runs `body` against PaySync (the sandbox live beside it), then closes the store.
     func run(_ body: @escaping @Sendable (APIClient) async throws -> Void) async throws {
         try await Application(router: sandbox.router()).test(.live) { sandboxClient in
             var directory = GatewayDirectory()
@@ -41,11 +54,15 @@ struct APIHarness: Sendable {
             }
             var policy = OrderPolicy()
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
+            let ingestor = Ingestor(
+                store: store, clock: clock, directory: directory, accounts: policy.accounts,
+                metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes)
             let service = OrderService(
-                store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock),
-                callbackBaseURL: "http://127.0.0.1:9")
-            let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes)
-            try await Application(router: router).test(.router) { client in
+                store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
+                callbacks: callbacks)
+            let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry)
+            try await Application(router: router).test(.live) { client in
+                callbacks.set("http://127.0.0.1:\(client.port!)")
                 try await body(APIClient(send: { uri, method, headers, bodyBytes in
                     let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
                     return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))

@@ -50,6 +50,10 @@ public enum ReviewReason: String, Hashable, Sendable, CaseIterable {
     case expiredAfterPaid = "expired_after_paid"
     case canceledAfterPaid = "canceled_after_paid"
     case paidAfterCanceled = "paid_after_canceled"
+    /// A verified callback or query states another amount than the order's: no money state changes.
+    case amountMismatch = "amount_mismatch"
+    /// A verified callback or query states another currency than the order's.
+    case currencyMismatch = "currency_mismatch"
 }
 
 /// Why a command was refused.

@@ -31,6 +31,7 @@ public struct CodePayAdapter: GatewayAdapter {
     public let provider = try! ProviderID("codepay")
     public let configuration: CodePayConfiguration
     let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: [])
+    public var merchantIdentity: String { configuration.merchantNumber }
 
     public init(configuration: CodePayConfiguration) {
         self.configuration = configuration

@@ -35,6 +35,7 @@ public struct NewPayAdapter: GatewayAdapter {
     public let provider = try! ProviderID("newpay")
     public let configuration: NewPayConfiguration
     let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: ["LAK"])
+    public var merchantIdentity: String { configuration.appID }
 
     public init(configuration: NewPayConfiguration) {
         self.configuration = configuration

@@ -24,6 +24,7 @@ public struct PayByAdapter: GatewayAdapter {
     public let provider = try! ProviderID("payby")
     public let configuration: PayByConfiguration
     let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: [])
+    public var merchantIdentity: String { configuration.partnerID }
 
     public init(configuration: PayByConfiguration) {
         self.configuration = configuration

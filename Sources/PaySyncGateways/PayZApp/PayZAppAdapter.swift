@@ -37,6 +37,7 @@ public struct PayZAppAdapter: GatewayAdapter {
     public let provider = try! ProviderID("payzapp")
     public let configuration: PayZAppConfiguration
     let codec = AmountCodec.integerMinor
+    public var merchantIdentity: String { configuration.merchantNumber }
 
     public init(configuration: PayZAppConfiguration) {
         self.configuration = configuration
@@ -185,7 +186,8 @@ public struct PayZAppAdapter: GatewayAdapter {
                 subject: .payout(report),
                 dedupKey: Wire.dedupKey("payzapp", ["payout", report.payoutNumber, report.gatewayPayoutNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
         }
-        let report = try payment(body)
+        var report = try payment(body)
+        report.merchantID = report.merchantID ?? request.headers["at-mno"]
         return CallbackEvent(
             subject: .payment(report),
             dedupKey: Wire.dedupKey("payzapp", ["payin", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))

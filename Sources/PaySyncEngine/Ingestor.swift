@@ -1,0 +1,225 @@
+import Foundation
+import PaySyncCore
+import PaySyncGateways
+import PaySyncStore
+
+/// Turns gateway callbacks into order changes, exactly once, without ever losing one.
+///
+/// For each request, in this order: (1) record the raw request in the inbox; (2) bound the body
+/// and check its content type; (3) verify and parse it with the gateway's adapter; (4) claim its
+/// dedup key — a redelivery, however late, is a duplicate; (5) match the order and check amount,
+/// currency and merchant; (6) apply the state machine's decision under the order's lock, the
+/// inbox verdict committing in the same transaction; (7) answer in the gateway's dialect, only
+/// after the commit. If the commit fails the gateway gets its negative answer and redelivers.
+public struct Ingestor: Sendable {
+    public let store: any PaySyncStore
+    let clock: any PaySyncClock
+    let directory: GatewayDirectory
+    let accounts: Set<MerchantAccountID>
+    let metrics: IngestMetrics
+    /// The largest body judged; larger ones are recorded (truncated) and refused with 413.
+    public let maxBodyBytes: Int
+
+    public init(
+        store: any PaySyncStore, clock: any PaySyncClock, directory: GatewayDirectory, accounts: Set<MerchantAccountID>,
+        metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536
+    ) {
+        self.store = store
+        self.clock = clock
+        self.directory = directory
+        self.accounts = accounts
+        self.metrics = metrics
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    /// One inbound callback. `body` may hold up to `maxBodyBytes + 1` bytes; `bodyTruncated`
+    /// says more arrived than was kept.
+    public func ingest(
+        provider providerText: String, account accountText: String, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
+        remoteAddress: String?
+    ) async -> CallbackReply {
+        let started = ContinuousClock.now
+        guard let provider = try? ProviderID(providerText), let account = try? MerchantAccountID(accountText) else {
+            return Self.error(404, "unknown_callback_route", "no callback route for \(providerText)/\(accountText)", verdict: .rejected, inboxID: nil)
+        }
+        metrics.received(provider.rawValue)
+        let reply = await judge(provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, remoteAddress: remoteAddress)
+        let elapsed = started.duration(to: .now)
+        metrics.outcome(
+            provider.rawValue, reply.status >= 500 ? "failed" : reply.verdict.rawValue, reason: reply.reason,
+            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        return reply
+    }
+
+    private func judge(
+        _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool, remoteAddress: String?
+    ) async -> CallbackReply {
+        let now = clock.now()
+        // 1. Record first.
+        let inboxID: Int64
+        do {
+            inboxID = try await store.recordInbox(
+                NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body))
+        } catch {
+            return Self.error(503, "inbox_unavailable", "the callback could not be recorded; redeliver", verdict: .received, inboxID: nil)
+        }
+        return await judgeRecorded(inboxID, provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
+    }
+
+    /// Judges an entry again from its stored bytes: a parked callback whose order now exists, or
+    /// one whose judging a crash interrupted. Duplicates and verdicts follow the same rules.
+    @discardableResult
+    public func replay(_ entry: InboxEntry) async -> CallbackReply {
+        await judgeRecorded(
+            entry.id, entry.provider, entry.account, headers: entry.headers, body: entry.body, bodyTruncated: entry.body.count > maxBodyBytes,
+            now: clock.now())
+    }
+
+    /// Replays the callbacks parked for `order`'s number (they arrived before the order).
+    public func matchParked(_ order: Order) async throws {
+        for entry in try await store.parkedInbox(provider: order.provider, account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue) {
+            await replay(entry)
+        }
+    }
+
+    /// Replays entries whose judging never finished (call at start-up).
+    public func replayUnjudged() async throws -> Int {
+        var count = 0
+        while true {
+            let batch = try await store.unjudgedInbox(limit: 100)
+            if batch.isEmpty { return count }
+            for entry in batch { await replay(entry) }
+            count += batch.count
+        }
+    }
+
+    private func judgeRecorded(
+        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
+        now: Timestamp
+    ) async -> CallbackReply {
+        // 2. Bound and check the content type.
+        guard let adapter = directory.adapter(provider, account: account), accounts.contains(account) else {
+            return await reject(inboxID, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
+        }
+        if bodyTruncated {
+            return await reject(inboxID, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
+        }
+        let mediaType = headers["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            return await reject(inboxID, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
+        }
+        // 3. Verify and parse.
+        let event: CallbackEvent
+        do {
+            event = try adapter.callback(InboundCallback(headers: headers, body: body), now: now)
+        } catch {
+            return await reject(inboxID, Self.status(for: error.reason), error.reason.rawValue, error.message)
+        }
+        guard case .payment(let report) = event.subject else {
+            // Refunds and payouts are matched once PaySync tracks them; until then the verified
+            // event is kept (parked) and acknowledged, never dropped.
+            return await resolve(inboxID, provider, account, event, number: Self.number(of: event), adapter: adapter) { _ in
+                InboxDecision(verdict: .parked, reason: "untracked_subject", detail: "\(event.subject)", result: ())
+            }
+        }
+        if let merchant = report.merchantID, merchant != adapter.merchantIdentity {
+            return await reject(inboxID, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
+        }
+        // 4–6. Deduplicate, match, check, apply — one transaction.
+        return await resolve(inboxID, provider, account, event, number: report.merchantOrderNumber, adapter: adapter) { order in
+            Self.decide(report, for: order, provider: provider, inboxID: inboxID, now: now)
+        }
+    }
+
+    /// The verdict for a verified payment report against the matched order (or none).
+    static func decide(_ report: PaymentReport, for order: Order?, provider: ProviderID, inboxID: Int64, now: Timestamp) -> InboxDecision<Void> {
+        guard let order else {
+            return InboxDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet", result: ())
+        }
+        let input = report.state.orderInput
+        let evidence = Evidence(
+            summary: "\(provider) callback: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
+            reference: "inbox:\(inboxID)")
+        func audit(_ verdict: InboxVerdict, _ reason: String?) -> AuditRecord {
+            AuditRecord(
+                orderID: order.id, kind: .inbound,
+                summary: "callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
+                detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
+        }
+        guard order.provider == provider else {
+            return InboxDecision(verdict: .review, reason: "provider_mismatch", detail: "order \(order.merchantOrderNumber) is at \(order.provider)", change: OrderChange(order: nil, audit: [audit(.review, "provider_mismatch")], result: ()), result: ())
+        }
+        if let amount = report.amount, amount != order.amount {
+            // A verified message with another amount never changes money state: it goes to review.
+            let reason: ReviewReason = amount.currency == order.amount.currency ? .amountMismatch : .currencyMismatch
+            let event = OrderEvent(
+                kind: input.rawValue, source: .callback, from: order.status, to: order.status, outcome: .review, attempt: order.attempt,
+                evidence: evidence, at: now)
+            let review = NewReviewItem(reason: reason, detail: "callback states \(amount); the order is \(order.amount) (inbox \(inboxID))", at: now)
+            return InboxDecision(
+                verdict: .review, reason: reason.rawValue, detail: review.detail,
+                change: OrderChange(order: nil, events: [event], audit: [audit(.review, reason.rawValue)], reviews: [review], result: ()), result: ())
+        }
+        let verdict: InboxVerdict
+        let reason: String?
+        switch OrderStateMachine.decide(input, in: order.status) {
+        case .transition: (verdict, reason) = (.applied, nil)
+        case .unchanged, .refused: (verdict, reason) = (.unchanged, nil)
+        case .review(let why): (verdict, reason) = (.review, why.rawValue)
+        }
+        let change = order.change(applying: input, source: .callback, evidence: evidence, at: now, audit: [audit(verdict, reason)])
+        return InboxDecision(
+            verdict: verdict, reason: reason, change: OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ()),
+            result: ())
+    }
+
+    private func resolve(
+        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, number: String, adapter: any GatewayAdapter,
+        _ decide: @escaping @Sendable (Order?) -> InboxDecision<Void>
+    ) async -> CallbackReply {
+        do {
+            let resolution = try await store.resolveInbox(
+                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
+            // 7. Acknowledge only after the commit.
+            let ack = adapter.acknowledgement(accepted: true)
+            switch resolution {
+            case .duplicate:
+                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: .duplicate, reason: nil, inboxID: inboxID)
+            case .resolved(let verdict, _):
+                let reason = try? await store.inboxEntry(id: inboxID)?.reason
+                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason ?? nil, inboxID: inboxID)
+            }
+        } catch {
+            let nack = adapter.acknowledgement(accepted: false)
+            return CallbackReply(status: nack.status, contentType: nack.contentType, body: nack.body, verdict: .received, reason: "commit_failed", inboxID: inboxID)
+        }
+    }
+
+    private func reject(_ inboxID: Int64, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
+        do { try await store.rejectInbox(id: inboxID, reason: reason, detail: message) } catch {
+            return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: inboxID)
+        }
+        return Self.error(status, reason, message, verdict: .rejected, inboxID: inboxID)
+    }
+
+    static func status(for reason: CallbackRejection.Reason) -> Int {
+        switch reason {
+        case .missingSignature, .badSignature, .staleTimestamp: 401
+        case .malformedBody, .invalidUTF8, .duplicateKey, .tooDeep, .missingField: 400
+        case .unknownStatus, .invalidAmount, .unknownCurrency: 422
+        }
+    }
+
+    static func number(of event: CallbackEvent) -> String {
+        switch event.subject {
+        case .payment(let report): report.merchantOrderNumber
+        case .refund(let report): report.refundNumber
+        case .payout(let report): report.payoutNumber
+        }
+    }
+
+    static func error(_ status: Int, _ code: String, _ message: String, verdict: InboxVerdict, inboxID: Int64?) -> CallbackReply {
+        let body = (try? JSONEncoder().encode(["error": ["code": code, "message": message]])) ?? Data()
+        return CallbackReply(status: status, contentType: "application/json", body: Array(body), verdict: verdict, reason: code, inboxID: inboxID)
+    }
+}

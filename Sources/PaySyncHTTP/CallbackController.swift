@@ -1,0 +1,41 @@
+import Hummingbird
+import NIOCore
+import PaySyncEngine
+
+/// `POST /callbacks/{provider}/{account}`: where gateways deliver notifications. No bearer token —
+/// the gateway's signature is the authentication, checked by the `Ingestor`.
+struct CallbackController<Context: RequestContext & RemoteAddressRequestContext>: Sendable {
+    let ingestor: Ingestor
+
+    func addRoutes(to router: Router<Context>) {
+        router.post("callbacks/{provider}/{account}", use: receive)
+    }
+
+    @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
+        var headers: [String: String] = [:]
+        for field in request.headers where !Self.withheld.contains(field.name.canonicalName.lowercased()) {
+            headers[field.name.canonicalName.lowercased()] = field.value
+        }
+        // Keep one byte more than the limit: enough to know the body was too large, and to record it.
+        var collected: [UInt8] = []
+        var truncated = false
+        for try await buffer in request.body {
+            let room = ingestor.maxBodyBytes + 1 - collected.count
+            if buffer.readableBytes > room {
+                collected += buffer.readableBytesView.prefix(room)
+                truncated = true
+                break
+            }
+            collected += buffer.readableBytesView
+        }
+        let reply = await ingestor.ingest(
+            provider: try context.parameters.require("provider"), account: try context.parameters.require("account"), headers: headers,
+            body: collected, bodyTruncated: truncated || collected.count > ingestor.maxBodyBytes,
+            remoteAddress: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
+        return Response(
+            status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
+    }
+
+    /// Headers never stored with a callback.
+    static var withheld: Set<String> { ["authorization", "cookie", "proxy-authorization"] }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import PaySyncCore
+import PaySyncEngine
+import PaySyncStore
+
+/// The review queue under `/v1/reviews`: facts PaySync would not apply without a person.
+struct ReviewController<Context: RequestContext>: Sendable {
+    let store: any PaySyncStore
+    let clock: any PaySyncClock
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.get("reviews", use: list)
+        group.post("reviews/{id}/resolve", use: resolve)
+    }
+
+    struct ReviewBody: Encodable {
+        let id: Int64
+        let orderId: String
+        let reason: String
+        let detail: String
+        let status: String
+        let openedAt: String
+        let resolvedAt: String?
+        let resolvedBy: String?
+        let note: String?
+
+        init(_ item: ReviewItem) {
+            id = item.id
+            orderId = item.orderID.rawValue
+            reason = item.reason.rawValue
+            detail = item.detail
+            status = item.status.rawValue
+            openedAt = item.openedAt.iso8601
+            resolvedAt = item.resolvedAt?.iso8601
+            resolvedBy = item.resolvedBy
+            note = item.note
+        }
+    }
+
+    struct ResolveBody: Decodable {
+        let by: String
+        let note: String
+    }
+
+    @Sendable func list(_ request: Request, context: Context) async throws -> Response {
+        let statusText = request.uri.queryParameters["status"].map(String.init) ?? "open"
+        let status: ReviewItem.Status?
+        switch statusText {
+        case "all": status = nil
+        default:
+            guard let parsed = ReviewItem.Status(rawValue: statusText) else {
+                throw APIError(.badRequest, code: "invalid_query", message: "status must be open, resolved or all", field: "status")
+            }
+            status = parsed
+        }
+        let items = try await store.reviewItems(status: status, limit: 500)
+        return try json(["reviews": items.map(ReviewBody.init)], status: .ok)
+    }
+
+    @Sendable func resolve(_ request: Request, context: Context) async throws -> Response {
+        guard let id = Int64(try context.parameters.require("id")) else {
+            throw APIError(.notFound, code: "review_not_found", message: "review ids are numbers")
+        }
+        let body = try await request.decodeJSON(ResolveBody.self, limit: maxBodyBytes)
+        guard !body.by.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(.badRequest, code: "missing_field", message: "say who resolves the item", field: "by")
+        }
+        guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw APIError(.badRequest, code: "missing_field", message: "say why (note)", field: "note")
+        }
+        do {
+            let item = try await store.resolveReview(id: id, by: body.by, note: body.note, at: clock.now())
+            return try json(ReviewBody(item), status: .ok)
+        } catch let error as StoreError where error.code == .reviewNotFound {
+            throw APIError(.notFound, code: "review_not_found", message: error.message)
+        }
+    }
+}

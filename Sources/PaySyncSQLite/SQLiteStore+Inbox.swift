@@ -1,0 +1,96 @@
+import Foundation
+import GRDB
+import PaySyncCore
+import PaySyncStore
+
+extension SQLiteStore {
+    public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
+        let headers = String(decoding: try JSONEncoder.sorted.encode(entry.headers), as: UTF8.self)
+        return try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
+                    VALUES (?, ?, ?, ?, ?, ?, 'received')
+                    """,
+                arguments: [
+                    entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress, headers,
+                    Data(entry.body),
+                ])
+            return db.lastInsertedRowID
+        }
+    }
+
+    public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?", arguments: [reason, detail, id])
+        }
+    }
+
+    public func resolveInbox<Result: Sendable>(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
+    ) async throws -> InboxResolution<Result> {
+        try await pool.write { [currencies] db in
+            if let earlier = try Int64.fetchOne(
+                db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
+            {
+                try db.execute(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?", arguments: [earlier, id])
+                return .duplicate(of: earlier)
+            }
+            let row = try Row.fetchOne(
+                db, sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?", arguments: [account.rawValue, merchantOrderNumber])
+            let order = try row.map { try Self.order($0, currencies) }
+            let decision = try decide(order)
+            if let change = decision.change, let order { try Self.commit(change, to: order, db) }
+            try db.execute(
+                sql: """
+                    UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
+                    WHERE id = ?
+                    """,
+                arguments: [dedupKey, merchantOrderNumber, decision.verdict.rawValue, decision.reason, decision.detail, order?.id.rawValue, id])
+            return .resolved(decision.verdict, decision.result)
+        }
+    }
+
+    public func inboxEntry(id: Int64) async throws -> InboxEntry? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM inbox WHERE id = ?", arguments: [id]).map(Self.inboxEntry) }
+    }
+
+    public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM inbox WHERE provider = ? AND account = ? AND merchant_order_number = ? AND verdict = 'parked' ORDER BY id",
+                arguments: [provider.rawValue, account.rawValue, merchantOrderNumber]
+            ).map(Self.inboxEntry)
+        }
+    }
+
+    public func unjudgedInbox(limit: Int) async throws -> [InboxEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT ?", arguments: [limit]).map(Self.inboxEntry)
+        }
+    }
+
+    static func inboxEntry(_ row: Row) throws -> InboxEntry {
+        let id: Int64 = row["id"]
+        guard let provider = try? ProviderID(row["provider"]), let account = try? MerchantAccountID(row["account"]),
+            let verdict = InboxVerdict(rawValue: row["verdict"]),
+            let headers = try? JSONDecoder().decode([String: String].self, from: Data((row["headers"] as String).utf8))
+        else { throw StoreError(.corruptRow, "inbox row \(id) does not decode") }
+        let orderID: String? = row["order_id"]
+        let body: Data = row["body"]
+        return InboxEntry(
+            id: id, provider: provider, account: account, receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"]),
+            remoteAddress: row["remote_address"], headers: headers, body: Array(body), verdict: verdict, reason: row["reason"],
+            detail: row["detail"], dedupKey: row["dedup_key"], merchantOrderNumber: row["merchant_order_number"],
+            orderID: orderID.flatMap(OrderID.init(rawValue:)), duplicateOf: row["duplicate_of"])
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }
+}

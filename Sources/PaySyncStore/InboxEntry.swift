@@ -1,0 +1,104 @@
+import PaySyncCore
+
+/// What became of an inbound gateway callback.
+public enum InboxVerdict: String, Hashable, Sendable, CaseIterable {
+    /// Recorded, not judged yet (a crash here leaves it for replay).
+    case received
+    /// Verified and applied: it moved the order.
+    case applied
+    /// Verified and consistent with the order (a repeat of a known fact, an in-progress status).
+    case unchanged
+    /// Verified but contradicting the order (amount, currency, a terminal status): in review.
+    case review
+    /// The same event as an earlier entry (`duplicateOf`).
+    case duplicate
+    /// Refused before it could be believed (signature, malformed body, …): `reason` says why.
+    case rejected
+    /// Verified, but no order matches yet: kept, and matched when the order appears.
+    case parked
+}
+
+/// A callback as it reached PaySync, with its verdict. The raw bytes are kept for replay.
+public struct InboxEntry: Hashable, Sendable {
+    public let id: Int64
+    public let provider: ProviderID
+    public let account: MerchantAccountID
+    public let receivedAt: Timestamp
+    public let remoteAddress: String?
+    /// The request headers that matter for verification (lower-cased names).
+    public let headers: [String: String]
+    public let body: [UInt8]
+    public var verdict: InboxVerdict
+    /// A stable reason code (`bad_signature`, `amount_mismatch`, …) when there is one.
+    public var reason: String?
+    public var detail: String?
+    public var dedupKey: String?
+    public var merchantOrderNumber: String?
+    public var orderID: OrderID?
+    public var duplicateOf: Int64?
+
+    public init(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, receivedAt: Timestamp, remoteAddress: String?, headers: [String: String],
+        body: [UInt8], verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, dedupKey: String? = nil,
+        merchantOrderNumber: String? = nil, orderID: OrderID? = nil, duplicateOf: Int64? = nil
+    ) {
+        self.id = id
+        self.provider = provider
+        self.account = account
+        self.receivedAt = receivedAt
+        self.remoteAddress = remoteAddress
+        self.headers = headers
+        self.body = body
+        self.verdict = verdict
+        self.reason = reason
+        self.detail = detail
+        self.dedupKey = dedupKey
+        self.merchantOrderNumber = merchantOrderNumber
+        self.orderID = orderID
+        self.duplicateOf = duplicateOf
+    }
+}
+
+/// A raw callback to record.
+public struct NewInboxEntry: Hashable, Sendable {
+    public var provider: ProviderID
+    public var account: MerchantAccountID
+    public var receivedAt: Timestamp
+    public var remoteAddress: String?
+    public var headers: [String: String]
+    public var body: [UInt8]
+
+    public init(provider: ProviderID, account: MerchantAccountID, receivedAt: Timestamp, remoteAddress: String?, headers: [String: String], body: [UInt8]) {
+        self.provider = provider
+        self.account = account
+        self.receivedAt = receivedAt
+        self.remoteAddress = remoteAddress
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// What `resolveInbox`'s closure decides for a verified callback: the entry's verdict and, when
+/// an order matched, the change to commit with it.
+public struct InboxDecision<Result: Sendable>: Sendable {
+    public var verdict: InboxVerdict
+    public var reason: String?
+    public var detail: String?
+    public var change: OrderChange<Result>?
+    public var result: Result
+
+    public init(verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, change: OrderChange<Result>? = nil, result: Result) {
+        self.verdict = verdict
+        self.reason = reason
+        self.detail = detail
+        self.change = change
+        self.result = result
+    }
+}
+
+/// How `resolveInbox` ended.
+public enum InboxResolution<Result: Sendable>: Sendable {
+    /// An earlier entry carries the same event; nothing else changed.
+    case duplicate(of: Int64)
+    case resolved(InboxVerdict, Result)
+}
