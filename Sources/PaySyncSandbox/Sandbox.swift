@@ -92,6 +92,16 @@ public final class Sandbox: Sendable {
         return payout
     }
 
+    /// The payment callback `provider` would send now for `number`, optionally stating another
+    /// status or amount, or signed by a forger. For tests that post callbacks themselves.
+    public func paymentCallback(
+        _ provider: String, _ number: String, status: SandboxPayment.Status? = nil, amount: Money? = nil, forged: Bool = false
+    ) async -> SignedMessage? {
+        guard let gateway = gateways[provider], var payment = await ledger.payment(provider: provider, number: number) else { return nil }
+        if let status { payment.status = status }
+        return gateway.callback(for: .payment(payment), amount: amount, identity: forged ? .forged : .genuine, now: clock.now())
+    }
+
     /// Sends the callbacks due at the clock's current time.
     public func deliverDueCallbacks() async { await deliverer.deliverDue() }
     /// Every delivery attempt so far.

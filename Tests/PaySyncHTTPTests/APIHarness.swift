@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
@@ -8,6 +9,7 @@ import PaySyncHTTP
 import PaySyncSQLite
 import PaySyncSandbox
 import Prometheus
+import Testing
 import PaySyncStore
 
 /// PaySync over a fresh SQLite file and a manual clock, live on loopback, with the four gateways
@@ -98,6 +100,19 @@ struct APIClient: Sendable {
         if let token { headers[.authorization] = "Bearer \(token)" }
         if json != nil { headers[.contentType] = contentType }
         return try await send(uri, method, headers, json.map { ByteBuffer(string: $0) })
+    }
+
+    /// A POST with exactly these headers and bytes (a gateway's callback).
+    func post(_ uri: String, headers: [String: String], body: [UInt8]) async throws -> APIResponse {
+        var fields: HTTPFields = [:]
+        for (name, value) in headers { if let field = HTTPField.Name(name) { fields[field] = value } }
+        return try await send(uri, .post, fields, ByteBuffer(bytes: body))
+    }
+
+    /// Posts a sandbox-signed message to PaySync's callback route for `provider`.
+    func deliver(_ message: SignedMessage?, _ provider: String, account: String = "default") async throws -> APIResponse {
+        let message = try #require(message)
+        return try await post("/callbacks/\(provider)/\(account)", headers: message.headers, body: message.body)
     }
 
     /// POST /v1/orders with the usual fields, overridable one by one.

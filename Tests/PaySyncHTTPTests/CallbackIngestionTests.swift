@@ -1,0 +1,162 @@
+import Foundation
+import PaySyncCore
+import PaySyncGateways
+import PaySyncSandbox
+import PaySyncStore
+import Testing
+
+/// Callbacks from the sandbox gateways to PaySync over real HTTP on loopback.
+@Suite("Callback ingestion")
+struct CallbackIngestionTests {
+    static let orders: [(String, String, String, String)] = [
+        ("codepay", "100.50", "USD", "success"), ("payby", "20.00", "AED", "SUCCESS"),
+        ("newpay", "25000", "LAK", #"{"transResult":"SUCCESS"}"#), ("payzapp", "15.25", "INR", "OK"),
+    ]
+
+    @Test("each gateway's paid callback is applied and acknowledged with the gateway's exact bytes", arguments: orders)
+    func appliedAndAcknowledged(_ provider: String, _ amount: String, _ currency: String, _ ack: String) async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            #expect(try await client.create(amount: amount, currency: currency, provider: provider).status == 201)
+            try await api.sandbox.pay(provider, "A-1001")
+            // What the sandbox's delivery did…
+            await api.deliver()
+            #expect(await api.sandbox.deliveries().map(\.outcome) == [.acknowledged])
+            #expect(try await api.order("A-1001")?.status == .paid)
+            // …and the exact bytes PaySync answers a redelivery of the same callback.
+            let again = try await client.deliver(await api.sandbox.paymentCallback(provider, "A-1001"), provider)
+            #expect(again.status == 200)
+            #expect(again.text == ack)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.version == 3)
+            let events = try await api.store.events(orderID: order.id)
+            #expect(events.map { "\($0.kind):\($0.outcome.rawValue)" } == ["created:applied", "submitted:applied", "paid:applied"])
+            #expect(events.last?.source == .callback)
+        }
+    }
+
+    @Test("100 concurrent deliveries of one callback: one transition, one event, 100 acknowledgements")
+    func concurrentDuplicates() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await api.sandbox.pay("codepay", "A-1001")
+            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            let replies = try await withThrowingTaskGroup(of: APIResponse.self) { group in
+                for _ in 0..<100 { group.addTask { try await client.deliver(message, "codepay") } }
+                return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
+            }
+            #expect(replies.count == 100)
+            #expect(replies.allSatisfy { $0.status == 200 && $0.text == "success" })
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(order.version == 3)
+            #expect(try await api.store.events(orderID: order.id).filter { $0.kind == "paid" }.count == 1)
+            let timeline = try await api.store.timeline(orderID: order.id)
+            #expect(timeline.filter { if case .audit(let a) = $0 { a.summary.hasPrefix("callback codepay") } else { false } }.count == 1)
+        }
+    }
+
+    @Test("concurrent success and cancel callbacks: one terminal state, the other in review")
+    func concurrentConflict() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            for round in 0..<10 {
+                let number = "K-\(round)"
+                _ = try await client.create(number: number)
+                let paid = try #require(await api.sandbox.paymentCallback("codepay", number, status: .paid))
+                let canceled = try #require(await api.sandbox.paymentCallback("codepay", number, status: .canceled))
+                async let a = client.deliver(paid, "codepay")
+                async let b = client.deliver(canceled, "codepay")
+                let replies = try await [a, b]
+                #expect(replies.allSatisfy { $0.status == 200 })
+                let order = try #require(try await api.order(number))
+                #expect(order.status == .paid || order.status == .canceled)
+                let events = try await api.store.events(orderID: order.id).filter { $0.source == .callback }
+                #expect(events.map(\.outcome.rawValue).sorted() == ["applied", "review"])
+            }
+            #expect(try await api.store.reviewItems(status: .open, limit: 100).count == 10)
+        }
+    }
+
+    @Test("a callback that arrives before its order is parked, acknowledged, and applied when the order appears")
+    func parkedThenMatched() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await api.sandbox.ledger.create(provider: "codepay", number: "A-1001", amount: Money(minorUnits: 10_050, currency: .USD), notifyURL: "x", now: api.clock.now())
+            let early = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", status: .paid), "codepay")
+            #expect(early.status == 200)
+            #expect(early.text == "success")
+            let created = try await client.create()
+            #expect(created.status == 201)
+            #expect(created.order["status"] as? String == "paid")
+            let order = try #require(try await api.order("A-1001"))
+            #expect(try await api.store.events(orderID: order.id).map(\.kind) == ["created", "submitted", "paid"])
+        }
+    }
+
+    @Test("a redelivery days later is still recognised as a duplicate")
+    func lateDuplicate() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await api.sandbox.pay("codepay", "A-1001")
+            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            _ = try await client.deliver(message, "codepay")
+            api.clock.advance(milliseconds: 3 * 86_400_000)
+            let late = try await client.deliver(message, "codepay")
+            #expect(late.status == 200)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.version == 3)
+        }
+    }
+
+    @Test("the timeline shows each callback with its verdict and reason; metrics count them")
+    func timelineAndMetrics() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", amount: Money(minorUnits: 10_051, currency: .USD)), "codepay")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001"), "codepay")
+            let timeline = try await client.request(.get, "/v1/orders/\(id)/timeline")
+            let summaries = try #require(timeline.json["entries"] as? [[String: Any]]).compactMap { $0["summary"] as? String }
+            #expect(summaries.contains("callback codepay 2 -> review (amount_mismatch)"))
+            #expect(summaries.contains("callback codepay 2 -> applied"))
+            let metrics = try await client.request(.get, "/metrics", token: nil).text
+            #expect(metrics.contains(#"paysync_callbacks_total{gateway="codepay",outcome="applied"} 1"#))
+            #expect(metrics.contains(#"paysync_callbacks_total{gateway="codepay",outcome="review"} 1"#))
+            #expect(metrics.contains(#"paysync_callbacks_rejected_total{gateway="codepay",reason="bad_signature"} 1"#))
+            #expect(metrics.contains("paysync_callback_duration_seconds"))
+        }
+    }
+
+    @Test("the review queue lists open items and resolving one is audited")
+    func reviewQueue() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", amount: Money(minorUnits: 1, currency: .USD)), "codepay")
+            let open = try await client.request(.get, "/v1/reviews")
+            let items = try #require(open.json["reviews"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["reason"] as? String == "amount_mismatch")
+            #expect(items.first?["orderId"] as? String == id)
+            let reviewID = try #require(items.first?["id"] as? Int)
+            let missingNote = try await client.request(.post, "/v1/reviews/\(reviewID)/resolve", json: #"{"by":"ana","note":" "}"#)
+            #expect(missingNote.status == 400)
+            let resolved = try await client.request(.post, "/v1/reviews/\(reviewID)/resolve", json: #"{"by":"ana","note":"partial capture confirmed with CodePay"}"#)
+            #expect(resolved.status == 200)
+            #expect(resolved.json["status"] as? String == "resolved")
+            #expect(resolved.json["resolvedBy"] as? String == "ana")
+            #expect((try await client.request(.get, "/v1/reviews").json["reviews"] as? [Any])?.count == 0)
+            #expect(try await client.request(.post, "/v1/reviews/999/resolve", json: #"{"by":"ana","note":"x"}"#).status == 404)
+            let timeline = try await client.request(.get, "/v1/orders/\(id)/timeline")
+            let operatorRows = try #require(timeline.json["entries"] as? [[String: Any]]).filter { $0["kind"] as? String == "operator" }
+            #expect(operatorRows.first?["summary"] as? String == "review \(reviewID) (amount_mismatch) resolved by ana")
+            #expect(operatorRows.first?["detail"] as? String == "partial capture confirmed with CodePay")
+        }
+    }
+}
