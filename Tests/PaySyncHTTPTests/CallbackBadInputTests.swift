@@ -1,0 +1,170 @@
+import Foundation
+import PaySyncCore
+import PaySyncGateways
+import PaySyncSandbox
+import PaySyncStore
+import Testing
+
+/// Bad callbacks, one behaviour each: the documented status and reason, recorded in the inbox,
+/// and the order (A-1001, pending) untouched.
+@Suite("Callback bad-input matrix")
+struct CallbackBadInputTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let name: String
+        let provider: String
+        let status: Int
+        let verdict: InboxVerdict
+        let reason: String
+        let request: @Sendable () throws -> (headers: [String: String], body: [UInt8])
+        var testDescription: String { name }
+    }
+
+    static let key = APIHarness.credentials.gatewayKey
+    static let json = ["content-type": "application/json"]
+
+    static func codePay(_ overrides: [String: String?] = [:], key: RSASigningKey = key) -> (headers: [String: String], body: [UInt8]) {
+        var fields: [(String, String)] = [
+            ("merchant_no", "M100"), ("merchant_order_no", "A-1001"), ("trans_no", "CP1"), ("trans_type", "sale"), ("trans_status", "2"),
+            ("order_amount", "100.50"), ("price_currency", "USD"), ("sign_type", "RSA2"),
+        ]
+        for (name, value) in overrides {
+            fields.removeAll { $0.0 == name }
+            if let value { fields.append((name, value)) }
+        }
+        return (json, CodePayWire.signedBody(fields, key: key))
+    }
+
+    static func text(_ body: String, headers: [String: String] = json) -> (headers: [String: String], body: [UInt8]) { (headers, Array(body.utf8)) }
+
+    static func payBy(_ body: String, signed: Bool = true) -> (headers: [String: String], body: [UInt8]) {
+        var headers = json
+        if signed { headers["sign"] = key.sign(Array(body.utf8)) }
+        return (headers, Array(body.utf8))
+    }
+
+    static func newPay(_ data: [(String, String)]) throws -> (headers: [String: String], body: [UInt8]) {
+        let signed = try NewPayWire.signedData(data, key: key, signEmptyValues: true)
+        return (json, Array(#"{"success":true,"message":"ok","code":"0","timestamp":0,"data":\#(signed)}"#.utf8))
+    }
+
+    static func payZApp(_ body: String, timestamp: Timestamp) throws -> (headers: [String: String], body: [UInt8]) {
+        let bytes = Array(body.utf8)
+        let signed = PayZAppWire.signedHeaders(
+            accessKey: "AK1", mno: "MNO1", nonce: "n1", timestamp: timestamp, query: [], body: bytes,
+            secrets: try HMACSecrets([APIHarness.credentials.payZAppSecret]), includeBody: true)
+        return (Dictionary(uniqueKeysWithValues: signed.map { ($0.name, $0.value) }).merging(json) { a, _ in a }, bytes)
+    }
+
+    static let now = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
+    static let payByOrder = #"{"notify_timestamp":1,"notify_id":"N1","acquireOrder":{"orderNo":"PB1","merchantOrderNo":"A-1001","status":"PAID_SUCCESS","totalAmount":{"currency":"AED","amount":"20.00"}}}"#
+
+    static let cases: [Case] = [
+        Case(name: "one byte changed after signing", provider: "codepay", status: 401, verdict: .rejected, reason: "bad_signature") {
+            let (h, b) = codePay()
+            return (h, Array(String(decoding: b, as: UTF8.self).replacingOccurrences(of: "100.50", with: "100.60").utf8))
+        },
+        Case(name: "signed with a key that is not the gateway's (rotated out)", provider: "codepay", status: 401, verdict: .rejected, reason: "bad_signature") {
+            codePay(key: APIHarness.credentials.merchantKey)
+        },
+        Case(name: "blank sign", provider: "codepay", status: 401, verdict: .rejected, reason: "missing_signature") {
+            text(#"{"merchant_no":"M100","merchant_order_no":"A-1001","trans_status":"2","order_amount":"100.50","price_currency":"USD","sign":""}"#)
+        },
+        Case(name: "no sign at all", provider: "codepay", status: 401, verdict: .rejected, reason: "missing_signature") {
+            text(#"{"merchant_no":"M100","merchant_order_no":"A-1001","trans_status":"2","order_amount":"100.50","price_currency":"USD"}"#)
+        },
+        Case(name: "truncated body", provider: "codepay", status: 400, verdict: .rejected, reason: "malformed_body") {
+            let (h, b) = codePay()
+            return (h, Array(b.prefix(b.count / 2)))
+        },
+        Case(name: "empty body", provider: "codepay", status: 400, verdict: .rejected, reason: "malformed_body") { text("") },
+        Case(name: "a JSON array", provider: "codepay", status: 400, verdict: .rejected, reason: "malformed_body") { text("[1,2]") },
+        Case(name: "oversized body", provider: "codepay", status: 413, verdict: .rejected, reason: "body_too_large") {
+            text("{\"pad\":\"" + String(repeating: "x", count: 70_000) + "\"}")
+        },
+        Case(name: "wrong content type", provider: "codepay", status: 415, verdict: .rejected, reason: "unsupported_media_type") {
+            let (_, b) = codePay()
+            return (["content-type": "application/x-www-form-urlencoded"], b)
+        },
+        Case(name: "invalid UTF-8", provider: "codepay", status: 400, verdict: .rejected, reason: "invalid_utf8") {
+            (json, [0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])
+        },
+        Case(name: "duplicated JSON keys", provider: "codepay", status: 400, verdict: .rejected, reason: "duplicate_json_key") {
+            text(#"{"merchant_order_no":"A-1001","merchant_order_no":"B-1","sign":"x"}"#)
+        },
+        Case(name: "deeply nested JSON", provider: "codepay", status: 400, verdict: .rejected, reason: "json_too_deep") {
+            text(String(repeating: #"{"a":"#, count: 40) + "1" + String(repeating: "}", count: 40))
+        },
+        Case(name: "amount with too many decimals", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            codePay(["order_amount": "100.505"])
+        },
+        Case(name: "negative amount", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") { codePay(["order_amount": "-100.50"]) },
+        Case(name: "overflowing amount", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            codePay(["order_amount": "99999999999999999999"])
+        },
+        Case(name: "amount in an exponent", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") { codePay(["order_amount": "1.005e2"]) },
+        Case(name: "unknown currency", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_currency") { codePay(["price_currency": "XXX"]) },
+        Case(name: "unknown status value", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_status") { codePay(["trans_status": "7"]) },
+        Case(name: "missing order number", provider: "codepay", status: 400, verdict: .rejected, reason: "missing_field") { codePay(["merchant_order_no": nil]) },
+        Case(name: "another merchant's callback", provider: "codepay", status: 403, verdict: .rejected, reason: "wrong_merchant") { codePay(["merchant_no": "M999"]) },
+        Case(name: "amount differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
+            codePay(["order_amount": "100.51"])
+        },
+        Case(name: "currency differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "currency_mismatch") {
+            codePay(["price_currency": "CNY"])
+        },
+        Case(name: "unknown order", provider: "codepay", status: 200, verdict: .parked, reason: "unknown_order") { codePay(["merchant_order_no": "Z-404"]) },
+        Case(name: "PayBy without a sign header", provider: "payby", status: 401, verdict: .rejected, reason: "missing_signature") {
+            payBy(payByOrder, signed: false)
+        },
+        Case(name: "PayBy signed but not JSON", provider: "payby", status: 400, verdict: .rejected, reason: "malformed_body") { payBy("status=PAID") },
+        Case(name: "PayBy with an unknown status", provider: "payby", status: 422, verdict: .rejected, reason: "unknown_status") {
+            payBy(payByOrder.replacingOccurrences(of: "PAID_SUCCESS", with: "REFUNDING"))
+        },
+        Case(name: "NewPay without data", provider: "newpay", status: 400, verdict: .rejected, reason: "missing_field") {
+            text(#"{"success":true,"message":"ok","code":"0","timestamp":0}"#)
+        },
+        Case(name: "NewPay LAK amount with decimals", provider: "newpay", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            try newPay([("appId", #""app1""#), ("payStatus", #""SUCCESS""#), ("orderAmt", #"{"value":"25000.50","currency":"LAK"}"#), ("mchOrderNo", #""A-1001""#)])
+        },
+        Case(name: "PayZApp with a stale timestamp", provider: "payzapp", status: 401, verdict: .rejected, reason: "stale_timestamp") {
+            try payZApp(#"{"type":"payin","outTradeNo":"A-1001","tradeNo":"T1","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS"}"#, timestamp: now.adding(milliseconds: -3_600_000))
+        },
+        Case(name: "PayZApp amount as a decimal", provider: "payzapp", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            try payZApp(#"{"type":"payin","outTradeNo":"A-1001","tradeNo":"T1","tradeAmount":15.25,"currency":"INR","tradeStatus":"SUCCESS"}"#, timestamp: now)
+        },
+        Case(name: "a gateway with no credentials", provider: "paypal", status: 404, verdict: .rejected, reason: "unknown_gateway") { codePay() },
+    ]
+
+    static let amounts = ["codepay": ("100.50", "USD"), "payby": ("20.00", "AED"), "newpay": ("25000", "LAK"), "payzapp": ("15.25", "INR"), "paypal": ("100.50", "USD")]
+
+    @Test("each bad callback gets its status and reason, is kept in the inbox, and changes no order", arguments: cases)
+    func refused(_ example: Case) async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let provider = example.provider == "paypal" ? "codepay" : example.provider
+            let (amount, currency) = Self.amounts[provider]!
+            #expect(try await client.create(amount: amount, currency: currency, provider: provider).status == 201)
+            let before = try #require(try await api.order("A-1001"))
+            let (headers, body) = try example.request()
+            let reply = try await client.post("/callbacks/\(example.provider)/default", headers: headers, body: body)
+            #expect(reply.status == example.status)
+            if example.status >= 400 {
+                #expect(reply.error["code"] == example.reason)
+                #expect(!(reply.error["message"] ?? "").isEmpty)
+            }
+            let after = try #require(try await api.order("A-1001"))
+            #expect(after.status == before.status)
+            #expect(after.version == before.version)
+            let entry = try #require(try await api.store.inboxEntry(id: 1))
+            #expect(entry.verdict == example.verdict)
+            #expect(entry.reason == example.reason)
+            #expect(entry.body == Array(body.prefix(65_537)))
+        }
+    }
+
+    @Test("the matrix has at least 25 cases, each with its own name")
+    func matrixSize() {
+        #expect(Self.cases.count >= 25)
+        #expect(Set(Self.cases.map(\.name)).count == Self.cases.count)
+    }
+}
