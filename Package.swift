@@ -116,6 +116,15 @@ let package = Package(
             dependencies: ["PaySyncSandbox", "PaySyncEngine", .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSwiftSettings
         ),
+        // Whole processes: the built `paysync` binary started, killed and restarted.
+        .testTarget(
+            name: "PaySyncSystemTests",
+            dependencies: [
+                "PaySyncSandbox", "PaySyncSQLite", "PaySyncTransport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PaySyncHTTPTests",
             dependencies: [
