@@ -135,3 +135,16 @@ let package = Package(
         ),
     ]
 )
+
+// Benchmarks build only when asked for (`PAYSYNC_BENCHMARKS=1`), so CI never compiles them.
+if Context.environment["PAYSYNC_BENCHMARKS"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "PaySyncBench",
+            dependencies: ["PaySyncSQLite", "PaySyncGateways", "PaySyncSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/PaySyncBench",
+            swiftSettings: swiftSettings
+        )
+    )
+    package.products.append(.executable(name: "paysync-bench", targets: ["PaySyncBench"]))
+}

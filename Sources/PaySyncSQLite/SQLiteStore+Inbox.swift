@@ -6,7 +6,7 @@ import PaySyncStore
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
         let headers = String(decoding: try JSONEncoder.sorted.encode(entry.headers), as: UTF8.self)
-        return try await pool.write { db in
+        return try await writer.write { db in
             try db.execute(
                 sql: """
                     INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
@@ -21,7 +21,7 @@ extension SQLiteStore {
     }
 
     public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
-        try await pool.write { db in
+        try await writer.write { db in
             try db.execute(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?", arguments: [reason, detail, id])
         }
     }
@@ -30,7 +30,7 @@ extension SQLiteStore {
         id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
         _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
     ) async throws -> InboxResolution<Result> {
-        try await pool.write { [currencies] db in
+        try await writer.write { [currencies] db in
             if let earlier = try Int64.fetchOne(
                 db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
             {

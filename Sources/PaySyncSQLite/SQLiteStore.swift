@@ -11,6 +11,8 @@ import PaySyncStore
 /// order at once.
 public final class SQLiteStore: PaySyncStore {
     let pool: DatabasePool
+    /// Every write goes through here: concurrent writes share commits.
+    let writer: GroupCommitter
     let currencies: CurrencyRegistry
 
     /// Opens (creating when missing) the database at `path` and migrates it to the latest schema.
@@ -21,12 +23,13 @@ public final class SQLiteStore: PaySyncStore {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        writer = GroupCommitter(pool: pool)
         self.currencies = currencies
         try SQLiteMigrations.migrator.migrate(pool)
     }
 
     public func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws {
-        try await pool.write { db in
+        try await writer.write { db in
             do {
                 try db.execute(
                     sql: """
@@ -92,7 +95,7 @@ public final class SQLiteStore: PaySyncStore {
     public func updateOrder<Result: Sendable>(
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
-        try await pool.write { [currencies] db in
+        try await writer.write { [currencies] db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
@@ -138,7 +141,7 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func appendAudit(_ records: [AuditRecord]) async throws {
-        try await pool.write { db in try Self.insert(records, db) }
+        try await writer.write { db in try Self.insert(records, db) }
     }
 
     public func audit(orderID: OrderID) async throws -> [AuditRecord] {
@@ -172,7 +175,7 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem {
-        try await pool.write { db in
+        try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id]) else {
                 throw StoreError(.reviewNotFound, "no review item \(id)")
             }

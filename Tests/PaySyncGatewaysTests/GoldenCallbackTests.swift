@@ -101,7 +101,7 @@ struct GoldenCallbackTests {
         let event = try Golden.payZApp().callback(InboundCallback(headers: Golden.payZAppHeaders, body: Golden.bytes("callbacks/payzapp-payment.json")), now: Golden.now)
         #expect(event.subject == .payment(PaymentReport(
             merchantOrderNumber: "A-1001", gatewayOrderNumber: "PZ77", state: .paid, providerStatus: "SUCCESS",
-            amount: Money(minorUnits: 10_010, currency: .INR))))
+            amount: Money(minorUnits: 10_010, currency: .INR), merchantID: "MNO1")))
     }
 
     @Test("PayZApp: one byte changed does not verify")

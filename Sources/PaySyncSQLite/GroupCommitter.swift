@@ -1,0 +1,86 @@
+import GRDB
+import Synchronization
+
+/// Funnels every write into shared transactions: writes that arrive while one commit is being
+/// made durable wait, then commit together in the next, each inside its own savepoint (a failing
+/// write rolls back alone). A caller resumes only after the transaction holding its write has
+/// committed — nothing is acknowledged before it is durable, and one fsync serves many
+/// concurrent callbacks. The writes of a batch run one after another on the single writer, so
+/// per-order serialization is unchanged.
+final class GroupCommitter: Sendable {
+    private struct Job: Sendable {
+        /// Runs the write in the open transaction; returns what to do once the transaction commits.
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        /// Resumes the writer with an error when the shared transaction does not commit.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct State {
+        var pending: [Job] = []
+        var draining = false
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex(State())
+    /// The most writes one transaction takes.
+    private let maximumBatch: Int
+
+    init(pool: DatabasePool, maximumBatch: Int = 512) {
+        self.pool = pool
+        self.maximumBatch = maximumBatch
+    }
+
+    /// Runs `work` in a write transaction shared with concurrent writes; returns after the commit.
+    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(
+                run: { db in
+                    do {
+                        var value: T?
+                        try db.inSavepoint {
+                            value = try work(db)
+                            return .commit
+                        }
+                        let result = value!
+                        return { continuation.resume(returning: result) }
+                    } catch {
+                        return { continuation.resume(throwing: error) }
+                    }
+                },
+                fail: { continuation.resume(throwing: $0) })
+            let start = state.withLock { state -> Bool in
+                state.pending.append(job)
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let batch = state.withLock { state -> [Job] in
+                let batch = Array(state.pending.prefix(maximumBatch))
+                state.pending.removeFirst(batch.count)
+                if batch.isEmpty { state.draining = false }
+                return batch
+            }
+            if batch.isEmpty { return }
+            do {
+                let completions = try await pool.writeWithoutTransaction { db in
+                    var completions: [@Sendable () -> Void] = []
+                    try db.inTransaction(.immediate) {
+                        completions = batch.map { $0.run(db) }
+                        return .commit
+                    }
+                    return completions
+                }
+                for complete in completions { complete() }
+            } catch {
+                // The shared commit failed: nothing of the batch is durable, and every writer hears so.
+                for job in batch { job.fail(error) }
+            }
+        }
+    }
+}
