@@ -108,7 +108,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaySyncStoreConformanceTests",
-            dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine"],
+            dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

@@ -1,29 +1,34 @@
--- wrk script: posts each prepared callback once, in turn (requests.lua from paysync-bench).
+-- wrk script: posts each prepared callback once, in turn, spread over the threads.
+-- Reads $BENCH_DIR/requests.txt (written by `paysync-bench prepare-ingest`): one request a line,
+-- `name=value;name=value<TAB>body`.
 local dir = os.getenv("BENCH_DIR") or "/tmp/paysync-bench"
 local provider = os.getenv("BENCH_PROVIDER") or "payzapp"
-dofile(dir .. "/requests.lua")
-local index = 0
-local thread_offset = 0
-local threads = 0
 local step = tonumber(os.getenv("BENCH_THREADS") or "2")
+local threads = 0
 
 function setup(thread)
-  thread:set("thread_offset", threads)
+  thread:set("offset", threads)
   threads = threads + 1
 end
 
+local requests = {}
+local index = 0
+
 function init(args)
-  index = thread_offset
+  for line in io.lines(dir .. "/requests.txt") do
+    local tab = string.find(line, "\t", 1, true)
+    local headers = { ["Content-Type"] = "application/json" }
+    for pair in string.gmatch(string.sub(line, 1, tab - 1), "[^;]+") do
+      local eq = string.find(pair, "=", 1, true)
+      headers[string.sub(pair, 1, eq - 1)] = string.sub(pair, eq + 1)
+    end
+    requests[#requests + 1] = wrk.format("POST", "/callbacks/" .. provider .. "/default", headers, string.sub(line, tab + 1))
+  end
+  index = offset
 end
 
 function request()
   local r = requests[(index % #requests) + 1]
   index = index + step
-  r.h["Content-Type"] = "application/json"
-  return wrk.format("POST", "/callbacks/" .. provider .. "/default", r.h, r.b)
-end
-
-local statuses = {}
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+  return r
 end

@@ -14,7 +14,7 @@ struct PaySyncBench: AsyncParsableCommand {
 }
 
 /// Writes a database of pending orders, PaySync's configuration, and one distinct, validly
-/// signed paid-callback per order as a Lua table for wrk's replay script.
+/// signed paid-callback per order, one per line, for wrk's replay script.
 struct PrepareIngest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "prepare-ingest")
 
@@ -46,7 +46,8 @@ struct PrepareIngest: AsyncParsableCommand {
         }
         try await store.close()
 
-        var lua = "requests = {\n"
+        // One line per request: `name=value;name=value<TAB>body` (bodies are single-line JSON).
+        var lines = ""
         let secrets = try HMACSecrets([credentials.payZAppSecret])
         for index in 0..<orders {
             let headers: [String: String]
@@ -62,12 +63,9 @@ struct PrepareIngest: AsyncParsableCommand {
                      ("order_amount", "15.25"), ("price_currency", "USD"), ("sign_type", "RSA2")], key: credentials.gatewayKey)
                 headers = [:]
             }
-            let headerLua = headers.map { "[\"\($0.key)\"]=\"\($0.value)\"" }.joined(separator: ",")
-            let bodyLua = String(decoding: body, as: UTF8.self).replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            lua += "{h={\(headerLua)},b=\"\(bodyLua)\"},\n"
+            lines += headers.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + "\t" + String(decoding: body, as: UTF8.self) + "\n"
         }
-        lua += "}\n"
-        try lua.write(toFile: "\(directory)/requests.lua", atomically: true, encoding: .utf8)
+        try lines.write(toFile: "\(directory)/requests.txt", atomically: true, encoding: .utf8)
 
         try credentials.merchantKey.privateKeyPEM.write(toFile: "\(directory)/merchant.pem", atomically: true, encoding: .utf8)
         try credentials.gatewayKey.publicKeyPEM.write(toFile: "\(directory)/gateway.pem", atomically: true, encoding: .utf8)

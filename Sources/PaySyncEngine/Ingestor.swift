@@ -185,9 +185,8 @@ public struct Ingestor: Sendable {
             switch resolution {
             case .duplicate:
                 return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: .duplicate, reason: nil, inboxID: inboxID)
-            case .resolved(let verdict, _):
-                let reason = try? await store.inboxEntry(id: inboxID)?.reason
-                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason ?? nil, inboxID: inboxID)
+            case .resolved(let verdict, let reason, _):
+                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
             }
         } catch {
             let nack = adapter.acknowledgement(accepted: false)

@@ -37,7 +37,13 @@ public enum Wire {
     /// `provider:` + hex SHA-256 of the parts joined by a unit separator.
     static func dedupKey(_ provider: String, _ parts: [String?]) -> String {
         let joined = parts.map { $0 ?? "" }.joined(separator: "\u{1F}")
-        return provider + ":" + SHA256.hash(data: Data(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+        let hex = Array("0123456789abcdef".utf8)
+        var text = Array(provider.utf8) + [UInt8(ascii: ":")]
+        for byte in SHA256.hash(data: Data(joined.utf8)) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     /// A JSON string literal for `text` (for building request bodies).

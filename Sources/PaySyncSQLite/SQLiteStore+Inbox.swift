@@ -7,12 +7,10 @@ extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
         let headers = String(decoding: try JSONEncoder.sorted.encode(entry.headers), as: UTF8.self)
         return try await writer.write { db in
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
                     VALUES (?, ?, ?, ?, ?, ?, 'received')
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress, headers,
                     Data(entry.body),
                 ])
@@ -22,7 +20,7 @@ extension SQLiteStore {
 
     public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?", arguments: [reason, detail, id])
+            try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?").execute(arguments: [reason, detail, id])
         }
     }
 
@@ -34,7 +32,7 @@ extension SQLiteStore {
             if let earlier = try Int64.fetchOne(
                 db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
             {
-                try db.execute(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?", arguments: [earlier, id])
+                try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?").execute(arguments: [earlier, id])
                 return .duplicate(of: earlier)
             }
             let row = try Row.fetchOne(
@@ -42,13 +40,11 @@ extension SQLiteStore {
             let order = try row.map { try Self.order($0, currencies) }
             let decision = try decide(order)
             if let change = decision.change, let order { try Self.commit(change, to: order, db) }
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
                     WHERE id = ?
-                    """,
-                arguments: [dedupKey, merchantOrderNumber, decision.verdict.rawValue, decision.reason, decision.detail, order?.id.rawValue, id])
-            return .resolved(decision.verdict, decision.result)
+                    """).execute(arguments: [dedupKey, merchantOrderNumber, decision.verdict.rawValue, decision.reason, decision.detail, order?.id.rawValue, id])
+            return .resolved(decision.verdict, reason: decision.reason, decision.result)
         }
     }
 

@@ -79,13 +79,11 @@ extension SQLiteStore {
     }
 
     static func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
-        try db.execute(
-            sql: """
+        try db.cachedStatement(sql: """
                 INSERT INTO order_events (seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
                   provider_status, evidence_amount_minor, evidence_currency, reference, at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
+                """).execute(arguments: [
                 try nextSequence(db), orderID.rawValue, event.kind, event.source.rawValue, event.from?.rawValue, event.to.rawValue, event.outcome.rawValue,
                 event.attempt, event.evidence.summary, event.evidence.providerStatus, event.evidence.amount?.minorUnits,
                 event.evidence.amount?.currency.code, event.evidence.reference, event.at.millisecondsSinceEpoch,
@@ -95,9 +93,7 @@ extension SQLiteStore {
 
     static func insert(_ records: [AuditRecord], _ db: Database) throws {
         for record in records {
-            try db.execute(
-                sql: "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [
+            try db.cachedStatement(sql: "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                     try nextSequence(db), record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,
                     record.error, record.at.millisecondsSinceEpoch,
                 ]

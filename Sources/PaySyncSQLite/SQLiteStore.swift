@@ -31,13 +31,11 @@ public final class SQLiteStore: PaySyncStore {
     public func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws {
         try await writer.write { db in
             do {
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject,
                           status, attempt, version, gateway_order_number, created_at, updated_at, checkout_url, checkout_qr)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
+                        """).execute(arguments: [
                         order.id.rawValue, order.account.rawValue, order.merchantOrderNumber.rawValue, order.provider.rawValue,
                         order.amount.minorUnits, order.amount.currency.code, order.subject, order.status.rawValue, order.attempt,
                         order.version, order.gatewayOrderNumber, order.createdAt.millisecondsSinceEpoch,
@@ -110,13 +108,11 @@ public final class SQLiteStore: PaySyncStore {
     static func commit<Result>(_ outcome: OrderChange<Result>, to current: Order, _ db: Database) throws {
         let id = current.id
         if let updated = outcome.order {
-            try db.execute(
-                sql: """
+            try db.cachedStatement(sql: """
                     UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
                       version = version + 1
                     WHERE id = ? AND version = ?
-                    """,
-                arguments: [
+                    """).execute(arguments: [
                     updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
                     updated.checkout?.url, updated.checkout?.qrContent, id.rawValue, current.version,
                 ]
@@ -126,9 +122,7 @@ public final class SQLiteStore: PaySyncStore {
         try insert(outcome.audit, db)
         for event in outcome.events { try insert(event, orderID: id, db) }
         for review in outcome.reviews {
-            try db.execute(
-                sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')",
-                arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
+            try db.cachedStatement(sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')").execute(arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
             )
         }
     }
@@ -181,9 +175,7 @@ public final class SQLiteStore: PaySyncStore {
             }
             let item = try Self.reviewItem(row)
             guard item.status == .open else { return item }
-            try db.execute(
-                sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?",
-                arguments: [at.millisecondsSinceEpoch, by, note, id])
+            try db.cachedStatement(sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?").execute(arguments: [at.millisecondsSinceEpoch, by, note, id])
             try Self.insert(
                 [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)], db)
             return try Self.reviewItem(try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id])!)

@@ -100,5 +100,6 @@ public struct InboxDecision<Result: Sendable>: Sendable {
 public enum InboxResolution<Result: Sendable>: Sendable {
     /// An earlier entry carries the same event; nothing else changed.
     case duplicate(of: Int64)
-    case resolved(InboxVerdict, Result)
+    /// The verdict and reason code the decision gave, and its result.
+    case resolved(InboxVerdict, reason: String?, Result)
 }

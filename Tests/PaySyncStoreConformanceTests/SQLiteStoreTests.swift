@@ -1,5 +1,6 @@
 import PaySyncCore
-import PaySyncSQLite
+import GRDB
+@testable import PaySyncSQLite
 import PaySyncStore
 import Testing
 
@@ -18,6 +19,17 @@ struct SQLiteStoreTests {
         #expect(try await second.events(orderID: order.id).count == 1)
         #expect(try await second.audit(orderID: order.id).count == 1)
         try await second.close()
+    }
+
+    @Test("commits are durable: WAL journal with synchronous = FULL")
+    func durability() async throws {
+        let store = try SQLiteStore(path: temporaryPath("durable") + ".sqlite")
+        let (journal, synchronous) = try await store.pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2)
+        try await store.close()
     }
 
     @Test("a database written with an unknown currency reports a corrupt row instead of crashing")
