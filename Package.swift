@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "PaySyncStore", "PaySyncGateways", "PaySyncTransport", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -24,6 +24,12 @@ extension Order {
                 order.gatewayOrderNumber = nil
                 order.checkout = nil
             }
+            // Callbacks win: once the attempt has an outcome no check remains. A close starts now.
+            if next.isSettledAttempt {
+                order.check = nil
+            } else if next == .closing {
+                order.check = CheckState(anchor: check?.anchor ?? now, rung: check?.rung ?? 0, nextAt: now)
+            }
             updated = order
             outcome = .applied
         case .unchanged:

@@ -7,6 +7,8 @@ public struct OrderPolicy: Sendable {
     public var currencies: CurrencyRegistry
     /// Longest accepted `subject`, in characters.
     public var maximumSubjectLength: Int
+    /// When orders without a final answer are queried at their gateway.
+    public var ladder: PollLadder = .progressive
 
     public init(
         accounts: Set<MerchantAccountID> = [.default],

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import Logging
 import NIOCore
@@ -10,6 +11,11 @@ import ServiceLifecycle
 
 /// The running pieces of a PaySync server, built from a configuration.
 public enum PaySyncServer {
+    /// This instance's lease-owner name: host and process id.
+    static func instanceName() -> String {
+        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
     /// Opens the store a `database.url` names. Today: a SQLite file path.
     public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry) throws -> any PaySyncStore {
         try SQLiteStore(path: configuration.database, currencies: currencies)
@@ -61,7 +67,10 @@ public enum PaySyncServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
-            services: services + [StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: ingestor, logger: logger)],
+            services: services + [
+                StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: ingestor, logger: logger),
+                Reconciler(store: store, gateways: client, clock: clock, ladder: policy.ladder, owner: Self.instanceName(), logger: logger),
+            ],
             logger: logger
         )
     }

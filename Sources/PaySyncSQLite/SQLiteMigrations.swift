@@ -115,6 +115,19 @@ enum SQLiteMigrations {
                       BEGIN SELECT RAISE(ABORT, 'inbox is append-only'); END;
                     """)
         }
+        migrator.registerMigration("v4-order-checks") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE orders ADD COLUMN next_check_at INTEGER;
+                    ALTER TABLE orders ADD COLUMN check_rung INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE orders ADD COLUMN check_anchor INTEGER;
+                    ALTER TABLE orders ADD COLUMN check_failures INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE orders ADD COLUMN lease_owner TEXT;
+                    ALTER TABLE orders ADD COLUMN lease_until INTEGER;
+                    -- Checks are rows: only orders with a check are in this index.
+                    CREATE INDEX orders_due_checks ON orders (next_check_at) WHERE next_check_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -14,6 +14,13 @@ extension SQLiteStore {
             let currency = currencies.currency(code: row["currency"]),
             let status = OrderStatus(rawValue: row["status"])
         else { throw StoreError(.corruptRow, "order row \(id) does not decode") }
+        let nextCheck: Int64? = row["next_check_at"]
+        let anchor: Int64? = row["check_anchor"]
+        let check = nextCheck.map {
+            CheckState(
+                anchor: Timestamp(millisecondsSinceEpoch: anchor ?? $0), rung: row["check_rung"], nextAt: Timestamp(millisecondsSinceEpoch: $0),
+                failures: row["check_failures"])
+        }
         let checkoutURL: String? = row["checkout_url"]
         let checkoutQR: String? = row["checkout_qr"]
         return Order(
@@ -22,7 +29,7 @@ extension SQLiteStore {
             attempt: row["attempt"], version: row["version"], gatewayOrderNumber: row["gateway_order_number"],
             createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
             updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),
-            checkout: checkoutURL == nil && checkoutQR == nil ? nil : Checkout(url: checkoutURL, qrContent: checkoutQR)
+            checkout: checkoutURL == nil && checkoutQR == nil ? nil : Checkout(url: checkoutURL, qrContent: checkoutQR), check: check
         )
     }
 

@@ -33,13 +33,16 @@ public final class SQLiteStore: PaySyncStore {
             do {
                 try db.cachedStatement(sql: """
                         INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject,
-                          status, attempt, version, gateway_order_number, created_at, updated_at, checkout_url, checkout_qr)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                          status, attempt, version, gateway_order_number, created_at, updated_at, checkout_url, checkout_qr,
+                          next_check_at, check_rung, check_anchor, check_failures)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """).execute(arguments: [
                         order.id.rawValue, order.account.rawValue, order.merchantOrderNumber.rawValue, order.provider.rawValue,
                         order.amount.minorUnits, order.amount.currency.code, order.subject, order.status.rawValue, order.attempt,
                         order.version, order.gatewayOrderNumber, order.createdAt.millisecondsSinceEpoch,
                         order.updatedAt.millisecondsSinceEpoch, order.checkout?.url, order.checkout?.qrContent,
+                        order.check?.nextAt.millisecondsSinceEpoch, order.check?.rung ?? 0, order.check?.anchor.millisecondsSinceEpoch,
+                        order.check?.failures ?? 0,
                     ]
                 )
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE
@@ -110,11 +113,13 @@ public final class SQLiteStore: PaySyncStore {
         if let updated = outcome.order {
             try db.cachedStatement(sql: """
                     UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
+                      next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?, lease_owner = NULL, lease_until = NULL,
                       version = version + 1
                     WHERE id = ? AND version = ?
                     """).execute(arguments: [
                     updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
-                    updated.checkout?.url, updated.checkout?.qrContent, id.rawValue, current.version,
+                    updated.checkout?.url, updated.checkout?.qrContent, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
+                    updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
                 ]
             )
             precondition(db.changesCount == 1, "the order row is locked by this transaction")
@@ -165,6 +170,23 @@ public final class SQLiteStore: PaySyncStore {
                     try Row.fetchAll(db, sql: "SELECT * FROM review_items ORDER BY id LIMIT ?", arguments: [limit])
                 }
             return try rows.map(Self.reviewItem)
+        }
+    }
+
+    public func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order] {
+        try await writer.write { [currencies] db in
+            // The partial index on next_check_at keeps this O(batch) however many orders are open.
+            let rows = try Row.fetchAll(
+                db.cachedStatement(sql: """
+                    SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                    ORDER BY next_check_at LIMIT ?
+                    """), arguments: [now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit])
+            let orders = try rows.map { try Self.order($0, currencies) }
+            for order in orders {
+                try db.cachedStatement(sql: "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ?")
+                    .execute(arguments: [owner, now.millisecondsSinceEpoch + leaseMilliseconds, order.id.rawValue])
+            }
+            return orders
         }
     }
 

@@ -28,6 +28,11 @@ public protocol PaySyncStore: Sendable {
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result
 
+    /// Leases up to `limit` orders whose check is due at `now` and not leased (or whose lease has
+    /// expired: a crashed instance's checks return after `leaseMilliseconds`), earliest due first.
+    /// The next write of an order releases its lease. PostgreSQL: `FOR UPDATE SKIP LOCKED`.
+    func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order]
+
     /// The order's events, oldest first.
     func events(orderID: OrderID) async throws -> [OrderEvent]
 

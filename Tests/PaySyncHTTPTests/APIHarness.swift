@@ -16,6 +16,8 @@ import PaySyncStore
 /// played by a live sandbox on the same clock: the sandbox's callbacks reach PaySync over HTTP.
 struct APIHarness: Sendable {
     static let token = "test-token"
+    /// The manual clock's start.
+    static let start = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
     /// Made once: RSA key generation is the slow part of a harness.
     static let credentials = SandboxCredentials.generate()
     let store: SQLiteStore
@@ -63,9 +65,12 @@ struct APIHarness: Sendable {
                 store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
                 callbacks: callbacks)
             let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry)
+            let reconciler = Reconciler(
+                store: store, gateways: GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: 2_000), clock: clock,
+                ladder: policy.ladder, owner: "test")
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
-                try await body(APIClient(send: { uri, method, headers, bodyBytes in
+                try await body(APIClient(reconciler: reconciler, send: { uri, method, headers, bodyBytes in
                     let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
                     return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
                 }))
@@ -90,6 +95,8 @@ struct APIResponse: Sendable {
 }
 
 struct APIClient: Sendable {
+    /// PaySync's reconciler over the same store, gateways and clock; tests step the clock and run it.
+    let reconciler: Reconciler
     let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
 
     func request(

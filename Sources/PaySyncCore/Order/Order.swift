@@ -15,13 +15,15 @@ public struct Order: Hashable, Sendable {
     public var gatewayOrderNumber: String?
     /// What the customer's front end needs to pay the current attempt (hosted page, QR content).
     public var checkout: Checkout?
+    /// The next gateway query, while the order has no final answer; `nil` once it has one.
+    public var check: CheckState?
     public let createdAt: Timestamp
     public var updatedAt: Timestamp
 
     public init(
         id: OrderID, account: MerchantAccountID, merchantOrderNumber: MerchantOrderNumber, provider: ProviderID,
         amount: Money, subject: String, status: OrderStatus, attempt: Int, version: Int64,
-        gatewayOrderNumber: String?, createdAt: Timestamp, updatedAt: Timestamp, checkout: Checkout? = nil
+        gatewayOrderNumber: String?, createdAt: Timestamp, updatedAt: Timestamp, checkout: Checkout? = nil, check: CheckState? = nil
     ) {
         self.id = id
         self.account = account
@@ -34,6 +36,7 @@ public struct Order: Hashable, Sendable {
         self.version = version
         self.gatewayOrderNumber = gatewayOrderNumber
         self.checkout = checkout
+        self.check = check
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -1,0 +1,211 @@
+import Logging
+import PaySyncCore
+import PaySyncGateways
+import PaySyncStore
+import ServiceLifecycle
+
+/// How the reconciler works a backlog.
+public struct ReconcilerPolicy: Sendable {
+    /// Checks leased per claim.
+    public var batchSize = 64
+    /// How long a claimed check is ours; a crashed instance's checks return after it.
+    public var leaseMilliseconds: Int64 = 30_000
+    /// Waits after consecutive gateway failures (timeouts, 5xx, unreadable answers); the last repeats.
+    public var failureBackoffMilliseconds: [Int64] = [5_000, 15_000, 30_000, 60_000, 300_000]
+    /// How often an idle reconciler looks for due checks (wall clock).
+    public var idleMilliseconds: UInt64 = 250
+
+    public init() {}
+}
+
+/// Recovers missed callbacks: claims orders whose check is due, queries their gateway, and applies
+/// what it says through the same compare-and-set path as a callback (a query never undoes what a
+/// callback established). After the ladder's last rung an order still unpaid is closed: moved to
+/// `closing`, queried once more, then canceled at the gateway — or recorded paid if the gateway
+/// says so (never cancel a paid order). Gateways without a cancel API expire it locally.
+public struct Reconciler: Service {
+    let store: any PaySyncStore
+    public let gateways: GatewayClient
+    let clock: any PaySyncClock
+    let ladder: PollLadder
+    let policy: ReconcilerPolicy
+    let owner: String
+    let logger: Logger
+
+    public init(
+        store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, ladder: PollLadder, policy: ReconcilerPolicy = ReconcilerPolicy(),
+        owner: String, logger: Logger = Logger(label: "paysync.reconciler")
+    ) {
+        self.store = store
+        self.gateways = gateways
+        self.clock = clock
+        self.ladder = ladder
+        self.policy = policy
+        self.owner = owner
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                let worked = (try? await runDueChecks()) ?? 0
+                if worked == 0 { try? await Task.sleep(nanoseconds: policy.idleMilliseconds * 1_000_000) }
+            }
+        }
+    }
+
+    /// Claims the checks due now and runs them; returns how many ran. Tests call this on a manual clock.
+    @discardableResult
+    public func runDueChecks() async throws -> Int {
+        let due = try await store.claimDueChecks(owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+        await withTaskGroup(of: Void.self) { group in
+            for order in due { group.addTask { await self.check(order) } }
+        }
+        return due.count
+    }
+
+    func check(_ order: Order) async {
+        do {
+            switch order.status {
+            case .created, .pending: try await query(order)
+            case .closing: try await close(order)
+            case .paid, .canceled, .failed, .expired: try await apply(order, input: nil, evidence: nil, audit: [])
+            }
+        } catch {
+            logger.error("check failed", metadata: ["paysync.order": "\(order.id)", "error": "\(error)"])
+        }
+    }
+
+    private func reference(_ order: Order) -> PaymentReference {
+        PaymentReference(merchantOrderNumber: order.merchantOrderNumber.rawValue, gatewayOrderNumber: order.gatewayOrderNumber)
+    }
+
+    /// A rung of the ladder: query, apply, then schedule the next rung or start the close.
+    private func query(_ order: Order) async throws {
+        let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        switch call.outcome {
+        case .answered(.payment(let report)):
+            try await applyReport(report, to: order, audit: call.audit, advance: true)
+        case .refused(let code, let message) where order.status == .created:
+            // Unknown at the gateway: the create never reached it. Nothing to cancel there.
+            try await apply(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order: \(message)", providerStatus: code), audit: [call.audit])
+        case .refused, .failed, .answered:
+            try await backOff(order, audit: call.audit)
+        }
+    }
+
+    /// The close: query once more; if unpaid, cancel at the gateway; a paid answer wins.
+    private func close(_ order: Order) async throws {
+        let before = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        guard case .answered(.payment(let report)) = before.outcome else {
+            if case .refused = before.outcome, order.gatewayOrderNumber == nil {
+                return try await apply(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order"), audit: [before.audit])
+            }
+            return try await backOff(order, audit: before.audit)
+        }
+        if report.state != .pending && report.state != .processing {
+            return try await applyReport(report, to: order, audit: before.audit, advance: false)
+        }
+        let cancel = await gateways.perform(.cancelPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        switch cancel.outcome {
+        case .answered(.cancel(.closed(let status))):
+            try await apply(order, input: .canceled, evidence: Evidence(summary: "canceled at the gateway", providerStatus: status), audit: [before.audit, cancel.audit])
+        case .answered(.cancel(.alreadyPaid(let status))):
+            // The race: paid between the query and the cancel. Record the payment.
+            try await apply(order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status, amount: nil), audit: [before.audit, cancel.audit])
+        case .failed(let failure) where failure.message.hasPrefix("unsupported"):
+            try await apply(
+                order, input: .expired, evidence: Evidence(summary: "\(order.provider) has no cancel API; expired locally after the last check"),
+                audit: [before.audit, cancel.audit])
+        case .refused, .failed, .answered:
+            try await backOff(order, audit: [before.audit, cancel.audit])
+        }
+    }
+
+    private func applyReport(_ report: PaymentReport, to order: Order, audit: AuditRecord, advance: Bool) async throws {
+        let evidence = Evidence(
+            summary: "\(order.provider) query: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
+            reference: report.gatewayOrderNumber)
+        let ladder = self.ladder
+        let now = clock.now()
+        _ = try await store.updateOrder(id: order.id) { current in
+            if let amount = report.amount, amount != current.amount {
+                var updated = current
+                updated.version += 1
+                updated.check = Self.nextRung(current, ladder: ladder, now: now, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
+                let review = NewReviewItem(
+                    reason: amount.currency == current.amount.currency ? .amountMismatch : .currencyMismatch,
+                    detail: "query states \(amount); the order is \(current.amount)", at: now)
+                return OrderChange(order: updated, audit: [audit], reviews: [review], result: ())
+            }
+            var change = current.change(applying: report.state.orderInput, source: .query, evidence: evidence, at: now, audit: [audit])
+            var updated = change.order ?? current
+            if !updated.status.isSettledAttempt, updated.status != .closing {
+                if change.order == nil { updated.version += 1 }
+                if let next = Self.nextRung(current, ladder: ladder, now: now, advance: advance) {
+                    updated.check = next
+                } else {
+                    // The ladder is exhausted: close the order (query once more, then cancel).
+                    let close = updated.change(
+                        applying: .cancelRequested, source: .scheduler, evidence: Evidence(summary: "no final answer after the last check"), at: now)
+                    if let closing = close.order {
+                        updated = closing
+                        updated.version = current.version + 1
+                    }
+                    change.events += close.events
+                }
+            }
+            change.order = updated
+            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+        }
+    }
+
+    /// The next rung after this check (run late rather than skipped when the reconciler was
+    /// away), or `nil` when the ladder is exhausted.
+    static func nextRung(_ order: Order, ladder: PollLadder, now: Timestamp, advance: Bool) -> CheckState? {
+        let state = order.check ?? .start(ladder, anchor: order.createdAt)
+        let rung = advance ? state.rung + 1 : state.rung
+        guard let next = ladder.time(ofRung: rung, anchor: state.anchor) else { return nil }
+        return CheckState(anchor: state.anchor, rung: rung, nextAt: max(next, now))
+    }
+
+    /// Applies a state-machine input (or none: clears a stale check) with the calls' audit rows.
+    private func apply(_ order: Order, input: OrderInput?, evidence: Evidence?, audit: [AuditRecord]) async throws {
+        let now = clock.now()
+        _ = try await store.updateOrder(id: order.id) { current in
+            guard let input, let evidence else {
+                var updated = current
+                updated.check = nil
+                updated.version += 1
+                return OrderChange(order: updated, audit: audit, result: ())
+            }
+            var change = current.change(applying: input, source: input == .expired ? .scheduler : .gateway, evidence: evidence, at: now, audit: audit)
+            if change.order == nil, current.check != nil, current.status.isSettledAttempt {
+                var updated = current
+                updated.check = nil
+                updated.version += 1
+                change.order = updated
+            }
+            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+        }
+    }
+
+    /// A gateway gave no verdict: record the call, retry after a backoff, keep the rung.
+    private func backOff(_ order: Order, audit: [AuditRecord]) async throws {
+        let now = clock.now()
+        let backoff = policy.failureBackoffMilliseconds
+        _ = try await store.updateOrder(id: order.id) { current in
+            var updated = current
+            var state = current.check ?? CheckState(anchor: now, rung: 0, nextAt: now)
+            state.nextAt = now.adding(milliseconds: backoff[min(state.failures, backoff.count - 1)])
+            state.failures += 1
+            updated.check = state
+            updated.version += 1
+            return OrderChange(order: updated, audit: audit, result: ())
+        }
+    }
+
+    private func backOff(_ order: Order, audit: AuditRecord) async throws {
+        try await backOff(order, audit: [audit])
+    }
+}

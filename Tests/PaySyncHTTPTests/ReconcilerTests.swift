@@ -1,0 +1,170 @@
+import Foundation
+import PaySyncCore
+import PaySyncEngine
+import PaySyncGateways
+import PaySyncSandbox
+import PaySyncStore
+import PaySyncTransport
+import Testing
+
+/// The reconciler on an injected clock: a 30-minute ladder runs in milliseconds, against the
+/// sandbox over real HTTP.
+@Suite("Reconciler")
+struct ReconcilerTests {
+    /// Steps the clock to each due check of `number` and runs the reconciler, up to `until`.
+    static func drive(_ api: APIHarness, _ reconciler: Reconciler, _ number: String, untilSeconds: Int64) async throws {
+        let end = APIHarness.start.adding(milliseconds: untilSeconds * 1_000)
+        for _ in 0..<100 {
+            guard let next = try await api.order(number)?.check?.nextAt, next <= end else { return }
+            if next > api.clock.now() { api.clock.set(next) }
+            try await reconciler.runDueChecks()
+        }
+        Issue.record("the schedule did not end")
+    }
+
+    /// `operation@seconds` for each gateway call made for the order, relative to the start.
+    static func calls(_ api: APIHarness, _ number: String) async throws -> [String] {
+        let order = try #require(try await api.order(number))
+        return try await api.store.audit(orderID: order.id).filter { $0.kind == .outbound }.map {
+            "\($0.summary.split(separator: " ")[1])@\(($0.at.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000)"
+        }
+    }
+
+    @Test("an order that never gets a callback is queried at 5s, 30s, 1m, 3m, 5m, 10m, 30m, then queried once more and canceled at the gateway")
+    func progressiveLadderEndsInCancel() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            #expect(try await Self.calls(api, "A-1001") == [
+                "create_payment@0", "query_payment@5", "query_payment@30", "query_payment@60", "query_payment@180", "query_payment@300",
+                "query_payment@600", "query_payment@1800", "query_payment@1800", "cancel_payment@1800",
+            ])
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .canceled)
+            #expect(order.check == nil)
+            #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001")?.status == .canceled)
+            let events = try await api.store.events(orderID: order.id).map { "\($0.kind):\($0.source.rawValue):\($0.to.rawValue)" }
+            #expect(events.suffix(2) == ["cancelRequested:scheduler:closing", "canceled:gateway:canceled"])
+        }
+    }
+
+    @Test("an order paid at the gateway whose callbacks are all lost is found paid at the next rung, and checks stop")
+    func lostCallbacksRecoveredByQuery() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 60)
+            api.clock.set(APIHarness.start.adding(milliseconds: 120_000))
+            try await api.sandbox.pay("codepay", "A-1001")  // its callbacks are never delivered
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@60", "query_payment@180"])
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(order.check == nil)
+            #expect(try await api.store.events(orderID: order.id).last.map { "\($0.kind):\($0.source.rawValue)" } == "paid:query")
+        }
+    }
+
+    @Test("a restart between two checks resumes the schedule without skipping or doubling a check")
+    func restartResumes() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 60)
+            // A new instance (another lease owner) over the same store.
+            let restarted = Reconciler(store: api.store, gateways: client.reconciler.gateways, clock: api.clock, ladder: .progressive, owner: "restarted")
+            api.clock.set(APIHarness.start.adding(milliseconds: 100_000))
+            try await Self.drive(api, restarted, "A-1001", untilSeconds: 600)
+            #expect(try await Self.calls(api, "A-1001") == [
+                "create_payment@0", "query_payment@5", "query_payment@30", "query_payment@60", "query_payment@180", "query_payment@300", "query_payment@600",
+            ])
+        }
+    }
+
+    @Test("a verified callback that finalises the order cancels its pending checks")
+    func callbackWins() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 30)
+            try await api.sandbox.pay("codepay", "A-1001")
+            await api.deliver()
+            #expect(try await api.order("A-1001")?.check == nil)
+            api.clock.advance(milliseconds: 3_600_000)
+            #expect(try await client.reconciler.runDueChecks() == 0)
+            #expect(try await Self.calls(api, "A-1001") == ["create_payment@0", "query_payment@5", "query_payment@30"])
+        }
+    }
+
+    @Test("the cancel-answers-paid race: paid between the last query and the cancel is recorded paid, never canceled")
+    func cancelAnswersPaid() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            let racing = RacingTransport(sandbox: api.sandbox)
+            let reconciler = Reconciler(
+                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: racing, clock: api.clock),
+                clock: api.clock, ladder: .progressive, owner: "race")
+            try await Self.drive(api, reconciler, "A-1001", untilSeconds: 7_200)
+            #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "cancel_payment@1800"])
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001")?.status == .paid)
+        }
+    }
+
+    @Test("a gateway without a cancel API (NewPay) is expired locally after the last check")
+    func noCancelAPI() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create(amount: "25000", currency: "LAK", provider: "newpay")
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .canceled)
+            #expect(try await api.store.events(orderID: order.id).last.map { "\($0.kind):\($0.source.rawValue)" } == "expired:scheduler")
+        }
+    }
+
+    @Test("money that arrives after the close is recorded for review; the order stays canceled")
+    func paidAfterClose() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            try await api.sandbox.pay("codepay", "A-1001", force: true)
+            await api.deliver()
+            #expect(try await api.order("A-1001")?.status == .canceled)
+            let reviews = try await api.store.reviewItems(status: .open, limit: 10)
+            #expect(reviews.map(\.reason) == [.paidAfterCanceled])
+        }
+    }
+
+    @Test("gateway failures are retried with backoff without burning a rung")
+    func failuresBackOff() async throws {
+        var rates = FaultPlan.Rates()
+        rates.queryServerError = 1
+        let api = try APIHarness(faults: FaultPlan(seed: 1, rates: ["codepay": rates]))
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 60)
+            #expect(try await Self.calls(api, "A-1001") == ["create_payment@0", "query_payment@5", "query_payment@10", "query_payment@25", "query_payment@55"])
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.check?.rung == 0)
+            #expect(order.check?.failures == 4)
+        }
+    }
+}
+
+/// Forwards gateway calls to the sandbox, but lets the customer pay just before a cancel arrives.
+struct RacingTransport: HTTPTransport {
+    let sandbox: Sandbox
+    let real = AsyncHTTPClientTransport()
+
+    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
+        if String(decoding: request.body, as: UTF8.self).contains("order.revoker") {
+            _ = try? await sandbox.pay("codepay", "A-1001")
+        }
+        return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
+    }
+}
