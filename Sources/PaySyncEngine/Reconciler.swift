@@ -76,6 +76,19 @@ public struct Reconciler: Service {
         }
     }
 
+    /// Queries the gateway about `order` now, outside the ladder (a front end asked), and applies
+    /// the answer without moving the rung. Returns the order as it then stands.
+    public func checkNow(_ order: Order) async throws -> Order {
+        guard order.status == .created || order.status == .pending else { return order }
+        let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        if case .answered(.payment(let report)) = call.outcome {
+            try await applyReport(report, to: order, audit: call.audit, advance: false)
+        } else {
+            try await store.appendAudit([call.audit])
+        }
+        return try await store.order(id: order.id) ?? order
+    }
+
     private func reference(_ order: Order) -> PaymentReference {
         PaymentReference(merchantOrderNumber: order.merchantOrderNumber.rawValue, gatewayOrderNumber: order.gatewayOrderNumber)
     }

@@ -24,7 +24,7 @@ public enum PaySyncServer {
     /// The router: `/health` and `/metrics` open, `/callbacks/…` authenticated by the gateways'
     /// signatures, `/v1/…` behind the bearer token.
     public static func buildRouter(
-        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil
+        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, verifier: Verifier? = nil
     ) -> Router<PaySyncRequestContext> {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -36,7 +36,7 @@ public enum PaySyncServer {
         }
         CallbackController<PaySyncRequestContext>(ingestor: service.ingestor).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
-        OrderController<PaySyncRequestContext>(service: service, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        OrderController<PaySyncRequestContext>(service: service, verifier: verifier, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         ReviewController<PaySyncRequestContext>(store: service.store, clock: service.clock, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         return router
     }
@@ -63,13 +63,16 @@ public enum PaySyncServer {
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes)
         let service = OrderService(
             store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL))
-        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry)
+        let reconciler = Reconciler(store: store, gateways: client, clock: clock, ladder: policy.ladder, owner: Self.instanceName(), logger: logger)
+        let router = buildRouter(
+            service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry,
+            verifier: Verifier(store: store, reconciler: reconciler, clock: clock))
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
             services: services + [
                 StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: ingestor, logger: logger),
-                Reconciler(store: store, gateways: client, clock: clock, ladder: policy.ladder, owner: Self.instanceName(), logger: logger),
+                reconciler,
             ],
             logger: logger
         )

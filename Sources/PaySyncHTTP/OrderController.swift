@@ -9,6 +9,7 @@ import PaySyncStore
 /// The merchant order API under `/v1`. See docs/api.md for each route with curl examples.
 struct OrderController<Context: RequestContext>: Sendable {
     let service: OrderService
+    let verifier: Verifier?
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -17,6 +18,7 @@ struct OrderController<Context: RequestContext>: Sendable {
         group.get("orders/{id}", use: get)
         group.get("orders/{id}/timeline", use: timeline)
         group.post("orders/{id}/cancel", use: cancel)
+        group.get("orders/{id}/verify", use: verify)
         group.get("accounts/{account}/orders/{number}", use: getByNumber)
     }
 
@@ -86,6 +88,36 @@ struct OrderController<Context: RequestContext>: Sendable {
             let status: HTTPResponse.Status = order.status == .closing ? .accepted : .ok
             return try json(OrderOutcomeBody(outcome: order.status.rawValue, order: body), status: status)
         }
+    }
+
+    /// `GET /v1/orders/{id}/verify?report=…&wait=…` — see `Verifier`.
+    @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
+        guard let verifier else { throw APIError(.notFound, code: "route_not_found", message: "verification is not configured") }
+        let id = try orderID(context)
+        var report: Verifier.Report?
+        if let text = request.uri.queryParameters["report"] {
+            guard let parsed = Verifier.Report(rawValue: String(text)) else {
+                throw APIError(
+                    .badRequest, code: "invalid_query", message: "report must be one of \(Verifier.Report.allCases.map(\.rawValue).joined(separator: ", "))",
+                    field: "report")
+            }
+            report = parsed
+        }
+        var wait: Int64 = 0
+        if let text = request.uri.queryParameters["wait"] {
+            guard let seconds = Int64(String(text)), (0...60).contains(seconds) else {
+                throw APIError(.badRequest, code: "invalid_query", message: "wait is a whole number of seconds from 0 to 60", field: "wait")
+            }
+            wait = seconds * 1_000
+        }
+        let (order, display) = try await verifier.verify(id, report: report, waitMilliseconds: wait)
+        return try json(VerifyBody(display: display.rawValue, order: OrderBody(order)), status: .ok)
+    }
+
+    struct VerifyBody: Encodable {
+        /// `paid`, `not_paid_check_later` (do not pay again) or `closed`.
+        let display: String
+        let order: OrderBody
     }
 
     // MARK: - Parsing

@@ -64,10 +64,12 @@ struct APIHarness: Sendable {
             let service = OrderService(
                 store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
                 callbacks: callbacks)
-            let router = PaySyncServer.buildRouter(service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry)
             let reconciler = Reconciler(
                 store: store, gateways: GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: 2_000), clock: clock,
                 ladder: policy.ladder, owner: "test")
+            let router = PaySyncServer.buildRouter(
+                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry,
+                verifier: Verifier(store: store, reconciler: reconciler, clock: clock))
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
                 try await body(APIClient(reconciler: reconciler, send: { uri, method, headers, bodyBytes in

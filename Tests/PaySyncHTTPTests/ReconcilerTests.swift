@@ -168,3 +168,57 @@ struct RacingTransport: HTTPTransport {
         return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
     }
 }
+
+@Suite("Front-end verification")
+struct VerificationTests {
+    @Test("a paid order missing its callback is found paid by the verification query")
+    func queriesNonFinal() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            let answer = try await client.request(.get, "/v1/orders/\(id)/verify?report=success")
+            #expect(answer.status == 200)
+            #expect(answer.json["display"] as? String == "paid")
+            #expect(answer.order["status"] as? String == "paid")
+        }
+    }
+
+    @Test("'canceled by user' answers unpaid without a gateway call, and the report is audited")
+    func canceledByUser() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            let answer = try await client.request(.get, "/v1/orders/\(id)/verify?report=canceled_by_user")
+            #expect(answer.json["display"] as? String == "not_paid_check_later")
+            #expect(try await ReconcilerTests.calls(api, "A-1001") == ["create_payment@0"])
+            let orderID = try #require(OrderID(rawValue: id))
+            #expect(try await api.store.audit(orderID: orderID).contains { $0.summary == "front end reported canceled_by_user" })
+        }
+    }
+
+    @Test("with wait, the answer is held until a callback finalises the order")
+    func waitsForCallback() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            async let answer = client.request(.get, "/v1/orders/\(id)/verify?report=timeout&wait=10")
+            try await Task.sleep(for: .milliseconds(400))
+            try await api.sandbox.pay("codepay", "A-1001")
+            await api.deliver()
+            #expect(try await answer.json["display"] as? String == "paid")
+        }
+    }
+
+    @Test("verification refuses a bad report or wait", arguments: ["report=maybe", "wait=61", "wait=x"])
+    func refusesBadQuery(_ query: String) async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            let answer = try await client.request(.get, "/v1/orders/\(id)/verify?\(query)")
+            #expect(answer.status == 400)
+            #expect(answer.error["code"] == "invalid_query")
+        }
+    }
+}

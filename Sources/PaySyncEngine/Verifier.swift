@@ -1,0 +1,63 @@
+import PaySyncCore
+import PaySyncStore
+
+/// The order verification a front end calls after its payment UI said "Success", "Error", timed
+/// out, or the customer pressed "Payment Completed" (seed 000 §3): final orders answer from the
+/// store; others are queried at the gateway at once, and with `wait` the answer is held until the
+/// order is final or the time is up — replacing the front end's "poll every 2 s for 60 s".
+public struct Verifier: Sendable {
+    /// What the front end saw.
+    public enum Report: String, Sendable, CaseIterable {
+        case canceledByUser = "canceled_by_user"
+        case success, error, timeout
+        case completed
+    }
+
+    /// What the front end should show.
+    public enum Display: String, Sendable {
+        /// Show "Payment Success".
+        case paid
+        /// Unpaid: tell the customer to check the order later and not to pay again.
+        case notPaidCheckLater = "not_paid_check_later"
+        /// The order is closed: it will not be paid.
+        case closed
+    }
+
+    let store: any PaySyncStore
+    let reconciler: Reconciler
+    let clock: any PaySyncClock
+
+    public init(store: any PaySyncStore, reconciler: Reconciler, clock: any PaySyncClock) {
+        self.store = store
+        self.reconciler = reconciler
+        self.clock = clock
+    }
+
+    public static let maximumWaitMilliseconds: Int64 = 60_000
+
+    public func verify(_ id: OrderID, report: Report?, waitMilliseconds: Int64) async throws -> (Order, Display) {
+        guard var order = try await store.order(id: id) else { throw OrderService.notFound(id) }
+        if let report {
+            try await store.appendAudit([AuditRecord(orderID: id, kind: .inbound, summary: "front end reported \(report.rawValue)", at: clock.now())])
+        }
+        // "Canceled by user": unpaid, no gateway call (seed 000 §3.1).
+        if report == .canceledByUser || order.status.isSettledAttempt || order.status == .closing {
+            return (order, Self.display(order, report: report))
+        }
+        order = try await reconciler.checkNow(order)
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(min(waitMilliseconds, Self.maximumWaitMilliseconds)))
+        while !order.status.isSettledAttempt, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(250))
+            order = try await store.order(id: id) ?? order
+        }
+        return (order, Self.display(order, report: report))
+    }
+
+    static func display(_ order: Order, report: Report?) -> Display {
+        switch order.status {
+        case .paid: .paid
+        case .canceled: .closed
+        case .created, .pending, .closing, .failed, .expired: .notPaidCheckLater
+        }
+    }
+}
