@@ -29,6 +29,10 @@ public struct PaySyncConfiguration: Sendable {
     /// `callbacks.baseURL` (string, default `http://<http.host>:<http.port>`): PaySync's address as
     /// the gateways reach it; callbacks go to `<baseURL>/callbacks/<provider>/<account>`.
     public var callbackBaseURL: String?
+    /// `reconciler.ladderSeconds` (int array, default `5,30,60,180,300,600,1800`): when an order
+    /// without a final answer is queried, in seconds after its create request; after the last
+    /// rung it is closed (queried once more, then canceled at the gateway).
+    public var ladderSeconds: [Int] = [5, 30, 60, 180, 300, 600, 1800]
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
 
@@ -46,6 +50,7 @@ public struct PaySyncConfiguration: Sendable {
         assets = reader.stringArray(forKey: "currencies.assets", default: assets)
         logLevel = reader.string(forKey: "log.level", default: logLevel)
         callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
+        ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
         gateways = GatewaysConfiguration(reader: reader)
     }
 
@@ -71,7 +76,12 @@ public struct PaySyncConfiguration: Sendable {
             do { providerIDs.insert(try ProviderID(provider)) } catch { throw ConfigurationError("providers.enabled: \(error)") }
         }
         guard !accountIDs.isEmpty else { throw ConfigurationError("accounts: at least one merchant account is needed") }
-        return OrderPolicy(accounts: accountIDs, providers: providerIDs, currencies: registry)
+        guard !ladderSeconds.isEmpty, ladderSeconds.allSatisfy({ $0 > 0 }), ladderSeconds == ladderSeconds.sorted() else {
+            throw ConfigurationError("reconciler.ladderSeconds: give ascending positive offsets in seconds, e.g. 5,30,60")
+        }
+        var policy = OrderPolicy(accounts: accountIDs, providers: providerIDs, currencies: registry)
+        policy.ladder = PollLadder(offsetsMilliseconds: ladderSeconds.map { Int64($0) * 1_000 })
+        return policy
     }
 }
 
