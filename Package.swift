@@ -89,6 +89,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -130,7 +131,7 @@ let package = Package(
             name: "PaySyncHTTPTests",
             dependencies: [
                 "PaySyncHTTP", "PaySyncSandbox", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: testSwiftSettings
         ),

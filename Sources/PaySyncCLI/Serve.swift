@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port of the in-process sandbox (with --sandbox).") var sandboxPort = 8081
 
     func run() async throws {
-        let reader = try await Self.reader(flags: flagValues(), file: config)
+        let reader = try await PaySyncConfiguration.reader(flags: flagValues(), file: config)
         let settings = PaySyncConfiguration(reader: reader)
         var logger = Logger(label: "paysync")
         logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
@@ -70,15 +70,4 @@ struct Serve: AsyncParsableCommand {
         return values
     }
 
-    /// flag > environment (`PAYSYNC_…`) > JSON file > defaults in `PaySyncConfiguration`.
-    static func reader(flags: [AbsoluteConfigKey: ConfigValue], file: String?) async throws -> ConfigReader {
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(secretsSpecifier: .specific(["PAYSYNC_API_TOKEN"])).prefixKeys(with: "paysync"),
-        ]
-        if let file {
-            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
-        }
-        return ConfigReader(providers: providers)
-    }
 }

@@ -1,4 +1,6 @@
 import Configuration
+import Foundation
+import SystemPackage
 import PaySyncCore
 import PaySyncEngine
 
@@ -52,6 +54,21 @@ public struct PaySyncConfiguration: Sendable {
         callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
         ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
         gateways = GatewaysConfiguration(reader: reader)
+    }
+
+    /// The reader with PaySync's precedence: `flags` > environment (`PAYSYNC_` + the key in upper
+    /// snake case) > the JSON `file` > the defaults of this type.
+    public static func reader(
+        flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String] = ProcessInfo.processInfo.environment, file: String?
+    ) async throws -> ConfigReader {
+        var providers: [any ConfigProvider] = [
+            InMemoryProvider(name: "flags", values: flags),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["PAYSYNC_API_TOKEN"])).prefixKeys(with: "paysync"),
+        ]
+        if let file {
+            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+        }
+        return ConfigReader(providers: providers)
     }
 
     /// `callbacks.baseURL`, or this server's own address.

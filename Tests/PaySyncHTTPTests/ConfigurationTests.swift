@@ -1,0 +1,54 @@
+import Configuration
+import Foundation
+import PaySyncCore
+import PaySyncHTTP
+import Testing
+
+@Suite("Configuration")
+struct ConfigurationTests {
+    static func file(_ json: String) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-config-\(UUID().uuidString).json").path
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test("a flag beats the environment, which beats the file, which beats the default")
+    func precedence() async throws {
+        let file = try Self.file(#"{"http": {"port": 9000, "host": "0.0.0.0"}, "database": {"url": "file.sqlite"}}"#)
+        let flags: [AbsoluteConfigKey: ConfigValue] = ["http.port": .init(.int(9200), isSecret: false)]
+        let env = ["PAYSYNC_HTTP_PORT": "9100", "PAYSYNC_DATABASE_URL": "env.sqlite"]
+        #expect(PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: flags, environment: env, file: file)).port == 9200)
+        let noFlag = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: env, file: file))
+        #expect(noFlag.port == 9100)
+        #expect(noFlag.database == "env.sqlite")
+        #expect(noFlag.host == "0.0.0.0")
+        #expect(PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: [:], file: file)).port == 9000)
+        let defaults = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: [:], file: nil))
+        #expect(defaults.port == 8080)
+        #expect(defaults.database == "paysync.sqlite")
+        #expect(defaults.apiToken == nil)
+    }
+
+    @Test("the token comes from PAYSYNC_API_TOKEN; arrays from comma lists; the ladder from the file")
+    func values() async throws {
+        let file = try Self.file(#"{"reconciler": {"ladderSeconds": [1, 2, 3]}, "currencies": {"assets": ["USDT:6", "USDC:6"]}}"#)
+        let env = ["PAYSYNC_API_TOKEN": "s3cret", "PAYSYNC_ACCOUNTS": "shop-a,shop-b"]
+        let settings = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: env, file: file))
+        #expect(settings.apiToken == "s3cret")
+        #expect(settings.accounts == ["shop-a", "shop-b"])
+        let policy = try settings.orderPolicy()
+        #expect(policy.ladder == PollLadder(offsetsMilliseconds: [1_000, 2_000, 3_000]))
+        #expect(policy.currencies.currency(code: "USDC")?.exponent == 6)
+        #expect(policy.accounts.count == 2)
+    }
+
+    @Test("bad values are refused with the key named", arguments: [
+        (#"{"reconciler": {"ladderSeconds": [30, 5]}}"#, "reconciler.ladderSeconds"),
+        (#"{"currencies": {"assets": ["usdt"]}}"#, "currencies.assets"),
+        (#"{"accounts": ["Shop A"]}"#, "accounts"),
+    ])
+    func refusesBadValues(_ json: String, _ key: String) async throws {
+        let settings = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: [:], file: try Self.file(json)))
+        #expect { try settings.orderPolicy() } throws: { ($0 as? ConfigurationError)?.description.hasPrefix(key) == true }
+    }
+}
