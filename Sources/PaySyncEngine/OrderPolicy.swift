@@ -9,6 +9,13 @@ public struct OrderPolicy: Sendable {
     public var maximumSubjectLength: Int
     /// When orders without a final answer are queried at their gateway.
     public var ladder: PollLadder = .progressive
+    /// Gateways checked by the sweep strategy instead of the ladder.
+    public var sweeps: [ProviderID: SweepPolicy] = [:]
+
+    /// The check schedule of `provider`'s orders.
+    public func schedule(for provider: ProviderID) -> any CheckSchedule {
+        sweeps[provider] ?? ladder
+    }
 
     public init(
         accounts: Set<MerchantAccountID> = [.default],

@@ -49,7 +49,7 @@ public struct OrderService: Sendable {
             let order = Order(
                 id: .random(using: &random), account: command.account, merchantOrderNumber: number, provider: command.provider,
                 amount: command.amount, subject: command.subject, status: .created, attempt: 1, version: 1,
-                gatewayOrderNumber: nil, createdAt: now, updatedAt: now, check: .start(policy.ladder, anchor: now)
+                gatewayOrderNumber: nil, createdAt: now, updatedAt: now, check: .start(policy.schedule(for: command.provider), anchor: now)
             )
             let event = OrderEvent(
                 kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1,
@@ -89,7 +89,7 @@ public struct OrderService: Sendable {
                 var change = order.change(
                     applying: .reinitiated, source: .merchantAPI, evidence: Evidence(summary: "merchant paid again under the same number"),
                     at: now, audit: [inboundAudit(order.id, "create order -> reinitiated", command, now)])
-                change.order?.check = .start(policy.ladder, anchor: now)
+                change.order?.check = .start(policy.schedule(for: order.provider), anchor: now)
                 return OrderChange(
                     order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
                     result: CreateOrderResult(outcome: .reinitiated, order: change.order ?? order))

@@ -14,6 +14,8 @@ public struct ReconcilerPolicy: Sendable {
     public var failureBackoffMilliseconds: [Int64] = [5_000, 15_000, 30_000, 60_000, 300_000]
     /// How often an idle reconciler looks for due checks (wall clock).
     public var idleMilliseconds: UInt64 = 250
+    /// The most queries in flight to one gateway, so a backlog never floods it.
+    public var perGatewayConcurrency = 16
 
     public init() {}
 }
@@ -27,19 +29,19 @@ public struct Reconciler: Service {
     let store: any PaySyncStore
     public let gateways: GatewayClient
     let clock: any PaySyncClock
-    let ladder: PollLadder
+    let schedules: @Sendable (ProviderID) -> any CheckSchedule
     let policy: ReconcilerPolicy
     let owner: String
     let logger: Logger
 
     public init(
-        store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, ladder: PollLadder, policy: ReconcilerPolicy = ReconcilerPolicy(),
-        owner: String, logger: Logger = Logger(label: "paysync.reconciler")
+        store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, schedules: OrderPolicy,
+        policy: ReconcilerPolicy = ReconcilerPolicy(), owner: String, logger: Logger = Logger(label: "paysync.reconciler")
     ) {
         self.store = store
         self.gateways = gateways
         self.clock = clock
-        self.ladder = ladder
+        self.schedules = { [schedules] in schedules.schedule(for: $0) }
         self.policy = policy
         self.owner = owner
         self.logger = logger
@@ -58,8 +60,19 @@ public struct Reconciler: Service {
     @discardableResult
     public func runDueChecks() async throws -> Int {
         let due = try await store.claimDueChecks(owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+        let byGateway = Dictionary(grouping: due, by: \.provider)
         await withTaskGroup(of: Void.self) { group in
-            for order in due { group.addTask { await self.check(order) } }
+            for (_, orders) in byGateway {
+                group.addTask {
+                    // At most `perGatewayConcurrency` of this gateway's checks at once.
+                    await withTaskGroup(of: Void.self) { lane in
+                        for (index, order) in orders.enumerated() {
+                            if index >= policy.perGatewayConcurrency { await lane.next() }
+                            lane.addTask { await self.check(order) }
+                        }
+                    }
+                }
+            }
         }
         return due.count
     }
@@ -139,13 +152,13 @@ public struct Reconciler: Service {
         let evidence = Evidence(
             summary: "\(order.provider) query: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
             reference: report.gatewayOrderNumber)
-        let ladder = self.ladder
+        let schedule = schedules(order.provider)
         let now = clock.now()
         _ = try await store.updateOrder(id: order.id) { current in
             if let amount = report.amount, amount != current.amount {
                 var updated = current
                 updated.version += 1
-                updated.check = Self.nextRung(current, ladder: ladder, now: now, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
+                updated.check = Self.nextRung(current, schedule: schedule, now: now, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
                 let review = NewReviewItem(
                     reason: amount.currency == current.amount.currency ? .amountMismatch : .currencyMismatch,
                     detail: "query states \(amount); the order is \(current.amount)", at: now)
@@ -155,7 +168,7 @@ public struct Reconciler: Service {
             var updated = change.order ?? current
             if !updated.status.isSettledAttempt, updated.status != .closing {
                 if change.order == nil { updated.version += 1 }
-                if let next = Self.nextRung(current, ladder: ladder, now: now, advance: advance) {
+                if let next = Self.nextRung(current, schedule: schedule, now: now, advance: advance) {
                     updated.check = next
                 } else {
                     // The ladder is exhausted: close the order (query once more, then cancel).
@@ -175,10 +188,10 @@ public struct Reconciler: Service {
 
     /// The next rung after this check (run late rather than skipped when the reconciler was
     /// away), or `nil` when the ladder is exhausted.
-    static func nextRung(_ order: Order, ladder: PollLadder, now: Timestamp, advance: Bool) -> CheckState? {
-        let state = order.check ?? .start(ladder, anchor: order.createdAt)
+    static func nextRung(_ order: Order, schedule: any CheckSchedule, now: Timestamp, advance: Bool) -> CheckState? {
+        let state = order.check ?? .start(schedule, anchor: order.createdAt)
         let rung = advance ? state.rung + 1 : state.rung
-        guard let next = ladder.time(ofRung: rung, anchor: state.anchor) else { return nil }
+        guard let next = schedule.time(ofRung: rung, anchor: state.anchor) else { return nil }
         return CheckState(anchor: state.anchor, rung: rung, nextAt: max(next, now))
     }
 

@@ -26,11 +26,15 @@ public struct Verifier: Sendable {
     let store: any PaySyncStore
     let reconciler: Reconciler
     let clock: any PaySyncClock
+    let gate: QueryGate
 
-    public init(store: any PaySyncStore, reconciler: Reconciler, clock: any PaySyncClock) {
+    /// - Parameter minimumQueryIntervalMilliseconds: front-end queries of one order closer than
+    ///   this answer from the store instead of calling the gateway again (rate limit).
+    public init(store: any PaySyncStore, reconciler: Reconciler, clock: any PaySyncClock, minimumQueryIntervalMilliseconds: Int64 = 2_000) {
         self.store = store
         self.reconciler = reconciler
         self.clock = clock
+        gate = QueryGate(minimumIntervalMilliseconds: minimumQueryIntervalMilliseconds)
     }
 
     public static let maximumWaitMilliseconds: Int64 = 60_000
@@ -44,7 +48,7 @@ public struct Verifier: Sendable {
         if report == .canceledByUser || order.status.isSettledAttempt || order.status == .closing {
             return (order, Self.display(order, report: report))
         }
-        order = try await reconciler.checkNow(order)
+        order = try await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(min(waitMilliseconds, Self.maximumWaitMilliseconds)))
         while !order.status.isSettledAttempt, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(250))
@@ -59,5 +63,27 @@ public struct Verifier: Sendable {
         case .canceled: .closed
         case .created, .pending, .closing, .failed, .expired: .notPaidCheckLater
         }
+    }
+}
+
+/// Coalesces and rate-limits front-end queries: concurrent verifications of one order share one
+/// gateway call, and one order is queried at most once per interval.
+actor QueryGate {
+    private var inFlight: [OrderID: Task<Order, any Error>] = [:]
+    private var lastQueried: [OrderID: Timestamp] = [:]
+    let minimumIntervalMilliseconds: Int64
+
+    init(minimumIntervalMilliseconds: Int64) {
+        self.minimumIntervalMilliseconds = minimumIntervalMilliseconds
+    }
+
+    func query(_ order: Order, now: Timestamp, _ run: @escaping @Sendable (Order) async throws -> Order) async throws -> Order {
+        if let running = inFlight[order.id] { return try await running.value }
+        if let last = lastQueried[order.id], now.millisecondsSinceEpoch - last.millisecondsSinceEpoch < minimumIntervalMilliseconds { return order }
+        let task = Task { try await run(order) }
+        inFlight[order.id] = task
+        lastQueried[order.id] = now
+        defer { inFlight[order.id] = nil }
+        return try await task.value
     }
 }

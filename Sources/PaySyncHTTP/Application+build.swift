@@ -63,7 +63,7 @@ public enum PaySyncServer {
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes)
         let service = OrderService(
             store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL))
-        let reconciler = Reconciler(store: store, gateways: client, clock: clock, ladder: policy.ladder, owner: Self.instanceName(), logger: logger)
+        let reconciler = Reconciler(store: store, gateways: client, clock: clock, schedules: policy, owner: Self.instanceName(), logger: logger)
         let router = buildRouter(
             service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry,
             verifier: Verifier(store: store, reconciler: reconciler, clock: clock))

@@ -35,6 +35,11 @@ public struct PaySyncConfiguration: Sendable {
     /// without a final answer is queried, in seconds after its create request; after the last
     /// rung it is closed (queried once more, then canceled at the gateway).
     public var ladderSeconds: [Int] = [5, 30, 60, 180, 300, 600, 1800]
+    /// `reconciler.sweep.providers` (string array, default empty): gateways whose orders are
+    /// checked by the sweep strategy instead of the ladder; `reconciler.sweep.intervalSeconds`
+    /// (default 30), `.windowSeconds` (default 600), `.maximumChecks` (default 10).
+    public var sweepProviders: [String] = []
+    public var sweep = SweepPolicy()
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
 
@@ -53,6 +58,11 @@ public struct PaySyncConfiguration: Sendable {
         logLevel = reader.string(forKey: "log.level", default: logLevel)
         callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
         ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
+        sweepProviders = reader.stringArray(forKey: "reconciler.sweep.providers", default: sweepProviders)
+        sweep = SweepPolicy(
+            intervalMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.intervalSeconds", default: 30))) * 1_000,
+            windowMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.windowSeconds", default: 600))) * 1_000,
+            maximumChecks: max(1, reader.int(forKey: "reconciler.sweep.maximumChecks", default: 10)))
         gateways = GatewaysConfiguration(reader: reader)
     }
 
@@ -98,6 +108,10 @@ public struct PaySyncConfiguration: Sendable {
         }
         var policy = OrderPolicy(accounts: accountIDs, providers: providerIDs, currencies: registry)
         policy.ladder = PollLadder(offsetsMilliseconds: ladderSeconds.map { Int64($0) * 1_000 })
+        for provider in sweepProviders {
+            guard let id = try? ProviderID(provider) else { throw ConfigurationError("reconciler.sweep.providers: \"\(provider)\" is not a provider name") }
+            policy.sweeps[id] = sweep
+        }
         return policy
     }
 }

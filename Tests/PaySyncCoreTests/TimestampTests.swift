@@ -30,3 +30,22 @@ struct TimestampTests {
         #expect(clock.now().millisecondsSinceEpoch == 1_801_000)
     }
 }
+
+@Suite("Check schedules")
+struct CheckScheduleTests {
+    @Test("the progressive ladder's rungs are offsets from the anchor, then it is exhausted")
+    func ladder() {
+        let anchor = Timestamp(millisecondsSinceEpoch: 1_000_000)
+        let times = (0..<8).map { PollLadder.progressive.time(ofRung: $0, anchor: anchor)?.millisecondsSinceEpoch }
+        #expect(times == [1_005_000, 1_030_000, 1_060_000, 1_180_000, 1_300_000, 1_600_000, 2_800_000, nil])
+    }
+
+    @Test("the sweep checks on clock-aligned 30 s ticks, 10 times, within 10 minutes of the order")
+    func sweep() {
+        let anchor = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)  // …:39 past a tick at …:30
+        let offsets = (0..<11).map { SweepPolicy().time(ofRung: $0, anchor: anchor).map { ($0.millisecondsSinceEpoch - anchor.millisecondsSinceEpoch) / 1_000 } }
+        #expect(offsets == [21, 51, 81, 111, 141, 171, 201, 231, 261, 291, nil])
+        let narrow = SweepPolicy(intervalMilliseconds: 30_000, windowMilliseconds: 100_000, maximumChecks: 10)
+        #expect((0..<5).map { narrow.time(ofRung: $0, anchor: anchor) != nil } == [true, true, true, false, false])
+    }
+}

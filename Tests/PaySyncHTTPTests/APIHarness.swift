@@ -27,10 +27,12 @@ struct APIHarness: Sendable {
     let callbacks = CallbackAddress("http://127.0.0.1:9")
     private let maxBodyBytes: Int
     private let gatewaysReachable: Bool
+    private let sweep: SweepPolicy?
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
-    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none) throws {
+    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil) throws {
         self.gatewaysReachable = gatewaysReachable
+        self.sweep = sweep
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path)
         var configuration = try Self.credentials.sandboxConfiguration()
@@ -58,6 +60,7 @@ struct APIHarness: Sendable {
             }
             var policy = OrderPolicy()
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
+            if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let ingestor = Ingestor(
                 store: store, clock: clock, directory: directory, accounts: policy.accounts,
                 metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes)
@@ -66,7 +69,7 @@ struct APIHarness: Sendable {
                 callbacks: callbacks)
             let reconciler = Reconciler(
                 store: store, gateways: GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: 2_000), clock: clock,
-                ladder: policy.ladder, owner: "test")
+                schedules: policy, owner: "test")
             let router = PaySyncServer.buildRouter(
                 service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry,
                 verifier: Verifier(store: store, reconciler: reconciler, clock: clock))

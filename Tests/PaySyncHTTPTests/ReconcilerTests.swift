@@ -49,6 +49,18 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("with the sweep strategy an order is checked on the 30 s ticks of its first 10 minutes, 10 times, then closed")
+    func sweepEndsInCancel() async throws {
+        let api = try APIHarness(sweep: SweepPolicy())
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            #expect(try await Self.calls(api, "A-1001") == ["create_payment@0"] + [21, 51, 81, 111, 141, 171, 201, 231, 261, 291].map { "query_payment@\($0)" }
+                + ["query_payment@291", "cancel_payment@291"])
+            #expect(try await api.order("A-1001")?.status == .canceled)
+        }
+    }
+
     @Test("an order paid at the gateway whose callbacks are all lost is found paid at the next rung, and checks stop")
     func lostCallbacksRecoveredByQuery() async throws {
         let api = try APIHarness()
@@ -73,7 +85,7 @@ struct ReconcilerTests {
             _ = try await client.create()
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 60)
             // A new instance (another lease owner) over the same store.
-            let restarted = Reconciler(store: api.store, gateways: client.reconciler.gateways, clock: api.clock, ladder: .progressive, owner: "restarted")
+            let restarted = Reconciler(store: api.store, gateways: client.reconciler.gateways, clock: api.clock, schedules: OrderPolicy(), owner: "restarted")
             api.clock.set(APIHarness.start.adding(milliseconds: 100_000))
             try await Self.drive(api, restarted, "A-1001", untilSeconds: 600)
             #expect(try await Self.calls(api, "A-1001") == [
@@ -105,7 +117,7 @@ struct ReconcilerTests {
             let racing = RacingTransport(sandbox: api.sandbox)
             let reconciler = Reconciler(
                 store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: racing, clock: api.clock),
-                clock: api.clock, ladder: .progressive, owner: "race")
+                clock: api.clock, schedules: OrderPolicy(), owner: "race")
             try await Self.drive(api, reconciler, "A-1001", untilSeconds: 7_200)
             #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "cancel_payment@1800"])
             let order = try #require(try await api.order("A-1001"))
@@ -208,6 +220,20 @@ struct VerificationTests {
             try await api.sandbox.pay("codepay", "A-1001")
             await api.deliver()
             #expect(try await answer.json["display"] as? String == "paid")
+        }
+    }
+
+    @Test("ten concurrent verifications of one order make one gateway query")
+    func coalesced() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            let answers = try await withThrowingTaskGroup(of: APIResponse.self) { group in
+                for _ in 0..<10 { group.addTask { try await client.request(.get, "/v1/orders/\(id)/verify?report=error") } }
+                return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
+            }
+            #expect(answers.allSatisfy { $0.json["display"] as? String == "not_paid_check_later" })
+            #expect(try await ReconcilerTests.calls(api, "A-1001") == ["create_payment@0", "query_payment@0"])
         }
     }
 

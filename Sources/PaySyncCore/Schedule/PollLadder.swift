@@ -39,8 +39,8 @@ public struct CheckState: Hashable, Sendable {
         self.failures = failures
     }
 
-    /// The first check of a ladder anchored at `anchor`.
-    public static func start(_ ladder: PollLadder, anchor: Timestamp) -> CheckState {
-        CheckState(anchor: anchor, rung: 0, nextAt: ladder.time(ofRung: 0, anchor: anchor)!)
+    /// The first check of a schedule anchored at `anchor`.
+    public static func start(_ schedule: any CheckSchedule, anchor: Timestamp) -> CheckState {
+        CheckState(anchor: anchor, rung: 0, nextAt: schedule.time(ofRung: 0, anchor: anchor) ?? anchor)
     }
 }
