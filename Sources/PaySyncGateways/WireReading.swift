@@ -9,7 +9,7 @@ public enum Wire {
     }
 
     /// A required scalar field's text.
-    static func field(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> String {
+    public static func field(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> String {
         guard let text = object[key]?.scalarText else {
             throw CallbackRejection(.missingField, "\(context) has no \"\(key)\"")
         }
@@ -20,18 +20,28 @@ public enum Wire {
         object[key]?.scalarText
     }
 
-    static func object(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> RawJSON {
+    public static func object(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> RawJSON {
         guard let value = object[key], value.members != nil else {
             throw CallbackRejection(.missingField, "\(context) has no object \"\(key)\"")
         }
         return value
     }
 
-    static func currency(_ code: String, _ currencies: CurrencyRegistry) throws(CallbackRejection) -> Currency {
+    public static func currency(_ code: String, _ currencies: CurrencyRegistry) throws(CallbackRejection) -> Currency {
         guard let currency = currencies.currency(code: code) else {
             throw CallbackRejection(.unknownCurrency, "currency \"\(code)\" is not one PaySync knows")
         }
         return currency
+    }
+
+    /// A nested money object (`{"currency": …, "<amountKey>": …}`, PayBy's `Money` and NewPay's
+    /// `orderAmt`) read through `codec`.
+    public static func money(
+        _ object: RawJSON, _ key: String, amountKey: String, codec: AmountCodec, currencies: CurrencyRegistry
+    ) throws(CallbackRejection) -> Money {
+        let value = try Wire.object(object, key)
+        let currency = try Wire.currency(try Wire.field(value, "currency", in: key), currencies)
+        return try codec.decode(try Wire.field(value, amountKey, in: key), currency: currency)
     }
 
     /// `provider:` + hex SHA-256 of the parts joined by a unit separator.

@@ -106,9 +106,7 @@ public struct NewPayAdapter: GatewayAdapter {
     }
 
     func amount(_ data: RawJSON, _ key: String) throws(CallbackRejection) -> Money {
-        let value = try Wire.object(data, key, in: "data")
-        let currency = try Wire.currency(try Wire.field(value, "currency", in: key), configuration.currencies)
-        return try codec.decode(try Wire.field(value, "value", in: key), currency: currency)
+        try Wire.money(data, key, amountKey: "value", codec: codec, currencies: configuration.currencies)
     }
 
     func payment(_ data: RawJSON) throws(CallbackRejection) -> PaymentReport {

@@ -110,9 +110,7 @@ public struct PayByAdapter: GatewayAdapter {
     }
 
     func money(_ object: RawJSON, _ key: String) throws(CallbackRejection) -> Money {
-        let value = try Wire.object(object, key)
-        let currency = try Wire.currency(try Wire.field(value, "currency", in: key), configuration.currencies)
-        return try codec.decode(try Wire.field(value, "amount", in: key), currency: currency)
+        try Wire.money(object, key, amountKey: "amount", codec: codec, currencies: configuration.currencies)
     }
 
     func payment(_ order: RawJSON) throws(CallbackRejection) -> PaymentReport {

@@ -25,7 +25,7 @@ struct PayBySandbox: SandboxGateway {
         let text = { (key: String) in biz[key]?.scalarText ?? "" }
         switch String(request.path.dropFirst(PayByWire.basePath.count)) {
         case "placeOrder":
-            guard let amount = money(biz["totalAmount"]) else { return answer(applyStatus: "FAIL", code: "PARAM_ERROR", message: "invalid totalAmount") }
+            guard let amount = money(biz, "totalAmount") else { return answer(applyStatus: "FAIL", code: "PARAM_ERROR", message: "invalid totalAmount") }
             do {
                 let payment = try await context.ledger.create(provider: name, number: text("merchantOrderNo"), amount: amount, notifyURL: text("notifyUrl"), now: context.now)
                 return answer(body: [("acquireOrder", order(payment, amount: nil)), ("interActionParams", Wire.object([("tokenUrl", Wire.quote("https://sandbox.invalid/payby/pay/\(payment.gatewayNumber)"))]))])
@@ -40,7 +40,7 @@ struct PayBySandbox: SandboxGateway {
                 return answer(body: [("acquireOrder", order(payment, amount: nil))])
             } catch { return refusal(error) }
         case "refund/placeOrder":
-            guard let amount = money(biz["amount"]) else { return answer(applyStatus: "FAIL", code: "PARAM_ERROR", message: "invalid amount") }
+            guard let amount = money(biz, "amount") else { return answer(applyStatus: "FAIL", code: "PARAM_ERROR", message: "invalid amount") }
             do {
                 let refund = try await context.ledger.refund(provider: name, refundNumber: text("refundMerchantOrderNo"), orderNumber: text("originMerchantOrderNo"), amount: amount, notifyURL: text("notifyUrl"))
                 return answer(body: [("refundOrder", refundOrder(refund))])
@@ -54,11 +54,8 @@ struct PayBySandbox: SandboxGateway {
         }
     }
 
-    func money(_ value: RawJSON?) -> Money? {
-        guard let value, let code = value["currency"]?.scalarText, let currency = currencies.currency(code: code),
-            let text = value["amount"]?.scalarText
-        else { return nil }
-        return try? codec.decode(text, currency: currency)
+    func money(_ object: RawJSON, _ key: String) -> Money? {
+        try? Wire.money(object, key, amountKey: "amount", codec: codec, currencies: currencies)
     }
 
     func order(_ p: SandboxPayment, amount: Money?) -> String {
