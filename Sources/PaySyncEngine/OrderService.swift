@@ -82,13 +82,30 @@ public struct OrderService: Sendable {
                 message: "order \(existing.merchantOrderNumber) exists with provider \(existing.provider); this request says \(command.provider)",
                 field: "provider")
         }
+        // Pre-creation validation (seed 001): before paying a failed or expired order again, ask the
+        // gateway whether the last attempt was paid after all.
+        var validation: GatewayCall?
+        if existing.status == .failed || existing.status == .expired {
+            validation = await gateways.perform(
+                .queryPayment(PaymentReference(merchantOrderNumber: existing.merchantOrderNumber.rawValue, gatewayOrderNumber: existing.gatewayOrderNumber)),
+                provider: existing.provider, account: existing.account, orderID: existing.id)
+        }
         let now = clock.now()
-        let result = try await store.updateOrder(id: existing.id) { order in
+        let result = try await store.updateOrder(id: existing.id) { [validation] order in
             switch order.status {
             case .failed, .expired:
+                if case .answered(.payment(let report))? = validation?.outcome, report.state == .paid, report.amount == nil || report.amount == order.amount {
+                    let change = order.change(
+                        applying: .paid, source: .query,
+                        evidence: Evidence(summary: "the previous attempt was paid (checked before paying again)", providerStatus: report.providerStatus, amount: report.amount),
+                        at: now, audit: [inboundAudit(order.id, "create order -> already_paid", command, now)] + (validation.map { [$0.audit] } ?? []))
+                    return OrderChange(
+                        order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
+                        result: CreateOrderResult(outcome: .alreadyPaid, order: change.order ?? order))
+                }
                 var change = order.change(
                     applying: .reinitiated, source: .merchantAPI, evidence: Evidence(summary: "merchant paid again under the same number"),
-                    at: now, audit: [inboundAudit(order.id, "create order -> reinitiated", command, now)])
+                    at: now, audit: [inboundAudit(order.id, "create order -> reinitiated", command, now)] + (validation.map { [$0.audit] } ?? []))
                 change.order?.check = .start(policy.schedule(for: order.provider), anchor: now)
                 return OrderChange(
                     order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,

@@ -136,6 +136,23 @@ struct OrderAPITests {
         }
     }
 
+    @Test("paying a failed order again first asks the gateway: a previous attempt paid after all is recorded, not paid twice")
+    func preCreationValidation() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let created = try await client.create()
+            try await api.settle(created, .failed)
+            try await api.sandbox.pay("codepay", "A-1001")  // the attempt was paid; its callback is late
+            let again = try await client.create()
+            #expect(again.status == 409)
+            #expect(again.error["code"] == "order_already_paid")
+            #expect(again.order["status"] as? String == "paid")
+            #expect(again.order["attempt"] as? Int == 1)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(try await api.store.events(orderID: order.id).last.map { "\($0.kind):\($0.source.rawValue)" } == "paid:query")
+        }
+    }
+
     @Test("an order without a number gets a generated 28-character one")
     func generatedNumber() async throws {
         let api = try APIHarness()
