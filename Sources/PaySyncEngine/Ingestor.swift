@@ -19,11 +19,15 @@ public struct Ingestor: Sendable {
     let metrics: IngestMetrics
     /// The largest body judged; larger ones are recorded (truncated) and refused with 413.
     public let maxBodyBytes: Int
+    /// Called with the order a well-formed callback claims to be about when its signature fails:
+    /// at most a (rate-limited) gateway query — an unverified callback is never applied.
+    let onUnverified: (@Sendable (Order) async -> Void)?
 
     public init(
         store: any PaySyncStore, clock: any PaySyncClock, directory: GatewayDirectory, accounts: Set<MerchantAccountID>,
-        metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536
+        metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536, onUnverified: (@Sendable (Order) async -> Void)? = nil
     ) {
+        self.onUnverified = onUnverified
         self.store = store
         self.clock = clock
         self.directory = directory
@@ -113,7 +117,16 @@ public struct Ingestor: Sendable {
         do {
             event = try adapter.callback(InboundCallback(headers: headers, body: body), now: now)
         } catch {
-            return await reject(inboxID, Self.status(for: error.reason), error.reason.rawValue, error.message)
+            let reply = await reject(inboxID, Self.status(for: error.reason), error.reason.rawValue, error.message)
+            if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified,
+                let number = adapter.claimedOrderNumber(InboundCallback(headers: headers, body: body)),
+                let merchantNumber = try? MerchantOrderNumber(number),
+                let order = try? await store.order(account: account, number: merchantNumber), order.provider == provider,
+                !order.status.isSettledAttempt
+            {
+                await onUnverified(order)
+            }
+            return reply
         }
         guard case .payment(let report) = event.subject else {
             // Refunds and payouts are matched once PaySync tracks them; until then the verified

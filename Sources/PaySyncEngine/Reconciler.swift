@@ -167,10 +167,15 @@ public struct Reconciler: Service {
             var change = current.change(applying: report.state.orderInput, source: .query, evidence: evidence, at: now, audit: [audit])
             var updated = change.order ?? current
             if !updated.status.isSettledAttempt, updated.status != .closing {
-                if change.order == nil { updated.version += 1 }
                 if let next = Self.nextRung(current, schedule: schedule, now: now, advance: advance) {
+                    guard next != current.check || change.order != nil else {
+                        // Nothing moved (an out-of-ladder query confirming the status): no order write.
+                        return OrderChange(order: nil, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+                    }
+                    if change.order == nil { updated.version += 1 }
                     updated.check = next
                 } else {
+                    if change.order == nil { updated.version += 1 }
                     // The ladder is exhausted: close the order (query once more, then cancel).
                     let close = updated.change(
                         applying: .cancelRequested, source: .scheduler, evidence: Evidence(summary: "no final answer after the last check"), at: now)

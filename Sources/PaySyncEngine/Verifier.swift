@@ -39,6 +39,12 @@ public struct Verifier: Sendable {
 
     public static let maximumWaitMilliseconds: Int64 = 60_000
 
+    /// A query of `order` through the same coalescing, rate-limited gate as front-end checks (for
+    /// well-formed callbacks whose signature failed).
+    public func queryRateLimited(_ order: Order) async {
+        _ = try? await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
+    }
+
     public func verify(_ id: OrderID, report: Report?, waitMilliseconds: Int64) async throws -> (Order, Display) {
         guard var order = try await store.order(id: id) else { throw OrderService.notFound(id) }
         if let report {

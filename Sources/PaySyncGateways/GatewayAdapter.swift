@@ -23,6 +23,10 @@ public protocol GatewayAdapter: Sendable {
     /// `now` bounds timestamp windows where the gateway defines them.
     func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent
 
+    /// The merchant order number a callback claims to be about, read **without** verifying it —
+    /// only to decide whether to ask the gateway, never to apply anything.
+    func claimedOrderNumber(_ request: InboundCallback) -> String?
+
     /// The answer that tells the gateway the callback was handled (`accepted`) or must be
     /// redelivered (`!accepted`), in the gateway's exact dialect.
     func acknowledgement(accepted: Bool) -> CallbackAck

@@ -58,15 +58,15 @@ public enum PaySyncServer {
         let store = try openStore(configuration, currencies: policy.currencies)
         let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds))
         let registry = PrometheusCollectorRegistry()
+        let reconciler = Reconciler(store: store, gateways: client, clock: clock, schedules: policy, owner: Self.instanceName(), logger: logger)
+        let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
         let ingestor = Ingestor(
             store: store, clock: clock, directory: directory, accounts: policy.accounts,
-            metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes)
+            metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes,
+            onUnverified: { await verifier.queryRateLimited($0) })
         let service = OrderService(
             store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL))
-        let reconciler = Reconciler(store: store, gateways: client, clock: clock, schedules: policy, owner: Self.instanceName(), logger: logger)
-        let router = buildRouter(
-            service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry,
-            verifier: Verifier(store: store, reconciler: reconciler, clock: clock))
+        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry, verifier: verifier)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),

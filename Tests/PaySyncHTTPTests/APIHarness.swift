@@ -61,18 +61,19 @@ struct APIHarness: Sendable {
             var policy = OrderPolicy()
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
+            let reconciler = Reconciler(
+                store: store, gateways: GatewayClient(directory: directory, clock: clock), clock: clock,
+                schedules: policy, owner: "test")
+            let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
             let ingestor = Ingestor(
                 store: store, clock: clock, directory: directory, accounts: policy.accounts,
-                metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes)
+                metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
+                onUnverified: { await verifier.queryRateLimited($0) })
             let service = OrderService(
                 store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
                 callbacks: callbacks)
-            let reconciler = Reconciler(
-                store: store, gateways: GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: 2_000), clock: clock,
-                schedules: policy, owner: "test")
             let router = PaySyncServer.buildRouter(
-                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry,
-                verifier: Verifier(store: store, reconciler: reconciler, clock: clock))
+                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
                 try await body(APIClient(reconciler: reconciler, send: { uri, method, headers, bodyBytes in

@@ -95,6 +95,33 @@ struct CallbackIngestionTests {
         }
     }
 
+    @Test("a well-formed callback with a bad signature is never applied, but makes PaySync ask the gateway (rate-limited)")
+    func unverifiedTriggersQuery() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await api.sandbox.pay("codepay", "A-1001")
+            let forged = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay")
+            #expect(forged.status == 401)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(try await api.store.events(orderID: order.id).last.map { "\($0.kind):\($0.source.rawValue)" } == "paid:query")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay")
+            #expect(try await api.store.audit(orderID: order.id).filter { $0.summary.hasPrefix("codepay query_payment") }.count == 1)
+        }
+    }
+
+    @Test("a forged callback for an order the gateway has not paid changes nothing")
+    func forgedUnpaid() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            let forged = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", status: .paid, forged: true), "codepay")
+            #expect(forged.status == 401)
+            #expect(try await api.order("A-1001")?.status == .pending)
+        }
+    }
+
     @Test("a redelivery days later is still recognised as a duplicate")
     func lateDuplicate() async throws {
         let api = try APIHarness()
@@ -117,9 +144,9 @@ struct CallbackIngestionTests {
         try await api.run { client in
             let id = try #require(try await client.create().order["id"] as? String)
             try await api.sandbox.pay("codepay", "A-1001")
+            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001"), "codepay")
             _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", amount: Money(minorUnits: 10_051, currency: .USD)), "codepay")
             _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay")
-            _ = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001"), "codepay")
             let timeline = try await client.request(.get, "/v1/orders/\(id)/timeline")
             let summaries = try #require(timeline.json["entries"] as? [[String: Any]]).compactMap { $0["summary"] as? String }
             #expect(summaries.contains("callback codepay 2 -> review (amount_mismatch)"))

@@ -177,6 +177,11 @@ public struct CodePayAdapter: GatewayAdapter {
             dedupKey: Wire.dedupKey("codepay", ["sale", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString]))
     }
 
+    public func claimedOrderNumber(_ request: InboundCallback) -> String? {
+        guard let body = try? RawJSONParser().parse(request.body), Wire.optionalField(body, "trans_type") != "refund" else { return nil }
+        return Wire.optionalField(body, "merchant_order_no")
+    }
+
     public func acknowledgement(accepted: Bool) -> CallbackAck {
         accepted ? CallbackAck(status: 200, contentType: "text/plain", body: CodePayWire.ack) : CallbackAck(status: 500, contentType: "text/plain", body: "fail")
     }

@@ -150,6 +150,11 @@ public struct NewPayAdapter: GatewayAdapter {
                 "newpay", ["pay", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString, report.amount?.currency.code]))
     }
 
+    public func claimedOrderNumber(_ request: InboundCallback) -> String? {
+        guard let data = (try? RawJSONParser().parse(request.body))?["data"], data["mchRefundNo"] == nil else { return nil }
+        return data["mchOrderNo"]?.scalarText
+    }
+
     public func acknowledgement(accepted: Bool) -> CallbackAck {
         accepted
             ? CallbackAck(status: 200, contentType: "application/json", body: NewPayWire.ack)

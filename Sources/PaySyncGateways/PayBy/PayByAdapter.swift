@@ -150,6 +150,10 @@ public struct PayByAdapter: GatewayAdapter {
         throw CallbackRejection(.missingField, "the notification has neither acquireOrder nor refundOrder")
     }
 
+    public func claimedOrderNumber(_ request: InboundCallback) -> String? {
+        (try? RawJSONParser().parse(request.body))?["acquireOrder"]?["merchantOrderNo"]?.scalarText
+    }
+
     public func acknowledgement(accepted: Bool) -> CallbackAck {
         accepted ? CallbackAck(status: 200, contentType: "text/plain", body: PayByWire.ack) : CallbackAck(status: 500, contentType: "text/plain", body: "FAIL")
     }

@@ -193,6 +193,11 @@ public struct PayZAppAdapter: GatewayAdapter {
             dedupKey: Wire.dedupKey("payzapp", ["payin", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
     }
 
+    public func claimedOrderNumber(_ request: InboundCallback) -> String? {
+        guard let body = try? RawJSONParser().parse(request.body), Wire.optionalField(body, "type") != "payout" else { return nil }
+        return Wire.optionalField(body, "outTradeNo")
+    }
+
     public func acknowledgement(accepted: Bool) -> CallbackAck {
         accepted ? CallbackAck(status: 200, contentType: "text/plain", body: PayZAppWire.ack) : CallbackAck(status: 500, contentType: "text/plain", body: "FAIL")
     }
