@@ -126,6 +126,61 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("a merchant's cancel closes the order at once: queried, then canceled at the gateway")
+    func merchantCancel() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            api.clock.advance(milliseconds: 2_000)
+            #expect(try await client.request(.post, "/v1/orders/\(id)/cancel").status == 202)
+            try await client.reconciler.runDueChecks()
+            #expect(try await Self.calls(api, "A-1001") == ["create_payment@0", "query_payment@2", "cancel_payment@2"])
+            #expect(try await api.order("A-1001")?.status == .canceled)
+            #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001")?.status == .canceled)
+        }
+    }
+
+    @Test("an order unknown at the gateway (its create got no answer) adopts the gateway's state when found")
+    func unknownAtGatewayAdopted() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            // The gateway holds the payment, but PaySync never heard back from the create call.
+            var random = SystemRandomNumberGenerator()
+            let order = Order(
+                id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-1"), provider: try ProviderID("codepay"),
+                amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
+                createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
+            try await api.store.insertOrder(
+                order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: APIHarness.start),
+                audit: [])
+            _ = try await api.sandbox.ledger.create(provider: "codepay", number: "U-1", amount: order.amount, notifyURL: "x", now: APIHarness.start)
+            try await Self.drive(api, client.reconciler, "U-1", untilSeconds: 5)
+            #expect(try await api.order("U-1")?.status == .pending)
+            try await api.sandbox.pay("codepay", "U-1")
+            try await Self.drive(api, client.reconciler, "U-1", untilSeconds: 30)
+            #expect(try await api.order("U-1")?.status == .paid)
+        }
+    }
+
+    @Test("an order the gateway never received is canceled locally at its first check")
+    func neverReceived() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            var random = SystemRandomNumberGenerator()
+            let order = Order(
+                id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-2"), provider: try ProviderID("codepay"),
+                amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
+                createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
+            try await api.store.insertOrder(
+                order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: APIHarness.start),
+                audit: [])
+            try await Self.drive(api, client.reconciler, "U-2", untilSeconds: 5)
+            let stored = try #require(try await api.order("U-2"))
+            #expect(stored.status == .canceled)
+            #expect(stored.check == nil)
+        }
+    }
+
     @Test("a gateway without a cancel API (NewPay) is expired locally after the last check")
     func noCancelAPI() async throws {
         let api = try APIHarness()
