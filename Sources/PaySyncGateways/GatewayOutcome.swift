@@ -168,6 +168,11 @@ public struct GatewayFailure: Error, Hashable, Sendable, CustomStringConvertible
         self.message = message
     }
 
+    /// An answer the adapter could not read: an unknown status stays one, anything else is malformed.
+    init(unreadable rejection: CallbackRejection) {
+        self.init(rejection.reason == .unknownStatus ? .unknownStatus : .malformedResponse, rejection.message)
+    }
+
     public var description: String { "\(kind.rawValue): \(message)" }
 }
 

@@ -106,7 +106,7 @@ public struct CodePayAdapter: GatewayAdapter {
         do {
             return .answered(try answer(data, to: operation))
         } catch let rejection {
-            return .failed(Self.failure(rejection))
+            return .failed(GatewayFailure(unreadable: rejection))
         }
     }
 
@@ -186,7 +186,4 @@ public struct CodePayAdapter: GatewayAdapter {
         accepted ? CallbackAck(status: 200, contentType: "text/plain", body: CodePayWire.ack) : CallbackAck(status: 500, contentType: "text/plain", body: "fail")
     }
 
-    static func failure(_ rejection: CallbackRejection) -> GatewayFailure {
-        GatewayFailure(rejection.reason == .unknownStatus ? .unknownStatus : .malformedResponse, rejection.message)
-    }
 }

@@ -101,7 +101,7 @@ public struct NewPayAdapter: GatewayAdapter {
                 return .failed(GatewayFailure(.malformedResponse, "NewPay has no \(operation.name)"))
             }
         } catch {
-            return .failed(CodePayAdapter.failure(error))
+            return .failed(GatewayFailure(unreadable: error))
         }
     }
 

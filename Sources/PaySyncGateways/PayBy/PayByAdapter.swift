@@ -105,7 +105,7 @@ public struct PayByAdapter: GatewayAdapter {
                 return .failed(GatewayFailure(.malformedResponse, "PayBy has no \(operation.name)"))
             }
         } catch {
-            return .failed(CodePayAdapter.failure(error))
+            return .failed(GatewayFailure(unreadable: error))
         }
     }
 

@@ -137,7 +137,7 @@ public struct PayZAppAdapter: GatewayAdapter {
                 return .failed(GatewayFailure(.malformedResponse, "PayZApp has no \(operation.name)"))
             }
         } catch {
-            return .failed(CodePayAdapter.failure(error))
+            return .failed(GatewayFailure(unreadable: error))
         }
     }
 
