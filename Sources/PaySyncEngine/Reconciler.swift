@@ -31,13 +31,16 @@ public struct Reconciler: Service {
     let clock: any PaySyncClock
     let schedules: @Sendable (ProviderID) -> any CheckSchedule
     let policy: ReconcilerPolicy
+    /// Follows refunds that are not final.
+    let refunds: RefundService?
     let owner: String
     let logger: Logger
 
     public init(
         store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, schedules: OrderPolicy,
-        policy: ReconcilerPolicy = ReconcilerPolicy(), owner: String, logger: Logger = Logger(label: "paysync.reconciler")
+        policy: ReconcilerPolicy = ReconcilerPolicy(), refunds: RefundService? = nil, owner: String, logger: Logger = Logger(label: "paysync.reconciler")
     ) {
+        self.refunds = refunds
         self.store = store
         self.gateways = gateways
         self.clock = clock
@@ -74,7 +77,13 @@ public struct Reconciler: Service {
                 }
             }
         }
-        return due.count
+        var followed = 0
+        if let refunds {
+            let dueRefunds = try await store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+            for refund in dueRefunds { _ = try? await refunds.followUp(refund) }
+            followed = dueRefunds.count
+        }
+        return due.count + followed
     }
 
     func check(_ order: Order) async {

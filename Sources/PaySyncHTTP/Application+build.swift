@@ -24,7 +24,8 @@ public enum PaySyncServer {
     /// The router: `/health` and `/metrics` open, `/callbacks/…` authenticated by the gateways'
     /// signatures, `/v1/…` behind the bearer token.
     public static func buildRouter(
-        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, verifier: Verifier? = nil
+        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, verifier: Verifier? = nil,
+        refunds: RefundService? = nil
     ) -> Router<PaySyncRequestContext> {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -36,7 +37,7 @@ public enum PaySyncServer {
         }
         CallbackController<PaySyncRequestContext>(ingestor: service.ingestor).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
-        OrderController<PaySyncRequestContext>(service: service, verifier: verifier, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        OrderController<PaySyncRequestContext>(service: service, verifier: verifier, refunds: refunds, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         ReviewController<PaySyncRequestContext>(store: service.store, clock: service.clock, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         return router
     }
@@ -58,15 +59,19 @@ public enum PaySyncServer {
         let store = try openStore(configuration, currencies: policy.currencies)
         let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds))
         let registry = PrometheusCollectorRegistry()
-        let reconciler = Reconciler(store: store, gateways: client, clock: clock, schedules: policy, owner: Self.instanceName(), logger: logger)
+        let callbacks = CallbackAddress(configuration.effectiveCallbackBaseURL)
+        let refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
+        let reconciler = Reconciler(
+            store: store, gateways: client, clock: clock, schedules: policy, refunds: refunds, owner: Self.instanceName(), logger: logger)
         let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
         let ingestor = Ingestor(
             store: store, clock: clock, directory: directory, accounts: policy.accounts,
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes,
             onUnverified: { await verifier.queryRateLimited($0) })
         let service = OrderService(
-            store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL))
-        let router = buildRouter(service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry, verifier: verifier)
+            store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
+        let router = buildRouter(
+            service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),

@@ -10,6 +10,7 @@ import PaySyncStore
 struct OrderController<Context: RequestContext>: Sendable {
     let service: OrderService
     let verifier: Verifier?
+    let refunds: RefundService?
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -19,6 +20,8 @@ struct OrderController<Context: RequestContext>: Sendable {
         group.get("orders/{id}/timeline", use: timeline)
         group.post("orders/{id}/cancel", use: cancel)
         group.get("orders/{id}/verify", use: verify)
+        group.post("orders/{id}/refunds", use: createRefund)
+        group.get("orders/{id}/refunds", use: listRefunds)
         group.get("accounts/{account}/orders/{number}", use: getByNumber)
     }
 
@@ -118,6 +121,64 @@ struct OrderController<Context: RequestContext>: Sendable {
         /// `paid`, `not_paid_check_later` (do not pay again) or `closed`.
         let display: String
         let order: OrderBody
+    }
+
+    struct RefundRequestBody: Decodable {
+        /// Decimal text in major units, in the order's currency.
+        let amount: String
+        let reason: String
+        let refundNumber: String?
+    }
+
+    struct RefundBody: Encodable {
+        let id: String
+        let orderId: String
+        let refundNumber: String
+        let amount: String
+        let amountMinor: Int64
+        let currency: String
+        let reason: String
+        let status: String
+        let gatewayRefundNumber: String?
+        let createdAt: String
+        let updatedAt: String
+
+        init(_ refund: Refund) {
+            id = refund.id
+            orderId = refund.orderID.rawValue
+            refundNumber = refund.refundNumber
+            amount = refund.amount.decimalString
+            amountMinor = refund.amount.minorUnits
+            currency = refund.amount.currency.code
+            reason = refund.reason
+            status = refund.status.rawValue
+            gatewayRefundNumber = refund.gatewayRefundNumber
+            createdAt = refund.createdAt.iso8601
+            updatedAt = refund.updatedAt.iso8601
+        }
+    }
+
+    /// `POST /v1/orders/{id}/refunds` — refund part or all of a paid order.
+    @Sendable func createRefund(_ request: Request, context: Context) async throws -> Response {
+        guard let refunds else { throw APIError(.notFound, code: "route_not_found", message: "refunds are not configured") }
+        let id = try orderID(context)
+        let body = try await request.decodeJSON(RefundRequestBody.self, limit: maxBodyBytes)
+        let order = try await service.order(id: id)
+        let amount: Money
+        do { amount = try Money(parsing: body.amount, currency: order.amount.currency) } catch {
+            throw APIError(.badRequest, code: error.code, message: error.description, field: "amount")
+        }
+        if let number = body.refundNumber {
+            do { _ = try MerchantOrderNumber(number) } catch { throw APIError(.badRequest, code: error.code, message: error.description, field: "refundNumber") }
+        }
+        let refund = try await refunds.refund(orderID: id, amount: amount, reason: body.reason, refundNumber: body.refundNumber)
+        return try json(RefundBody(refund), status: .created)
+    }
+
+    @Sendable func listRefunds(_ request: Request, context: Context) async throws -> Response {
+        let id = try orderID(context)
+        _ = try await service.order(id: id)
+        return try json(["refunds": try await service.store.refunds(orderID: id).map(RefundBody.init)], status: .ok)
     }
 
     // MARK: - Parsing

@@ -128,6 +128,30 @@ enum SQLiteMigrations {
                     CREATE INDEX orders_due_checks ON orders (next_check_at) WHERE next_check_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v5-refunds") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE refunds (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      order_id TEXT NOT NULL REFERENCES orders(id),
+                      account TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      refund_number TEXT NOT NULL,
+                      amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+                      currency TEXT NOT NULL,
+                      reason TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      gateway_refund_number TEXT,
+                      next_check_at INTEGER,
+                      failures INTEGER NOT NULL DEFAULT 0,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL,
+                      UNIQUE (account, refund_number)
+                    );
+                    CREATE INDEX refunds_by_order ON refunds (order_id);
+                    CREATE INDEX refunds_due ON refunds (next_check_at) WHERE next_check_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

@@ -52,6 +52,25 @@ public protocol PaySyncStore: Sendable {
     /// Throws `StoreError.reviewNotFound`; resolving a resolved item changes nothing.
     func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem
 
+    // MARK: Refunds
+
+    /// Inserts the refund `make` returns, in one transaction holding the order's lock, so the
+    /// paid-amount rule `make` checks against the order's existing refunds cannot race.
+    /// Throws `StoreError.duplicateRefundNumber` when the account already has that refund number.
+    func insertRefund(
+        orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
+    ) async throws -> Refund
+
+    /// Runs `change` on the committed refund and writes what it returns (`nil`: only the audit rows).
+    func updateRefund(id: String, _ change: @escaping @Sendable (Refund) throws -> (Refund?, [AuditRecord])) async throws -> Refund
+
+    /// The order's refunds, oldest first.
+    func refunds(orderID: OrderID) async throws -> [Refund]
+
+    /// Refunds whose follow-up is due, earliest first; each is pushed `leaseMilliseconds` ahead
+    /// so no other claimer takes it while it is worked.
+    func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund]
+
     // MARK: Inbox
 
     /// Records a raw callback before anything judges it; returns its id.

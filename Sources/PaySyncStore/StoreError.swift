@@ -5,6 +5,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case duplicateOrderNumber = "duplicate_order_number"
         case orderNotFound = "order_not_found"
         case reviewNotFound = "review_not_found"
+        case refundNotFound = "refund_not_found"
+        case duplicateRefundNumber = "duplicate_refund_number"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
     }

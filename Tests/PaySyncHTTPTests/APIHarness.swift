@@ -61,9 +61,10 @@ struct APIHarness: Sendable {
             var policy = OrderPolicy()
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
+            let refunds = RefundService(store: store, gateways: GatewayClient(directory: directory, clock: clock), clock: clock, callbacks: callbacks)
             let reconciler = Reconciler(
                 store: store, gateways: GatewayClient(directory: directory, clock: clock), clock: clock,
-                schedules: policy, owner: "test")
+                schedules: policy, refunds: refunds, owner: "test")
             let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
             let ingestor = Ingestor(
                 store: store, clock: clock, directory: directory, accounts: policy.accounts,
@@ -73,7 +74,7 @@ struct APIHarness: Sendable {
                 store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
                 callbacks: callbacks)
             let router = PaySyncServer.buildRouter(
-                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier)
+                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
                 try await body(APIClient(reconciler: reconciler, send: { uri, method, headers, bodyBytes in

@@ -1,0 +1,92 @@
+import GRDB
+import PaySyncCore
+import PaySyncStore
+
+extension SQLiteStore {
+    public func insertRefund(
+        orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
+    ) async throws -> Refund {
+        try await writer.write { [currencies] db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [orderID.rawValue]) else {
+                throw StoreError(.orderNotFound, "no order \(orderID)")
+            }
+            let order = try Self.order(row, currencies)
+            let existing = try Row.fetchAll(db, sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id", arguments: [orderID.rawValue])
+                .map { try Self.refund($0, currencies) }
+            let (refund, audit) = try make(order, existing)
+            do {
+                try db.execute(
+                    sql: """
+                        INSERT INTO refunds (id, order_id, account, provider, refund_number, amount_minor, currency, reason, status,
+                          gateway_refund_number, next_check_at, failures, created_at, updated_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        refund.id, orderID.rawValue, refund.account.rawValue, refund.provider.rawValue, refund.refundNumber, refund.amount.minorUnits,
+                        refund.amount.currency.code, refund.reason, refund.status.rawValue, refund.gatewayRefundNumber,
+                        refund.nextCheckAt?.millisecondsSinceEpoch, refund.failures, refund.createdAt.millisecondsSinceEpoch,
+                        refund.updatedAt.millisecondsSinceEpoch,
+                    ])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
+                throw StoreError(.duplicateRefundNumber, "refund number \(refund.refundNumber) already exists for account \(refund.account)")
+            }
+            try Self.insert(audit, db)
+            return refund
+        }
+    }
+
+    public func updateRefund(id: String, _ change: @escaping @Sendable (Refund) throws -> (Refund?, [AuditRecord])) async throws -> Refund {
+        try await writer.write { [currencies] db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refunds WHERE id = ?", arguments: [id]) else {
+                throw StoreError(.refundNotFound, "no refund \(id)")
+            }
+            let current = try Self.refund(row, currencies)
+            let (updated, audit) = try change(current)
+            if let updated {
+                try db.execute(
+                    sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?",
+                    arguments: [
+                        updated.status.rawValue, updated.gatewayRefundNumber, updated.nextCheckAt?.millisecondsSinceEpoch, updated.failures,
+                        updated.updatedAt.millisecondsSinceEpoch, id,
+                    ])
+            }
+            try Self.insert(audit, db)
+            return updated ?? current
+        }
+    }
+
+    public func refunds(orderID: OrderID) async throws -> [Refund] {
+        try await pool.read { [currencies] db in
+            try Row.fetchAll(db, sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id", arguments: [orderID.rawValue])
+                .map { try Self.refund($0, currencies) }
+        }
+    }
+
+    public func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund] {
+        try await writer.write { [currencies] db in
+            let due = try Row.fetchAll(
+                db, sql: "SELECT * FROM refunds WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
+                arguments: [now.millisecondsSinceEpoch, limit]
+            ).map { try Self.refund($0, currencies) }
+            for refund in due {
+                try db.execute(
+                    sql: "UPDATE refunds SET next_check_at = ? WHERE id = ?", arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, refund.id])
+            }
+            return due
+        }
+    }
+
+    static func refund(_ row: Row, _ currencies: CurrencyRegistry) throws -> Refund {
+        let id: String = row["id"]
+        guard let orderID = OrderID(rawValue: row["order_id"]), let account = try? MerchantAccountID(row["account"]),
+            let provider = try? ProviderID(row["provider"]), let currency = currencies.currency(code: row["currency"]),
+            let status = RefundStatus(rawValue: row["status"])
+        else { throw StoreError(.corruptRow, "refund row \(id) does not decode") }
+        let next: Int64? = row["next_check_at"]
+        return Refund(
+            id: id, orderID: orderID, account: account, provider: provider, refundNumber: row["refund_number"],
+            amount: Money(minorUnits: row["amount_minor"], currency: currency), reason: row["reason"], status: status,
+            gatewayRefundNumber: row["gateway_refund_number"], nextCheckAt: next.map(Timestamp.init(millisecondsSinceEpoch:)), failures: row["failures"],
+            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]), updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]))
+    }
+}
