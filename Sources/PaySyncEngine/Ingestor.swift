@@ -128,9 +128,12 @@ public struct Ingestor: Sendable {
             }
             return reply
         }
+        if case .refund(let report) = event.subject {
+            return await resolveRefund(inboxID, provider, account, event, report, adapter: adapter, now: now)
+        }
         guard case .payment(let report) = event.subject else {
-            // Refunds and payouts are matched once PaySync tracks them; until then the verified
-            // event is kept (parked) and acknowledged, never dropped.
+            // Payouts are matched once PaySync tracks them; until then the verified event is kept
+            // (parked) and acknowledged, never dropped.
             return await resolve(inboxID, provider, account, event, number: Self.number(of: event), adapter: adapter) { _ in
                 InboxDecision(verdict: .parked, reason: "untracked_subject", detail: "\(event.subject)", result: ())
             }
@@ -194,6 +197,51 @@ public struct Ingestor: Sendable {
             let resolution = try await store.resolveInbox(
                 id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
             // 7. Acknowledge only after the commit.
+            let ack = adapter.acknowledgement(accepted: true)
+            switch resolution {
+            case .duplicate:
+                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: .duplicate, reason: nil, inboxID: inboxID)
+            case .resolved(let verdict, let reason, _):
+                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
+            }
+        } catch {
+            let nack = adapter.acknowledgement(accepted: false)
+            return CallbackReply(status: nack.status, contentType: nack.contentType, body: nack.body, verdict: .received, reason: "commit_failed", inboxID: inboxID)
+        }
+    }
+
+    /// A verified refund callback: applied to the refund with its number, once; a final refund is
+    /// never moved again, and a stated amount that differs is not believed.
+    private func resolveRefund(
+        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: RefundReport,
+        adapter: any GatewayAdapter, now: Timestamp
+    ) async -> CallbackReply {
+        do {
+            let resolution = try await store.resolveRefundInbox(
+                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
+            ) { refund in
+                guard var refund else { return RefundInboxDecision(verdict: .parked, reason: "unknown_refund") }
+                let audit = { (verdict: InboxVerdict, reason: String?) in
+                    AuditRecord(
+                        orderID: refund.orderID, kind: .inbound,
+                        summary: "refund callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
+                        detail: "inbox \(inboxID); refund \(report.refundNumber)", at: now)
+                }
+                if let amount = report.amount, amount != refund.amount {
+                    return RefundInboxDecision(verdict: .review, reason: "amount_mismatch", audit: [audit(.review, "amount_mismatch")])
+                }
+                guard !refund.status.isFinal else { return RefundInboxDecision(verdict: .unchanged, audit: [audit(.unchanged, nil)]) }
+                refund.status =
+                    switch report.state {
+                    case .processing: .processing
+                    case .succeeded: .succeeded
+                    case .failed: .failed
+                    }
+                refund.gatewayRefundNumber = report.gatewayRefundNumber ?? refund.gatewayRefundNumber
+                refund.updatedAt = now
+                if refund.status.isFinal { refund.nextCheckAt = nil }
+                return RefundInboxDecision(verdict: .applied, refund: refund, audit: [audit(.applied, nil)])
+            }
             let ack = adapter.acknowledgement(accepted: true)
             switch resolution {
             case .duplicate:

@@ -48,6 +48,37 @@ extension SQLiteStore {
         }
     }
 
+    public func resolveRefundInbox(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
+    ) async throws -> InboxResolution<Void> {
+        try await writer.write { [currencies] db in
+            if let earlier = try Int64.fetchOne(
+                db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
+            {
+                try db.execute(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?", arguments: [earlier, id])
+                return .duplicate(of: earlier)
+            }
+            let refund = try Row.fetchOne(
+                db, sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?", arguments: [account.rawValue, refundNumber]
+            ).map { try Self.refund($0, currencies) }
+            let decision = decide(refund)
+            if let updated = decision.refund {
+                try db.execute(
+                    sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?",
+                    arguments: [
+                        updated.status.rawValue, updated.gatewayRefundNumber, updated.nextCheckAt?.millisecondsSinceEpoch, updated.failures,
+                        updated.updatedAt.millisecondsSinceEpoch, updated.id,
+                    ])
+            }
+            try Self.insert(decision.audit, db)
+            try db.execute(
+                sql: "UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, order_id = ? WHERE id = ?",
+                arguments: [dedupKey, refundNumber, decision.verdict.rawValue, decision.reason, refund?.orderID.rawValue, id])
+            return .resolved(decision.verdict, reason: decision.reason, ())
+        }
+    }
+
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {
         try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM inbox WHERE id = ?", arguments: [id]).map(Self.inboxEntry) }
     }

@@ -103,3 +103,18 @@ public enum InboxResolution<Result: Sendable>: Sendable {
     /// The verdict and reason code the decision gave, and its result.
     case resolved(InboxVerdict, reason: String?, Result)
 }
+
+/// What a refund callback does: the entry's verdict and, when a refund matched, its new value.
+public struct RefundInboxDecision: Sendable {
+    public var verdict: InboxVerdict
+    public var reason: String?
+    public var refund: Refund?
+    public var audit: [AuditRecord]
+
+    public init(verdict: InboxVerdict, reason: String? = nil, refund: Refund? = nil, audit: [AuditRecord] = []) {
+        self.verdict = verdict
+        self.reason = reason
+        self.refund = refund
+        self.audit = audit
+    }
+}

@@ -89,6 +89,14 @@ public protocol PaySyncStore: Sendable {
         _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
     ) async throws -> InboxResolution<Result>
 
+    /// `resolveInbox` for a refund callback: dedup the same way, then `decide` on the refund
+    /// `(account, refundNumber)` (or `nil`); the refund it returns, its audit rows and the entry's
+    /// verdict commit together.
+    func resolveRefundInbox(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
+    ) async throws -> InboxResolution<Void>
+
     func inboxEntry(id: Int64) async throws -> InboxEntry?
 
     /// Entries parked for an order number that had no order yet, oldest first.

@@ -40,6 +40,25 @@ struct RefundTests {
         }
     }
 
+    @Test("a refund callback moves the refund to its final state, once")
+    func refundCallback() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            await api.deliver()
+            _ = try await client.request(.post, "/v1/orders/\(id)/refunds", json: #"{"amount":"10.00","reason":"x","refundNumber":"RF-7"}"#)
+            try await api.sandbox.finishRefund("codepay", "RF-7")
+            await api.deliver()
+            let orderID = try #require(OrderID(rawValue: id))
+            let refunds = try await api.store.refunds(orderID: orderID)
+            #expect(refunds.map(\.status) == [.succeeded])
+            #expect(refunds.first?.nextCheckAt == nil)
+            #expect(await api.sandbox.deliveries().map(\.outcome) == [.acknowledged, .acknowledged])
+            #expect(try await api.store.audit(orderID: orderID).contains { $0.summary == "refund callback codepay 2 -> applied" })
+        }
+    }
+
     @Test("a PROCESSING refund is followed up at the gateway until it is final")
     func processingFollowedToFinal() async throws {
         let api = try APIHarness()
