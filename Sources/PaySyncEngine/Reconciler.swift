@@ -195,7 +195,8 @@ public struct Reconciler: Service {
                     change.events += close.events
                 }
             }
-            change.order = updated
+            // Write the order only if something about it changed (a stale answer changes nothing).
+            change.order = updated == current ? nil : updated
             return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
         }
     }

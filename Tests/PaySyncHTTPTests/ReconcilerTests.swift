@@ -181,6 +181,26 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("the callback-during-query race: a stale 'pending' answer arriving after the paid callback changes nothing")
+    func callbackDuringQuery() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            let stale = StaleQueryTransport(api: api)
+            let reconciler = Reconciler(
+                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: stale, clock: api.clock),
+                clock: api.clock, schedules: OrderPolicy(), owner: "race")
+            api.clock.set(APIHarness.start.adding(milliseconds: 5_000))
+            try await reconciler.runDueChecks()
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(order.check == nil)
+            let events = try await api.store.events(orderID: order.id).map { "\($0.kind):\($0.source.rawValue):\($0.outcome.rawValue)" }
+            #expect(events.suffix(2) == ["paid:callback:applied", "submitted:query:unchanged"])
+            #expect(order.version == 3)
+        }
+    }
+
     @Test("a gateway without a cancel API (NewPay) is expired locally after the last check")
     func noCancelAPI() async throws {
         let api = try APIHarness()
@@ -301,5 +321,21 @@ struct VerificationTests {
             #expect(answer.status == 400)
             #expect(answer.error["code"] == "invalid_query")
         }
+    }
+}
+
+/// Answers a query with the gateway's state from *before* the customer paid, after letting the
+/// paid callback reach PaySync: the callback-during-query race.
+struct StaleQueryTransport: HTTPTransport {
+    let api: APIHarness
+    let real = AsyncHTTPClientTransport()
+
+    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
+        let answer = await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
+        if String(decoding: request.body, as: UTF8.self).contains("order.query") {
+            _ = try? await api.sandbox.pay("codepay", "A-1001")
+            await api.deliver()
+        }
+        return answer
     }
 }
