@@ -143,7 +143,10 @@ if Context.environment["PAYSYNC_BENCHMARKS"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "PaySyncBench",
-            dependencies: ["PaySyncSQLite", "PaySyncGateways", "PaySyncSandbox", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "PaySyncSQLite", "PaySyncGateways", "PaySyncSandbox", "PaySyncEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             path: "Benchmarks/PaySyncBench",
             swiftSettings: swiftSettings
         )
