@@ -79,11 +79,13 @@ public struct Ingestor: Sendable {
             now: clock.now())
     }
 
-    /// Replays the callbacks parked for `order`'s number (they arrived before the order).
-    public func matchParked(_ order: Order) async throws {
-        for entry in try await store.parkedInbox(provider: order.provider, account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue) {
-            await replay(entry)
-        }
+    /// Replays the callbacks parked for `order`'s number (they arrived before the order); returns
+    /// how many there were.
+    @discardableResult
+    public func matchParked(_ order: Order) async throws -> Int {
+        let parked = try await store.parkedInbox(provider: order.provider, account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue)
+        for entry in parked { await replay(entry) }
+        return parked.count
     }
 
     /// Replays entries whose judging never finished (call at start-up).
@@ -196,17 +198,9 @@ public struct Ingestor: Sendable {
         do {
             let resolution = try await store.resolveInbox(
                 id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
-            // 7. Acknowledge only after the commit.
-            let ack = adapter.acknowledgement(accepted: true)
-            switch resolution {
-            case .duplicate:
-                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: .duplicate, reason: nil, inboxID: inboxID)
-            case .resolved(let verdict, let reason, _):
-                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
-            }
+            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
         } catch {
-            let nack = adapter.acknowledgement(accepted: false)
-            return CallbackReply(status: nack.status, contentType: nack.contentType, body: nack.body, verdict: .received, reason: "commit_failed", inboxID: inboxID)
+            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
         }
     }
 
@@ -242,17 +236,23 @@ public struct Ingestor: Sendable {
                 if refund.status.isFinal { refund.nextCheckAt = nil }
                 return RefundInboxDecision(verdict: .applied, refund: refund, audit: [audit(.applied, nil)])
             }
-            let ack = adapter.acknowledgement(accepted: true)
-            switch resolution {
-            case .duplicate:
-                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: .duplicate, reason: nil, inboxID: inboxID)
-            case .resolved(let verdict, let reason, _):
-                return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
-            }
+            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
         } catch {
-            let nack = adapter.acknowledgement(accepted: false)
-            return CallbackReply(status: nack.status, contentType: nack.contentType, body: nack.body, verdict: .received, reason: "commit_failed", inboxID: inboxID)
+            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
         }
+    }
+
+    /// The gateway's acknowledgement for a committed resolution (7. only after the commit), or its
+    /// negative answer when the commit failed (`nil`): the gateway will redeliver.
+    static func reply(_ resolution: InboxResolution<Void>?, adapter: any GatewayAdapter, inboxID: Int64) -> CallbackReply {
+        let (verdict, reason): (InboxVerdict, String?)
+        switch resolution {
+        case .duplicate?: (verdict, reason) = (.duplicate, nil)
+        case .resolved(let v, let r, _)?: (verdict, reason) = (v, r)
+        case nil: (verdict, reason) = (.received, "commit_failed")
+        }
+        let ack = adapter.acknowledgement(accepted: resolution != nil)
+        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
     }
 
     private func reject(_ inboxID: Int64, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {

@@ -59,8 +59,7 @@ public struct OrderService: Sendable {
                 try await store.insertOrder(order, event: event, audit: [inboundAudit(order.id, "create order -> created", command, now)])
                 let result = try await submit(order, outcome: .created)
                 // A callback that arrived before the order was parked: match it now.
-                try await ingestor.matchParked(result.order)
-                guard let current = try await store.order(id: order.id) else { return result }
+                guard try await ingestor.matchParked(result.order) > 0, let current = try await store.order(id: order.id) else { return result }
                 return CreateOrderResult(outcome: result.outcome, order: current, submission: result.submission)
             } catch let error as StoreError where error.code == .duplicateOrderNumber {
                 continue

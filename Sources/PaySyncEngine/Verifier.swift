@@ -52,7 +52,7 @@ public struct Verifier: Sendable {
         }
         // "Canceled by user": unpaid, no gateway call (seed 000 §3.1).
         if report == .canceledByUser || order.status.isSettledAttempt || order.status == .closing {
-            return (order, Self.display(order, report: report))
+            return (order, Self.display(order))
         }
         order = try await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
         let deadline = ContinuousClock.now.advanced(by: .milliseconds(min(waitMilliseconds, Self.maximumWaitMilliseconds)))
@@ -60,10 +60,10 @@ public struct Verifier: Sendable {
             try await Task.sleep(for: .milliseconds(250))
             order = try await store.order(id: id) ?? order
         }
-        return (order, Self.display(order, report: report))
+        return (order, Self.display(order))
     }
 
-    static func display(_ order: Order, report: Report?) -> Display {
+    static func display(_ order: Order) -> Display {
         switch order.status {
         case .paid: .paid
         case .canceled: .closed

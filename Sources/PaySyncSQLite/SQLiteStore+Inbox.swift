@@ -29,12 +29,7 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
     ) async throws -> InboxResolution<Result> {
         try await writer.write { [currencies] db in
-            if let earlier = try Int64.fetchOne(
-                db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
-            {
-                try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?").execute(arguments: [earlier, id])
-                return .duplicate(of: earlier)
-            }
+            if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let row = try Row.fetchOne(
                 db, sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?", arguments: [account.rawValue, merchantOrderNumber])
             let order = try row.map { try Self.order($0, currencies) }
@@ -53,23 +48,13 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
     ) async throws -> InboxResolution<Void> {
         try await writer.write { [currencies] db in
-            if let earlier = try Int64.fetchOne(
-                db, sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", arguments: [provider.rawValue, dedupKey, id])
-            {
-                try db.execute(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?", arguments: [earlier, id])
-                return .duplicate(of: earlier)
-            }
+            if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let refund = try Row.fetchOne(
                 db, sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?", arguments: [account.rawValue, refundNumber]
             ).map { try Self.refund($0, currencies) }
             let decision = decide(refund)
             if let updated = decision.refund {
-                try db.execute(
-                    sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?",
-                    arguments: [
-                        updated.status.rawValue, updated.gatewayRefundNumber, updated.nextCheckAt?.millisecondsSinceEpoch, updated.failures,
-                        updated.updatedAt.millisecondsSinceEpoch, updated.id,
-                    ])
+                try Self.update(updated, db)
             }
             try Self.insert(decision.audit, db)
             try db.execute(
@@ -77,6 +62,16 @@ extension SQLiteStore {
                 arguments: [dedupKey, refundNumber, decision.verdict.rawValue, decision.reason, refund?.orderID.rawValue, id])
             return .resolved(decision.verdict, reason: decision.reason, ())
         }
+    }
+
+    /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and
+    /// returns the earlier id. The dedup horizon is the table itself.
+    static func markDuplicate(_ id: Int64, provider: ProviderID, dedupKey: String, _ db: Database) throws -> Int64? {
+        guard let earlier = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?"), arguments: [provider.rawValue, dedupKey, id])
+        else { return nil }
+        try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?").execute(arguments: [earlier, id])
+        return earlier
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {

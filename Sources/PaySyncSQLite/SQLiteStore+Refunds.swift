@@ -43,12 +43,7 @@ extension SQLiteStore {
             let current = try Self.refund(row, currencies)
             let (updated, audit) = try change(current)
             if let updated {
-                try db.execute(
-                    sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?",
-                    arguments: [
-                        updated.status.rawValue, updated.gatewayRefundNumber, updated.nextCheckAt?.millisecondsSinceEpoch, updated.failures,
-                        updated.updatedAt.millisecondsSinceEpoch, id,
-                    ])
+                try Self.update(updated, db)
             }
             try Self.insert(audit, db)
             return updated ?? current
@@ -74,6 +69,15 @@ extension SQLiteStore {
             }
             return due
         }
+    }
+
+    /// Writes a refund's mutable columns.
+    static func update(_ refund: Refund, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?")
+            .execute(arguments: [
+                refund.status.rawValue, refund.gatewayRefundNumber, refund.nextCheckAt?.millisecondsSinceEpoch, refund.failures,
+                refund.updatedAt.millisecondsSinceEpoch, refund.id,
+            ])
     }
 
     static func refund(_ row: Row, _ currencies: CurrencyRegistry) throws -> Refund {
