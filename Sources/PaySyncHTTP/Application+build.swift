@@ -57,30 +57,63 @@ public enum PaySyncServer {
         let policy = try configuration.orderPolicy()
         let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
         let store = try openStore(configuration, currencies: policy.currencies)
-        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds))
-        let registry = PrometheusCollectorRegistry()
-        let callbacks = CallbackAddress(configuration.effectiveCallbackBaseURL)
-        let refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
-        let reconciler = Reconciler(
-            store: store, gateways: client, clock: clock, schedules: policy, refunds: refunds, owner: Self.instanceName(), logger: logger)
-        let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
-        let ingestor = Ingestor(
-            store: store, clock: clock, directory: directory, accounts: policy.accounts,
-            metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: configuration.maxBodyBytes,
-            onUnverified: { await verifier.queryRateLimited($0) })
-        let service = OrderService(
-            store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
-        let router = buildRouter(
-            service: service, apiToken: token, maxBodyBytes: configuration.maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
+        let instance = PaySyncInstance(
+            store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
+            gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
+            owner: Self.instanceName(), logger: logger)
+        let router = instance.router(apiToken: token)
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
             services: services + [
-                StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: ingestor, logger: logger),
-                reconciler,
+                StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: instance.ingestor, logger: logger),
+                instance.reconciler,
             ],
             logger: logger
         )
+    }
+}
+
+/// The engine over one store, gateway directory and clock, wired the one way the server, the demo
+/// and the tests run it: order service, callback ingestor, reconciler, verifier and refunds.
+public struct PaySyncInstance: Sendable {
+    public let store: any PaySyncStore
+    public let clock: any PaySyncClock
+    public let service: OrderService
+    public let ingestor: Ingestor
+    public let reconciler: Reconciler
+    public let verifier: Verifier
+    public let refunds: RefundService
+    public let registry: PrometheusCollectorRegistry
+    let maxBodyBytes: Int
+
+    public init(
+        store: any PaySyncStore, directory: GatewayDirectory, clock: any PaySyncClock, policy: OrderPolicy, callbacks: CallbackAddress,
+        gatewayTimeoutMilliseconds: Int64 = 10_000, maxBodyBytes: Int = 65_536, reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(),
+        owner: String, logger: Logger = Logger(label: "paysync")
+    ) {
+        self.store = store
+        self.clock = clock
+        self.maxBodyBytes = maxBodyBytes
+        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds)
+        registry = PrometheusCollectorRegistry()
+        refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
+        let reconciler = Reconciler(
+            store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, owner: owner, logger: logger)
+        let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
+        ingestor = Ingestor(
+            store: store, clock: clock, directory: directory, accounts: policy.accounts,
+            metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
+            onUnverified: { await verifier.queryRateLimited($0) })
+        service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
+        self.reconciler = reconciler
+        self.verifier = verifier
+    }
+
+    /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.
+    public func router(apiToken: String) -> Router<PaySyncRequestContext> {
+        PaySyncServer.buildRouter(
+            service: service, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
     }
 }
 

@@ -23,7 +23,6 @@ struct APIHarness: Sendable {
     let store: SQLiteStore
     let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
     let sandbox: Sandbox
-    let registry = PrometheusCollectorRegistry()
     let callbacks = CallbackAddress("http://127.0.0.1:9")
     private let maxBodyBytes: Int
     private let gatewaysReachable: Bool
@@ -61,23 +60,12 @@ struct APIHarness: Sendable {
             var policy = OrderPolicy()
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
-            let refunds = RefundService(store: store, gateways: GatewayClient(directory: directory, clock: clock), clock: clock, callbacks: callbacks)
-            let reconciler = Reconciler(
-                store: store, gateways: GatewayClient(directory: directory, clock: clock), clock: clock,
-                schedules: policy, refunds: refunds, owner: "test")
-            let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
-            let ingestor = Ingestor(
-                store: store, clock: clock, directory: directory, accounts: policy.accounts,
-                metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
-                onUnverified: { await verifier.queryRateLimited($0) })
-            let service = OrderService(
-                store: store, clock: clock, policy: policy, gateways: GatewayClient(directory: directory, clock: clock), ingestor: ingestor,
-                callbacks: callbacks)
-            let router = PaySyncServer.buildRouter(
-                service: service, apiToken: Self.token, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
+            let instance = PaySyncInstance(
+                store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes, owner: "test")
+            let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
-                try await body(APIClient(reconciler: reconciler, send: { uri, method, headers, bodyBytes in
+                try await body(APIClient(instance: instance, send: { uri, method, headers, bodyBytes in
                     let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
                     return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
                 }))
@@ -102,8 +90,9 @@ struct APIResponse: Sendable {
 }
 
 struct APIClient: Sendable {
-    /// PaySync's reconciler over the same store, gateways and clock; tests step the clock and run it.
-    let reconciler: Reconciler
+    /// PaySync's engine over the same store, gateways and clock; tests step the clock and run its reconciler.
+    let instance: PaySyncInstance
+    var reconciler: Reconciler { instance.reconciler }
     let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
 
     func request(
