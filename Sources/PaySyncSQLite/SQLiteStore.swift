@@ -190,6 +190,15 @@ public final class SQLiteStore: PaySyncStore {
         }
     }
 
+    public func nextDueTime() async throws -> Timestamp? {
+        try await pool.read { db in
+            let check = try Int64.fetchOne(
+                db, sql: "SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL")
+            let refund = try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL")
+            return [check, refund].compactMap { $0 }.min().map(Timestamp.init(millisecondsSinceEpoch:))
+        }
+    }
+
     public func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem {
         try await writer.write { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id]) else {

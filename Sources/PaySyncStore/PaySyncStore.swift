@@ -33,6 +33,11 @@ public protocol PaySyncStore: Sendable {
     /// The next write of an order releases its lease. PostgreSQL: `FOR UPDATE SKIP LOCKED`.
     func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order]
 
+    /// When the earliest scheduled check or refund follow-up becomes claimable (a leased check
+    /// counts from its lease's end), or `nil` when nothing is scheduled. A driver of time — the demo's
+    /// simulated clock — jumps to it instead of ticking.
+    func nextDueTime() async throws -> Timestamp?
+
     /// The order's events, oldest first.
     func events(orderID: OrderID) async throws -> [OrderEvent]
 
