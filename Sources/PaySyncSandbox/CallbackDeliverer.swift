@@ -64,7 +64,10 @@ actor CallbackDeliverer {
         let due = queue.filter { $0.dueAt <= now }
         queue.removeAll { $0.dueAt <= now }
         var later: [Pending] = []
-        var sends: [(Pending, DeliveryAttempt.Kind, SignedMessage)] = []
+        // One event's messages (genuine, then its duplicate, forgery, tampered copy) go out one after
+        // another, as one gateway worker sends them; different events go out concurrently. So what
+        // PaySync sees for one order never depends on thread timing, and a seed replays exactly.
+        var sends: [(item: Pending, messages: [(DeliveryAttempt.Kind, SignedMessage)])] = []
         for var item in due {
             let plan = faults.delivery(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt)
             if plan.delay, !item.delayed {
@@ -79,43 +82,51 @@ actor CallbackDeliverer {
                 if let next = reschedule(item, now) { later.append(next) }
                 continue
             }
-            sends.append((item, .genuine, message))
-            if plan.duplicate { sends.append((item, .duplicate, message)) }
+            var messages: [(DeliveryAttempt.Kind, SignedMessage)] = [(.genuine, message)]
+            if plan.duplicate { messages.append((.duplicate, message)) }
             if plan.forge, let forged = item.gateway.callback(for: item.event, amount: nil, identity: .forged, now: now) {
-                sends.append((item, .forged, forged))
+                messages.append((.forged, forged))
             }
             if plan.tamper, case .payment(let p) = item.event,
                 let tampered = item.gateway.callback(for: item.event, amount: Money(minorUnits: p.amount.minorUnits + 1, currency: p.amount.currency), identity: .genuine, now: now)
             {
-                sends.append((item, .tampered, tampered))
+                messages.append((.tampered, tampered))
             }
+            sends.append((item, messages))
         }
         let transport = self.transport
-        let results = await withTaskGroup(of: (Int, DeliveryAttempt.Outcome).self) { group in
+        let results = await withTaskGroup(of: (Int, [DeliveryAttempt.Outcome]).self) { group in
             for (index, send) in sends.enumerated() {
-                let (item, _, message) = send
                 group.addTask {
-                    let request = GatewayHTTPRequest(method: .post, url: item.event.notifyURL, headers: message.headers.map { ($0.key, $0.value) }, body: message.body)
-                    switch await transport.send(request, timeoutMilliseconds: 5_000) {
-                    case .success(let response):
-                        return (index, item.gateway.isAcknowledgement(status: response.status, body: response.body) ? .acknowledged : .notAcknowledged(status: response.status))
-                    case .failure:
-                        return (index, .unreachable)
+                    var outcomes: [DeliveryAttempt.Outcome] = []
+                    for (_, message) in send.messages {
+                        outcomes.append(await Self.post(message, for: send.item, transport))
                     }
+                    return (index, outcomes)
                 }
             }
-            return await group.reduce(into: [Int: DeliveryAttempt.Outcome]()) { $0[$1.0] = $1.1 }
+            return await group.reduce(into: [Int: [DeliveryAttempt.Outcome]]()) { $0[$1.0] = $1.1 }
         }
-        var acknowledged: Set<String> = []
-        for (index, (item, kind, _)) in sends.enumerated() {
-            let outcome = results[index] ?? .unreachable
-            log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: kind, at: now, outcome: outcome))
-            if kind == .genuine || kind == .duplicate, outcome == .acknowledged { acknowledged.insert(item.event.identity) }
-        }
-        for (item, kind, _) in sends where kind == .genuine && !acknowledged.contains(item.event.identity) {
-            if let next = reschedule(item, now) { later.append(next) }
+        for (index, (item, messages)) in sends.enumerated() {
+            var acknowledged = false
+            for (position, (kind, _)) in messages.enumerated() {
+                let outcome = results[index]?[position] ?? .unreachable
+                log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: kind, at: now, outcome: outcome))
+                if kind == .genuine || kind == .duplicate, outcome == .acknowledged { acknowledged = true }
+            }
+            if !acknowledged, let next = reschedule(item, now) { later.append(next) }
         }
         queue += later
+    }
+
+    private static func post(_ message: SignedMessage, for item: Pending, _ transport: any HTTPTransport) async -> DeliveryAttempt.Outcome {
+        let request = GatewayHTTPRequest(method: .post, url: item.event.notifyURL, headers: message.headers.map { ($0.key, $0.value) }, body: message.body)
+        switch await transport.send(request, timeoutMilliseconds: 5_000) {
+        case .success(let response):
+            return item.gateway.isAcknowledgement(status: response.status, body: response.body) ? .acknowledged : .notAcknowledged(status: response.status)
+        case .failure:
+            return .unreachable
+        }
     }
 
     private func reschedule(_ item: Pending, _ now: Timestamp) -> Pending? {
