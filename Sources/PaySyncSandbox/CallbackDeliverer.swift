@@ -36,6 +36,8 @@ actor CallbackDeliverer {
 
     private var queue: [Pending] = []
     private(set) var log: [DeliveryAttempt] = []
+    /// Attempts held back by a delay fault.
+    private(set) var delayed = 0
     private let transport: any HTTPTransport
     private let faults: FaultPlan
     private let clock: any PaySyncClock
@@ -72,6 +74,7 @@ actor CallbackDeliverer {
             let plan = faults.delivery(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt)
             if plan.delay, !item.delayed {
                 item.delayed = true
+                delayed += 1
                 item.dueAt = now.adding(milliseconds: delayMilliseconds)
                 later.append(item)
                 continue

@@ -38,7 +38,7 @@ public final class Sandbox: Sendable {
     let configuration: SandboxConfiguration
     let gateways: [String: any SandboxGateway]
     let deliverer: CallbackDeliverer
-    let queryCounts = QueryCounter()
+    let queries = QueryCounter()
 
     public init(configuration: SandboxConfiguration, clock: any PaySyncClock, transport: any HTTPTransport = AsyncHTTPClientTransport()) throws {
         self.configuration = configuration
@@ -106,6 +106,10 @@ public final class Sandbox: Sendable {
     public func deliverDueCallbacks() async { await deliverer.deliverDue() }
     /// Every delivery attempt so far.
     public func deliveries() async -> [DeliveryAttempt] { await deliverer.log }
+    /// Queries each gateway received, by fault met.
+    public func queryTallies() async -> [String: QueryTally] { await queries.tallies }
+    /// Deliveries held back by a delay fault so far.
+    public func delayedDeliveries() async -> Int { await deliverer.delayed }
     /// When the next callback delivery is due.
     public func nextDeliveryDue() async -> Timestamp? { await deliverer.nextDue }
     /// The UTR the sandbox assigns to a PayZApp pay-in.
@@ -176,8 +180,8 @@ public final class Sandbox: Sendable {
         let path = String(request.uri.path.dropFirst(name.count + 1))
         let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
         let sandboxContext = SandboxContext(
-            ledger: ledger, now: clock.now(), faults: configuration.faults,
-            countQuery: { provider, order in await self.queryCounts.next(provider + "/" + order) },
+            ledger: ledger, now: clock.now(),
+            queryFault: { [faults = configuration.faults] provider, order in await self.queries.next(provider, order, faults) },
             notify: { event in await self.notify(event, name) },
             stall: { [stall = configuration.stallMilliseconds] in try? await Task.sleep(nanoseconds: stall * 1_000_000) })
         let answer = await gateway.handle(
@@ -192,11 +196,31 @@ public final class Sandbox: Sendable {
     }
 }
 
-/// Counts queries per order so query faults are drawn per (order, n-th query).
+/// How many queries a gateway answered, and how many of them met a fault.
+public struct QueryTally: Hashable, Sendable, Codable {
+    public var answered = 0
+    public var timedOut = 0
+    public var serverErrors = 0
+    public var malformed = 0
+    public var total: Int { answered + timedOut + serverErrors + malformed }
+}
+
+/// Counts queries per order so query faults are drawn per (order, n-th query), and tallies them
+/// per gateway.
 actor QueryCounter {
     private var counts: [String: Int] = [:]
-    func next(_ key: String) -> Int {
+    private(set) var tallies: [String: QueryTally] = [:]
+
+    func next(_ provider: String, _ order: String, _ faults: FaultPlan) -> FaultPlan.QueryFault? {
+        let key = provider + "/" + order
         counts[key, default: 0] += 1
-        return counts[key]!
+        let fault = faults.query(provider: provider, order: order, count: counts[key]!)
+        switch fault {
+        case nil: tallies[provider, default: QueryTally()].answered += 1
+        case .timeout?: tallies[provider, default: QueryTally()].timedOut += 1
+        case .serverError?: tallies[provider, default: QueryTally()].serverErrors += 1
+        case .malformed?: tallies[provider, default: QueryTally()].malformed += 1
+        }
+        return fault
     }
 }

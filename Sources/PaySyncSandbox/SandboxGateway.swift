@@ -36,9 +36,8 @@ public enum SigningIdentity: Sendable { case genuine, forged }
 struct SandboxContext: Sendable {
     let ledger: SandboxLedger
     let now: Timestamp
-    let faults: FaultPlan
-    /// Counts a query of `order` and returns its 1-based number.
-    let countQuery: @Sendable (String, String) async -> Int
+    /// Counts a query of (gateway, order) and returns the seeded fault it meets, if any.
+    let queryFault: @Sendable (String, String) async -> FaultPlan.QueryFault?
     /// Announces a change the gateway notifies about.
     let notify: @Sendable (SandboxEvent) async -> Void
     /// Waits `milliseconds` of real time (a timeout fault).
@@ -95,8 +94,7 @@ protocol SandboxGateway: Sendable {
 extension SandboxGateway {
     /// Applies the seeded query fault for the `count`-th query of `order`, if any.
     func queryFault(_ order: String, _ context: SandboxContext) async -> SandboxResponse? {
-        let count = await context.countQuery(name, order)
-        switch context.faults.query(provider: name, order: order, count: count) {
+        switch await context.queryFault(name, order) {
         case nil: return nil
         case .timeout?:
             await context.stall()

@@ -187,4 +187,9 @@ public actor SandboxLedger {
     public func allPayments() -> [SandboxPayment] {
         payments.values.sorted { ($0.provider, $0.merchantOrderNumber) < ($1.provider, $1.merchantOrderNumber) }
     }
+
+    /// Every refund, for invariant checks against PaySync's store.
+    public func allRefunds() -> [SandboxRefund] {
+        refunds.values.sorted { ($0.provider, $0.refundNumber) < ($1.provider, $1.refundNumber) }
+    }
 }
