@@ -93,11 +93,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // `paysync demo`: PaySync and the sandbox in one process, customers and faults on a simulated clock.
+        .target(
+            name: "PaySyncDemo",
+            dependencies: [
+                "PaySyncHTTP", "PaySyncSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The `paysync` command.
         .executableTarget(
             name: "PaySyncCLI",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox",
+                "PaySyncHTTP", "PaySyncSandbox", "PaySyncDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -126,6 +136,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: testSwiftSettings
+        ),
+        .testTarget(
+            name: "PaySyncDemoTests", dependencies: ["PaySyncDemo"], swiftSettings: testSwiftSettings
         ),
         .testTarget(
             name: "PaySyncHTTPTests",

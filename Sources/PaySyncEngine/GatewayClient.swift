@@ -65,7 +65,7 @@ public struct GatewayClient: Sendable {
         do {
             request = try adapter.request(for: operation, now: startedAt, nonce: nonce)
         } catch {
-            return record(.failed(GatewayFailure(.unreachable, error.description)), detail: nil, latency: nil)
+            return record(.failed(GatewayFailure(error.kind == .unsupported ? .unsupported : .notSent, error.description)), detail: nil, latency: nil)
         }
         let started = ContinuousClock.now
         let result = await transport.send(request, timeoutMilliseconds: timeoutMilliseconds)

@@ -148,7 +148,7 @@ public struct Reconciler: Service {
         case .answered(.cancel(.alreadyPaid(let status))):
             // The race: paid between the query and the cancel. Record the payment.
             try await apply(order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status, amount: nil), audit: [before.audit, cancel.audit])
-        case .failed(let failure) where failure.message.hasPrefix("unsupported"):
+        case .failed(let failure) where failure.kind == .unsupported:
             try await apply(
                 order, input: .expired, evidence: Evidence(summary: "\(order.provider) has no cancel API; expired locally after the last check"),
                 audit: [before.audit, cancel.audit])

@@ -158,6 +158,10 @@ public struct GatewayFailure: Error, Hashable, Sendable, CustomStringConvertible
         case badSignature = "bad_signature"
         /// A status value the adapter does not know: recorded, never guessed.
         case unknownStatus = "unknown_status"
+        /// The gateway has no such operation (NewPay and PayZApp have no cancel): nothing was sent.
+        case unsupported
+        /// The adapter could not build the request (an amount the gateway cannot express): nothing was sent.
+        case notSent = "not_sent"
     }
 
     public let kind: Kind

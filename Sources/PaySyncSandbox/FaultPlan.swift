@@ -35,8 +35,9 @@ public struct FaultPlan: Sendable, Hashable {
     /// No faults at all.
     public static let none = FaultPlan()
 
-    /// A number in [0, 1) determined by the seed and `parts`.
-    func draw(_ parts: String...) -> Double {
+    /// A number in [0, 1) determined by the seed and `parts` (also for scenario decisions that
+    /// must replay with the same seed, as the demo's customers).
+    public func draw(_ parts: String...) -> Double {
         let digest = SHA256.hash(data: Data((String(seed) + "|" + parts.joined(separator: "|")).utf8))
         let value = digest.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         return Double(value >> 11) / Double(UInt64(1) << 53)

@@ -1,0 +1,214 @@
+import Foundation
+import PaySyncCore
+import PaySyncGateways
+import PaySyncHTTP
+import PaySyncEngine
+import PaySyncSandbox
+import PaySyncStore
+
+/// What the shop and its customers asked for, and what they were told.
+public struct RequestTally: Hashable, Sendable, Codable {
+    /// Orders PaySync created at the gateway (201), or accepted without a verdict from it (202).
+    public var created = 0
+    public var unknownAtGateway = 0
+    /// Create requests PaySync refused.
+    public var createRefused = 0
+    /// Customers who tried to pay an order the gateway had already closed.
+    public var payRefusedClosed = 0
+    /// Front-end verifications after "success", and "canceled by user" reports.
+    public var verifications = 0
+    public var canceledReports = 0
+    /// Verifications that answered `paid`.
+    public var verifiedPaid = 0
+    public var refundsRequested = 0
+    /// Refund requests PaySync refused (the order was not paid in PaySync).
+    public var refundsRefused = 0
+}
+
+/// Plays the scenario on the simulated clock: at each due moment, the customers' actions, then
+/// the sandbox's callback deliveries and PaySync's checks until nothing more is due now, then a
+/// jump to the next due moment.
+struct Driver: Sendable {
+    let options: DemoOptions
+    let scenario: Scenario
+    let clock: ManualClock
+    let sandbox: Sandbox
+    let instance: PaySyncInstance
+    let api: APIClient
+    let progress: @Sendable (DemoProgress) -> Void
+    let wallStart: ContinuousClock.Instant
+
+    struct Finished {
+        let simulatedMilliseconds: Int64
+        /// Whether everything came to rest before the horizon.
+        let settled: Bool
+        let requests: RequestTally
+    }
+
+    func run() async throws -> Finished {
+        var orderIDs = [String?](repeating: nil, count: scenario.customers.count)
+        var tally = RequestTally()
+        var cursor = 0
+        var lastProgress = ContinuousClock.now
+        let actions = scenario.actions
+        let horizon = (actions.last?.at ?? Demo.start).adding(milliseconds: Demo.horizonMilliseconds)
+        var steps = 0
+        var tAct = Duration.zero, tDeliver = Duration.zero, tChecks = Duration.zero, tNext = Duration.zero
+        defer { if ProcessInfo.processInfo.environment["DEMO_DEBUG"] != nil { print("steps \(steps) act \(tAct) deliver \(tDeliver) checks \(tChecks) next \(tNext)") } }
+        while true {
+            steps += 1
+            let now = clock.now()
+            var t0 = ContinuousClock.now
+            var due: [CustomerAction] = []
+            while cursor < actions.count, actions[cursor].at <= now {
+                due.append(actions[cursor])
+                cursor += 1
+            }
+            try await perform(due, orderIDs: &orderIDs, tally: &tally)
+            tAct += ContinuousClock.now - t0
+            // Everything due now: callbacks (which may finish orders) first, then checks, until quiet.
+            while true {
+                t0 = ContinuousClock.now
+                await sandbox.deliverDueCallbacks()
+                tDeliver += ContinuousClock.now - t0
+                t0 = ContinuousClock.now
+                let ran = try await instance.reconciler.runDueChecks()
+                tChecks += ContinuousClock.now - t0
+                let deliveryDue = await sandbox.nextDeliveryDue().map { $0 <= now } ?? false
+                if ran == 0, !deliveryDue { break }
+            }
+            if ContinuousClock.now - lastProgress > .milliseconds(500) {
+                lastProgress = ContinuousClock.now
+                progress(await snapshot(now, created: tally.created + tally.unknownAtGateway))
+            }
+            t0 = ContinuousClock.now
+            defer { tNext += ContinuousClock.now - t0 }
+            let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
+            guard let next = candidates.compactMap({ $0 }).min() else {
+                return Finished(simulatedMilliseconds: now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch, settled: true, requests: tally)
+            }
+            guard next <= horizon else {
+                return Finished(simulatedMilliseconds: now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch, settled: false, requests: tally)
+            }
+            await pace(until: next)
+            clock.set(max(next, now.adding(milliseconds: 1)))
+        }
+    }
+
+    private func snapshot(_ now: Timestamp, created: Int) async -> DemoProgress {
+        let delivered = await sandbox.deliveries().count
+        let wall = ContinuousClock.now - wallStart
+        return DemoProgress(
+            simulatedSeconds: (now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch) / 1_000, created: created, orders: scenario.customers.count,
+            callbacksDelivered: delivered, wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18)
+    }
+
+    /// With a time scale, waits until wall time has caught up with simulated `next`.
+    private func pace(until next: Timestamp) async {
+        guard let scale = options.timeScale else { return }
+        let simulated = Double(next.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch)
+        let target = wallStart.advanced(by: .milliseconds(Int64(simulated / scale)))
+        if target > ContinuousClock.now { try? await Task.sleep(until: target, clock: .continuous) }
+    }
+
+    /// The customers' actions due now: creates first (concurrently), then payments at the gateway
+    /// (in customer order), then front-end calls and refunds (concurrently), then the bank.
+    private func perform(_ due: [CustomerAction], orderIDs: inout [String?], tally: inout RequestTally) async throws {
+        guard !due.isEmpty else { return }
+        let creates = due.filter { $0.kind == .create }.map { scenario.customers[$0.customer] }
+        for (index, answer) in try await concurrently(creates, limit: 64, create) {
+            switch answer {
+            case .created(let id):
+                orderIDs[creates[index].index] = id
+                tally.created += 1
+            case .unknown(let id):
+                orderIDs[creates[index].index] = id
+                tally.unknownAtGateway += 1
+            case .refused: tally.createRefused += 1
+            }
+        }
+        for action in due {
+            let customer = scenario.customers[action.customer]
+            do {
+                switch action.kind {
+                case .pay: try await sandbox.pay(customer.provider, customer.number)
+                case .fail: try await sandbox.settle(customer.provider, customer.number, .failed)
+                case .payAfterClose: try await sandbox.pay(customer.provider, customer.number, force: true)
+                case .create, .verifySuccess, .reportCanceled, .refund, .finishRefund: continue
+                }
+            } catch let refusal as LedgerRefusal {
+                // Closed at the gateway; anything else (no such payment) follows a refused create.
+                if refusal == .notPayable { tally.payRefusedClosed += 1 }
+            }
+        }
+        let calls = due.filter { [.verifySuccess, .reportCanceled, .refund].contains($0.kind) }.compactMap { action in
+            orderIDs[action.customer].map { (action, scenario.customers[action.customer], $0) }
+        }
+        for (_, (kind, status, body)) in try await concurrently(calls, limit: 64, call) {
+            switch (kind, status) {
+            case (.verifySuccess, _):
+                tally.verifications += 1
+                if body.contains("\"display\":\"paid\"") { tally.verifiedPaid += 1 }
+            case (.reportCanceled, _): tally.canceledReports += 1
+            case (.refund, 201): tally.refundsRequested += 1
+            case (.refund, _): tally.refundsRefused += 1
+            default: break
+            }
+        }
+        for action in due where action.kind == .finishRefund {
+            let customer = scenario.customers[action.customer]
+            // Only refunds PaySync submitted exist at the gateway.
+            _ = try? await sandbox.finishRefund(customer.provider, customer.refundNumber, succeeded: Scenario.refundSucceeds(customer, options))
+        }
+    }
+
+    enum CreateAnswer { case created(String), unknown(String), refused }
+
+    private func create(_ customer: Customer) async throws -> CreateAnswer {
+        let json = """
+            {"provider":"\(customer.provider)","amount":"\(customer.amount.decimalString)","currency":"\(customer.amount.currency.code)",\
+            "subject":"Demo order \(customer.index + 1)","merchantOrderNumber":"\(customer.number)"}
+            """
+        let (status, body) = try await api.send(.post, "/v1/orders", json: json)
+        struct Answer: Decodable {
+            struct Order: Decodable { let id: String }
+            let order: Order
+        }
+        switch status {
+        case 201: return .created(try JSONDecoder().decode(Answer.self, from: Data(body)).order.id)
+        case 202: return .unknown(try JSONDecoder().decode(Answer.self, from: Data(body)).order.id)
+        default: return .refused
+        }
+    }
+
+    private func call(_ work: (CustomerAction, Customer, String)) async throws -> (CustomerAction.Kind, Int, String) {
+        let (action, customer, id) = work
+        let answer: (status: Int, body: [UInt8])
+        switch action.kind {
+        case .verifySuccess: answer = try await api.send(.get, "/v1/orders/\(id)/verify?report=success")
+        case .reportCanceled: answer = try await api.send(.get, "/v1/orders/\(id)/verify?report=canceled_by_user")
+        default:
+            let half = Money(minorUnits: customer.amount.minorUnits / 2, currency: customer.amount.currency)
+            answer = try await api.send(
+                .post, "/v1/orders/\(id)/refunds",
+                json: #"{"amount":"\#(half.decimalString)","reason":"the customer returned half","refundNumber":"\#(customer.refundNumber)"}"#)
+        }
+        return (action.kind, answer.status, String(decoding: answer.body, as: UTF8.self))
+    }
+}
+
+/// Runs `work` on every item with at most `limit` at once; results keyed by the item's position.
+func concurrently<Item: Sendable, Output: Sendable>(
+    _ items: [Item], limit: Int, _ work: @escaping @Sendable (Item) async throws -> Output
+) async throws -> [(Int, Output)] {
+    try await withThrowingTaskGroup(of: (Int, Output).self) { group in
+        var results: [(Int, Output)] = []
+        results.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            if index >= limit, let done = try await group.next() { results.append(done) }
+            group.addTask { (index, try await work(item)) }
+        }
+        for try await done in group { results.append(done) }
+        return results.sorted { $0.0 < $1.0 }
+    }
+}

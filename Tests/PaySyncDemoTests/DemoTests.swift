@@ -1,0 +1,71 @@
+import Foundation
+import PaySyncCore
+import PaySyncStore
+import Testing
+
+@testable import PaySyncDemo
+
+@Suite("paysync demo")
+struct DemoTests {
+    static func options(orders: Int, seed: UInt64 = 7) -> DemoOptions {
+        var options = DemoOptions()
+        options.orders = orders
+        options.seed = seed
+        options.arrivalSeconds = 60
+        return options
+    }
+
+    static func run(_ options: DemoOptions, beforeReport: @escaping @Sendable (any PaySyncStore) async throws -> Void = { _ in }) async throws -> DemoReport {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-demo-\(UUID().uuidString).sqlite").path
+        return try await Demo(options: options, databasePath: path).run(progress: { _ in }, beforeReport: beforeReport).report
+    }
+
+    @Test("300 customers under the default faults: every order converges and every invariant holds")
+    func defaultFaultsConverge() async throws {
+        let report = try await Self.run(Self.options(orders: 300))
+        #expect(report.invariants.map(\.violations) == [0, 0, 0, 0, 0, 0, 0])
+        #expect(report.invariants.count == 7)
+        #expect(report.orders.values.flatMap(\.values).reduce(0, +) == 300)
+        #expect(report.customers.values.reduce(0, +) == 300)
+        #expect(report.requests.created == 300)
+        // The faults really happened, and were survived.
+        #expect(report.callbacks.dropped > 0)
+        #expect(report.callbacks.duplicates > 0)
+        #expect(report.callbacks.forged > 0)
+        #expect(report.callbacks.forgedAcknowledged == 0)
+        #expect(report.recoveredByQuery > 0)
+        #expect(report.closedByCancel > 0)
+        #expect(report.closedLocally > 0)
+        #expect(report.queries.values.map(\.serverErrors).reduce(0, +) > 0)
+        #expect(report.reviewItems["paid_after_canceled"] ?? 0 > 0)
+        #expect(report.refunds.values.reduce(0, +) == report.requests.refundsRequested)
+    }
+
+    @Test("the same seed replays the same report; another seed gives another")
+    func seedReplays() async throws {
+        let first = try await Self.run(Self.options(orders: 120, seed: 42))
+        let second = try await Self.run(Self.options(orders: 120, seed: 42))
+        let other = try await Self.run(Self.options(orders: 120, seed: 43))
+        #expect(first == second)
+        #expect(first.callbacks != other.callbacks)
+    }
+
+    @Test("an order marked paid that the gateway never paid fails the invariant and is named")
+    func invariantCatchesAWrongStore() async throws {
+        var options = Self.options(orders: 40)
+        options.drop = 0
+        let report = try await Self.run(options) { store in
+            let canceled = try await store.listOrders(OrderQuery(status: .canceled, limit: 1)).orders[0]
+            try await store.updateOrder(id: canceled.id) { order in
+                var paid = order
+                paid.status = .paid
+                paid.version += 1
+                return OrderChange(order: paid, result: ())
+            }
+        }
+        let broken = report.invariants.filter { !$0.holds }
+        #expect(broken.map(\.name) == ["no order is paid in PaySync that was not paid at the gateway, for its amount"])
+        #expect(broken.first?.violations == 1)
+        #expect(!report.holds)
+    }
+}
