@@ -37,6 +37,13 @@ extension Order {
         case .review(let reason):
             outcome = .review
             reviews.append(NewReviewItem(reason: reason, detail: "\(input.rawValue) from \(source.rawValue) while \(status.rawValue): \(evidence.summary)", at: now))
+            // The late payment is on record: a watch of the closed order found what it watched for.
+            if reason == .paidAfterCanceled, check != nil {
+                var order = self
+                order.check = nil
+                order.version += 1
+                updated = order
+            }
         case .refused:
             outcome = .refused
         }

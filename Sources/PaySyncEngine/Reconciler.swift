@@ -16,6 +16,10 @@ public struct ReconcilerPolicy: Sendable {
     public var idleMilliseconds: UInt64 = 250
     /// The most queries in flight to one gateway, so a backlog never floods it.
     public var perGatewayConcurrency = 16
+    /// After an order is closed here because its gateway has no cancel API (NewPay, PayZApp), the
+    /// gateway still holds it open until its own expiry: it is queried again this long after the
+    /// close, so a late payment whose callbacks are all lost still reaches review.
+    public var watchAfterLocalCloseMilliseconds: [Int64] = [3_600_000, 21_600_000, 86_400_000]
 
     public init() {}
 }
@@ -91,7 +95,8 @@ public struct Reconciler: Service {
             switch order.status {
             case .created, .pending: try await query(order)
             case .closing: try await close(order)
-            case .paid, .canceled, .failed, .expired: try await apply(order, input: nil, evidence: nil, audit: [])
+            case .canceled: try await watch(order)
+            case .paid, .failed, .expired: try await apply(order, input: nil, evidence: nil, audit: [])
             }
         } catch {
             logger.error("check failed", metadata: ["paysync.order": "\(order.id)", "error": "\(error)"])
@@ -149,11 +154,49 @@ public struct Reconciler: Service {
             // The race: paid between the query and the cancel. Record the payment.
             try await apply(order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status, amount: nil), audit: [before.audit, cancel.audit])
         case .failed(let failure) where failure.kind == .unsupported:
-            try await apply(
-                order, input: .expired, evidence: Evidence(summary: "\(order.provider) has no cancel API; expired locally after the last check"),
-                audit: [before.audit, cancel.audit])
+            try await closeLocally(order, audit: [before.audit, cancel.audit])
         case .refused, .failed, .answered:
             try await backOff(order, audit: [before.audit, cancel.audit])
+        }
+    }
+
+    /// Closes an order the gateway cannot cancel, and keeps watching it at the gateway.
+    private func closeLocally(_ order: Order, audit: [AuditRecord]) async throws {
+        let now = clock.now()
+        let watch = policy.watchAfterLocalCloseMilliseconds
+        _ = try await store.updateOrder(id: order.id) { current in
+            var change = current.change(
+                applying: .expired, source: .scheduler,
+                evidence: Evidence(summary: "\(current.provider) has no cancel API; expired locally after the last check"), at: now, audit: audit)
+            if var closed = change.order, closed.status == .canceled, let first = watch.first {
+                closed.check = CheckState(anchor: now, rung: 0, nextAt: now.adding(milliseconds: first))
+                change.order = closed
+            }
+            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+        }
+    }
+
+    /// A watch of an order closed here but open at its gateway: a payment found goes to review
+    /// (the order stays canceled); a gateway that closed it too, or the last watch, ends it.
+    private func watch(_ order: Order) async throws {
+        let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        guard case .answered(.payment(let report)) = call.outcome else { return try await backOff(order, audit: call.audit) }
+        if report.state == .paid {
+            let evidence = Evidence(
+                summary: "\(order.provider) query after the local close: paid", providerStatus: report.providerStatus, amount: report.amount,
+                reference: report.gatewayOrderNumber)
+            return try await apply(order, input: .paid, evidence: evidence, audit: [call.audit], source: .query)
+        }
+        let now = clock.now()
+        let watch = policy.watchAfterLocalCloseMilliseconds
+        _ = try await store.updateOrder(id: order.id) { current in
+            var updated = current
+            updated.version += 1
+            let state = current.check ?? CheckState(anchor: now, rung: 0, nextAt: now)
+            let rung = state.rung + 1
+            let stillOpen = report.state == .pending || report.state == .processing
+            updated.check = stillOpen && rung < watch.count ? CheckState(anchor: state.anchor, rung: rung, nextAt: state.anchor.adding(milliseconds: watch[rung])) : nil
+            return OrderChange(order: updated, audit: [call.audit], result: ())
         }
     }
 
@@ -211,7 +254,7 @@ public struct Reconciler: Service {
     }
 
     /// Applies a state-machine input (or none: clears a stale check) with the calls' audit rows.
-    private func apply(_ order: Order, input: OrderInput?, evidence: Evidence?, audit: [AuditRecord]) async throws {
+    private func apply(_ order: Order, input: OrderInput?, evidence: Evidence?, audit: [AuditRecord], source: EventSource? = nil) async throws {
         let now = clock.now()
         _ = try await store.updateOrder(id: order.id) { current in
             guard let input, let evidence else {
@@ -220,7 +263,8 @@ public struct Reconciler: Service {
                 updated.version += 1
                 return OrderChange(order: updated, audit: audit, result: ())
             }
-            var change = current.change(applying: input, source: input == .expired ? .scheduler : .gateway, evidence: evidence, at: now, audit: audit)
+            var change = current.change(
+                applying: input, source: source ?? (input == .expired ? .scheduler : .gateway), evidence: evidence, at: now, audit: audit)
             if change.order == nil, current.check != nil, current.status.isSettledAttempt {
                 var updated = current
                 updated.check = nil

@@ -213,6 +213,40 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("an order closed locally stays watched at its gateway (1 h, 6 h, 24 h after the close): a payment found there goes to review")
+    func watchAfterLocalClose() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create(amount: "25000", currency: "LAK", provider: "newpay")
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 1_920)
+            let closedAt = try #require(try await api.order("A-1001")?.updatedAt)
+            // Paid at the gateway between the first and the second watch; every callback is lost.
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: (closedAt.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000 + 3_600)
+            try await api.sandbox.pay("newpay", "A-1001")
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 200_000)
+            let closed = (closedAt.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000
+            #expect(try await Self.calls(api, "A-1001").suffix(3) == ["cancel_payment@\(closed)", "query_payment@\(closed + 3_600)", "query_payment@\(closed + 21_600)"])
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .canceled)
+            #expect(order.check == nil)
+            #expect(try await api.store.reviewItems(status: .open, limit: 10).map(\.reason) == [.paidAfterCanceled])
+        }
+    }
+
+    @Test("an order closed locally and never paid is watched three times, then left alone")
+    func watchEnds() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create(amount: "25000", currency: "LAK", provider: "newpay")
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 400_000)
+            let calls = try await Self.calls(api, "A-1001")
+            #expect(calls.filter { $0.hasPrefix("query_payment") }.count == 7 + 1 + 3)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.check == nil)
+            #expect(try await api.store.reviewItems(status: .open, limit: 10).isEmpty)
+        }
+    }
+
     @Test("money that arrives after the close is recorded for review; the order stays canceled")
     func paidAfterClose() async throws {
         let api = try APIHarness()
