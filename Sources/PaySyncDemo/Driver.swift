@@ -52,28 +52,18 @@ struct Driver: Sendable {
         var lastProgress = ContinuousClock.now
         let actions = scenario.actions
         let horizon = (actions.last?.at ?? Demo.start).adding(milliseconds: Demo.horizonMilliseconds)
-        var steps = 0
-        var tAct = Duration.zero, tDeliver = Duration.zero, tChecks = Duration.zero, tNext = Duration.zero
-        defer { if ProcessInfo.processInfo.environment["DEMO_DEBUG"] != nil { print("steps \(steps) act \(tAct) deliver \(tDeliver) checks \(tChecks) next \(tNext)") } }
         while true {
-            steps += 1
             let now = clock.now()
-            var t0 = ContinuousClock.now
             var due: [CustomerAction] = []
             while cursor < actions.count, actions[cursor].at <= now {
                 due.append(actions[cursor])
                 cursor += 1
             }
             try await perform(due, orderIDs: &orderIDs, tally: &tally)
-            tAct += ContinuousClock.now - t0
             // Everything due now: callbacks (which may finish orders) first, then checks, until quiet.
             while true {
-                t0 = ContinuousClock.now
                 await sandbox.deliverDueCallbacks()
-                tDeliver += ContinuousClock.now - t0
-                t0 = ContinuousClock.now
                 let ran = try await instance.reconciler.runDueChecks()
-                tChecks += ContinuousClock.now - t0
                 let deliveryDue = await sandbox.nextDeliveryDue().map { $0 <= now } ?? false
                 if ran == 0, !deliveryDue { break }
             }
@@ -81,8 +71,6 @@ struct Driver: Sendable {
                 lastProgress = ContinuousClock.now
                 progress(await snapshot(now, created: tally.created + tally.unknownAtGateway))
             }
-            t0 = ContinuousClock.now
-            defer { tNext += ContinuousClock.now - t0 }
             let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
             guard let next = candidates.compactMap({ $0 }).min() else {
                 return Finished(simulatedMilliseconds: now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch, settled: true, requests: tally)
