@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
@@ -69,6 +70,14 @@ let package = Package(
             dependencies: ["PaySyncStore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // The driver for several instances on one database: PostgreSQL through postgres-nio (pooled).
+        .target(
+            name: "PaySyncPostgres",
+            dependencies: [
+                "PaySyncStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Use cases over the store: idempotent order creation, cancellation, timelines.
         .target(
             name: "PaySyncEngine",
@@ -83,7 +92,7 @@ let package = Package(
         .target(
             name: "PaySyncHTTP",
             dependencies: [
-                "PaySyncEngine", "PaySyncSQLite",
+                "PaySyncEngine", "PaySyncSQLite", "PaySyncPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -120,7 +129,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PaySyncStoreConformanceTests",
-            dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncEngine", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PaySyncStore", "PaySyncSQLite", "PaySyncPostgres", "PaySyncEngine", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

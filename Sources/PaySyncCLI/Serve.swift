@@ -21,7 +21,7 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Address to bind (http.host, default 127.0.0.1).") var host: String?
     @Option(help: "Port to bind (http.port, default 8080).") var port: Int?
-    @Option(help: "SQLite file path (database.url, default paysync.sqlite).") var database: String?
+    @Option(help: "SQLite file path or postgres:// URL (database.url, default paysync.sqlite).") var database: String?
     @Option(help: "A JSON configuration file.") var config: String?
     @Flag(help: "Also run the built-in sandbox gateways in this process and use them for all four providers.") var sandbox = false
     @Option(help: "Port of the in-process sandbox (with --sandbox).") var sandboxPort = 8081
@@ -35,10 +35,10 @@ struct Serve: AsyncParsableCommand {
         do {
             if sandbox {
                 let (directory, services) = try Self.inProcessSandbox(settings, port: sandboxPort, logger: logger)
-                app = try PaySyncServer.buildApplication(configuration: settings, gateways: directory, services: services, logger: logger)
+                app = try await PaySyncServer.buildApplication(configuration: settings, gateways: directory, services: services, logger: logger)
                 logger.info("sandbox gateways listening", metadata: ["address": "127.0.0.1:\(sandboxPort)"])
             } else {
-                app = try PaySyncServer.buildApplication(configuration: settings, logger: logger)
+                app = try await PaySyncServer.buildApplication(configuration: settings, logger: logger)
             }
         } catch let error as ConfigurationError {
             throw ValidationError(error.description)

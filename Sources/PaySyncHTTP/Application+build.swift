@@ -5,6 +5,7 @@ import NIOCore
 import Prometheus
 import PaySyncCore
 import PaySyncEngine
+import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncStore
 import ServiceLifecycle
@@ -16,9 +17,16 @@ public enum PaySyncServer {
         "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    /// Opens the store a `database.url` names. Today: a SQLite file path.
-    public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry) throws -> any PaySyncStore {
-        try SQLiteStore(path: configuration.database, currencies: currencies)
+    /// Opens the store `database.url` names: a `postgres://` (or `postgresql://`) URL is a
+    /// PostgreSQL database shared by several instances; anything else is a SQLite file path.
+    public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry, logger: Logger) async throws -> any PaySyncStore {
+        let url = configuration.database
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            var postgresLogger = logger
+            postgresLogger.logLevel = max(logger.logLevel, .error)
+            return try await PostgresStore.connect(url: url, currencies: currencies, logger: postgresLogger)
+        }
+        return try SQLiteStore(path: url, currencies: currencies)
     }
 
     /// The router: `/health` and `/metrics` open, `/callbacks/…` authenticated by the gateways'
@@ -50,13 +58,13 @@ public enum PaySyncServer {
     public static func buildApplication(
         configuration: PaySyncConfiguration, gateways: GatewayDirectory? = nil, services: [any Service] = [], clock: any PaySyncClock = SystemClock(),
         logger: Logger
-    ) throws -> some ApplicationProtocol {
+    ) async throws -> some ApplicationProtocol {
         guard let token = configuration.apiToken, !token.isEmpty else {
             throw ConfigurationError("api.token is required: set PAYSYNC_API_TOKEN or \"api\": {\"token\": …} in the config file")
         }
         let policy = try configuration.orderPolicy()
         let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
-        let store = try openStore(configuration, currencies: policy.currencies)
+        let store = try await openStore(configuration, currencies: policy.currencies, logger: logger)
         let instance = PaySyncInstance(
             store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,

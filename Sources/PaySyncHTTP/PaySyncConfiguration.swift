@@ -15,7 +15,8 @@ public struct PaySyncConfiguration: Sendable {
     public var port: Int = 8080
     /// `http.maxBodyBytes` (int, default `65536`): the largest request body accepted (413 beyond).
     public var maxBodyBytes: Int = 65_536
-    /// `database.url` (string, default `paysync.sqlite`): a SQLite file path.
+    /// `database.url` (string, default `paysync.sqlite`): a SQLite file path, or a `postgres://user@host:port/db`
+    /// URL for several instances on one PostgreSQL database.
     public var database: String = "paysync.sqlite"
     /// `api.token` (string, secret, required): the bearer token of the merchant API.
     public var apiToken: String?

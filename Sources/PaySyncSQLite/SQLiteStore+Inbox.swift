@@ -5,7 +5,7 @@ import PaySyncStore
 
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        let headers = String(decoding: try JSONEncoder.sorted.encode(entry.headers), as: UTF8.self)
+        let headers = try InboxEntry.storedHeaders(entry.headers)
         return try await writer.write { db in
             try db.cachedStatement(sql: """
                     INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
@@ -97,7 +97,7 @@ extension SQLiteStore {
         let id: Int64 = row["id"]
         guard let provider = try? ProviderID(row["provider"]), let account = try? MerchantAccountID(row["account"]),
             let verdict = InboxVerdict(rawValue: row["verdict"]),
-            let headers = try? JSONDecoder().decode([String: String].self, from: Data((row["headers"] as String).utf8))
+            let headers = InboxEntry.headers(stored: row["headers"])
         else { throw StoreError(.corruptRow, "inbox row \(id) does not decode") }
         let orderID: String? = row["order_id"]
         let body: Data = row["body"]
@@ -106,13 +106,5 @@ extension SQLiteStore {
             remoteAddress: row["remote_address"], headers: headers, body: Array(body), verdict: verdict, reason: row["reason"],
             detail: row["detail"], dedupKey: row["dedup_key"], merchantOrderNumber: row["merchant_order_number"],
             orderID: orderID.flatMap(OrderID.init(rawValue:)), duplicateOf: row["duplicate_of"])
-    }
-}
-
-extension JSONEncoder {
-    static var sorted: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return encoder
     }
 }

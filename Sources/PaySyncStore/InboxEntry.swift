@@ -1,3 +1,4 @@
+import Foundation
 import PaySyncCore
 
 /// What became of an inbound gateway callback.
@@ -56,6 +57,20 @@ public struct InboxEntry: Hashable, Sendable {
         self.merchantOrderNumber = merchantOrderNumber
         self.orderID = orderID
         self.duplicateOf = duplicateOf
+    }
+}
+
+extension InboxEntry {
+    /// The headers as drivers store them: a JSON object with sorted keys.
+    public static func storedHeaders(_ headers: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(headers), as: UTF8.self)
+    }
+
+    /// Headers read back from `storedHeaders`; `nil` when the text is not such an object.
+    public static func headers(stored text: String) -> [String: String]? {
+        try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import PaySyncCore
+import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncStore
 
@@ -9,10 +10,18 @@ struct StoreDriver: Sendable, CustomStringConvertible {
     let description: String
     let open: @Sendable () async throws -> any PaySyncStore
 
-    static var all: [StoreDriver] { [sqlite] }
+    static var all: [StoreDriver] { [sqlite] + (postgresURL == nil ? [] : [postgres]) }
 
     static let sqlite = StoreDriver(description: "sqlite") {
         try SQLiteStore(path: temporaryPath("store") + ".sqlite")
+    }
+
+    /// The server `scripts/test` starts (scripts/with-postgres), or one you point the tests at.
+    static let postgresURL = ProcessInfo.processInfo.environment["PAYSYNC_TEST_POSTGRES_URL"]
+
+    /// Each store gets a fresh schema of its own on the test server.
+    static let postgres = StoreDriver(description: "postgres") {
+        try await PostgresStore.connect(url: postgresURL!, schema: "t_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())
     }
 }
 

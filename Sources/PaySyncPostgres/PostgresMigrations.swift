@@ -1,0 +1,159 @@
+/// The PostgreSQL schema, as numbered migrations. A migration, once released, never changes: a
+/// new schema change is a new migration appended here. The same tables as the SQLite driver, in
+/// PostgreSQL's types: BIGINT for integers and milliseconds, BYTEA for raw callback bodies.
+enum PostgresMigrations {
+    struct Migration {
+        let version: Int64
+        let name: String
+        /// Run one by one, in one transaction with the version row.
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "orders-events-audit-review-inbox-checks-refunds",
+            statements: [
+                // Events and audit rows share one sequence, so a timeline interleaves them in the
+                // order they were written.
+                "CREATE SEQUENCE paysync_log_seq",
+                """
+                CREATE TABLE orders (
+                  id TEXT PRIMARY KEY,
+                  account TEXT NOT NULL,
+                  merchant_order_number TEXT NOT NULL,
+                  provider TEXT NOT NULL,
+                  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+                  currency TEXT NOT NULL,
+                  subject TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  attempt BIGINT NOT NULL,
+                  version BIGINT NOT NULL,
+                  gateway_order_number TEXT,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  checkout_url TEXT,
+                  checkout_qr TEXT,
+                  next_check_at BIGINT,
+                  check_rung BIGINT NOT NULL DEFAULT 0,
+                  check_anchor BIGINT,
+                  check_failures BIGINT NOT NULL DEFAULT 0,
+                  lease_owner TEXT,
+                  lease_until BIGINT,
+                  UNIQUE (account, merchant_order_number)
+                )
+                """,
+                "CREATE INDEX orders_by_created ON orders (created_at DESC, id DESC)",
+                "CREATE INDEX orders_by_status ON orders (status, created_at DESC, id DESC)",
+                // Checks are rows: only orders with a check are in this index.
+                "CREATE INDEX orders_due_checks ON orders (next_check_at) WHERE next_check_at IS NOT NULL",
+                """
+                CREATE TABLE order_events (
+                  seq BIGINT PRIMARY KEY DEFAULT nextval('paysync_log_seq'),
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  kind TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  from_status TEXT,
+                  to_status TEXT NOT NULL,
+                  outcome TEXT NOT NULL,
+                  attempt BIGINT NOT NULL,
+                  summary TEXT NOT NULL,
+                  provider_status TEXT,
+                  evidence_amount_minor BIGINT,
+                  evidence_currency TEXT,
+                  reference TEXT,
+                  at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX order_events_by_order ON order_events (order_id, seq)",
+                """
+                CREATE TABLE audit_log (
+                  seq BIGINT PRIMARY KEY DEFAULT nextval('paysync_log_seq'),
+                  order_id TEXT,
+                  kind TEXT NOT NULL,
+                  summary TEXT NOT NULL,
+                  detail TEXT,
+                  latency_ms BIGINT,
+                  error TEXT,
+                  at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX audit_log_by_order ON audit_log (order_id, seq)",
+                """
+                CREATE TABLE review_items (
+                  id BIGSERIAL PRIMARY KEY,
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  reason TEXT NOT NULL,
+                  detail TEXT NOT NULL,
+                  opened_at BIGINT NOT NULL,
+                  status TEXT NOT NULL,
+                  resolved_at BIGINT,
+                  resolved_by TEXT,
+                  note TEXT
+                )
+                """,
+                "CREATE INDEX review_items_by_status ON review_items (status, id)",
+                """
+                CREATE TABLE inbox (
+                  id BIGSERIAL PRIMARY KEY,
+                  provider TEXT NOT NULL,
+                  account TEXT NOT NULL,
+                  received_at BIGINT NOT NULL,
+                  remote_address TEXT,
+                  headers TEXT NOT NULL,
+                  body BYTEA NOT NULL,
+                  verdict TEXT NOT NULL,
+                  reason TEXT,
+                  detail TEXT,
+                  dedup_key TEXT,
+                  merchant_order_number TEXT,
+                  order_id TEXT,
+                  duplicate_of BIGINT
+                )
+                """,
+                // The dedup horizon is the table: a redelivery years later is still recognised.
+                "CREATE UNIQUE INDEX inbox_dedup ON inbox (provider, dedup_key) WHERE dedup_key IS NOT NULL",
+                "CREATE INDEX inbox_parked ON inbox (provider, account, merchant_order_number) WHERE verdict = 'parked'",
+                "CREATE INDEX inbox_unjudged ON inbox (id) WHERE verdict = 'received'",
+                """
+                CREATE TABLE refunds (
+                  id TEXT PRIMARY KEY,
+                  order_id TEXT NOT NULL REFERENCES orders(id),
+                  account TEXT NOT NULL,
+                  provider TEXT NOT NULL,
+                  refund_number TEXT NOT NULL,
+                  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+                  currency TEXT NOT NULL,
+                  reason TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  gateway_refund_number TEXT,
+                  next_check_at BIGINT,
+                  failures BIGINT NOT NULL DEFAULT 0,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  UNIQUE (account, refund_number)
+                )
+                """,
+                "CREATE INDEX refunds_by_order ON refunds (order_id)",
+                "CREATE INDEX refunds_due ON refunds (next_check_at) WHERE next_check_at IS NOT NULL",
+                // The event and audit logs are append-only; the inbox's raw requests are immutable.
+                """
+                CREATE FUNCTION paysync_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END $$
+                """,
+                "CREATE TRIGGER order_events_append_only BEFORE UPDATE OR DELETE ON order_events FOR EACH ROW EXECUTE FUNCTION paysync_append_only()",
+                "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log FOR EACH ROW EXECUTE FUNCTION paysync_append_only()",
+                "CREATE TRIGGER inbox_append_only_delete BEFORE DELETE ON inbox FOR EACH ROW EXECUTE FUNCTION paysync_append_only()",
+                """
+                CREATE FUNCTION paysync_inbox_raw_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                  IF (NEW.provider, NEW.account, NEW.received_at, NEW.remote_address, NEW.headers, NEW.body)
+                     IS DISTINCT FROM (OLD.provider, OLD.account, OLD.received_at, OLD.remote_address, OLD.headers, OLD.body) THEN
+                    RAISE EXCEPTION 'inbox raw requests are immutable';
+                  END IF;
+                  RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER inbox_raw_is_immutable BEFORE UPDATE ON inbox FOR EACH ROW EXECUTE FUNCTION paysync_inbox_raw_immutable()",
+            ]),
+    ]
+}

@@ -1,0 +1,179 @@
+import Logging
+import NIOCore
+import PaySyncCore
+import PaySyncStore
+import PostgresNIO
+
+extension PostgresStore {
+    public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
+        let headers = try InboxEntry.storedHeaders(entry.headers)
+        let inserted = try await rows(
+            """
+            INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
+            VALUES (\(entry.provider.rawValue), \(entry.account.rawValue), \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress), \(headers),
+              \(ByteBuffer(bytes: entry.body)), 'received')
+            RETURNING id
+            """)
+        return try inserted[0]["id"].decode(Int64.self)
+    }
+
+    public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
+        try await client.query("UPDATE inbox SET verdict = 'rejected', reason = \(reason), detail = \(detail) WHERE id = \(id)", logger: logger)
+    }
+
+    public func resolveInbox<Result: Sendable>(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
+    ) async throws -> InboxResolution<Result> {
+        try await transaction { connection in
+            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
+            let order = try await rows(
+                "SELECT * FROM orders WHERE account = \(account.rawValue) AND merchant_order_number = \(merchantOrderNumber) FOR UPDATE", connection
+            ).first.map { try Self.order($0, currencies) }
+            let decision = try decide(order)
+            if let change = decision.change, let order { try await Self.commit(change, to: order, connection, logger) }
+            try await connection.query(
+                """
+                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(merchantOrderNumber), verdict = \(decision.verdict.rawValue),
+                  reason = \(decision.reason), detail = \(decision.detail), order_id = \(order?.id.rawValue)
+                WHERE id = \(id)
+                """, logger: logger)
+            return .resolved(decision.verdict, reason: decision.reason, decision.result)
+        }
+    }
+
+    public func resolveRefundInbox(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
+    ) async throws -> InboxResolution<Void> {
+        try await transaction { connection in
+            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
+            let refund = try await rows(
+                "SELECT * FROM refunds WHERE account = \(account.rawValue) AND refund_number = \(refundNumber) FOR UPDATE", connection
+            ).first.map { try Self.refund($0, currencies) }
+            let decision = decide(refund)
+            if let updated = decision.refund { try await Self.update(updated, connection, logger) }
+            try await Self.insert(decision.audit, connection, logger)
+            try await connection.query(
+                """
+                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(refundNumber), verdict = \(decision.verdict.rawValue),
+                  reason = \(decision.reason), order_id = \(refund?.orderID.rawValue)
+                WHERE id = \(id)
+                """, logger: logger)
+            return .resolved(decision.verdict, reason: decision.reason, ())
+        }
+    }
+
+    /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and
+    /// returns the earlier id. Resolutions of one key serialize on a transaction-scoped advisory
+    /// lock, so the second always sees the first's claim (the unique index stays the backstop).
+    func markDuplicate(_ id: Int64, provider: ProviderID, dedupKey: String, _ connection: PostgresConnection) async throws -> Int64? {
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(provider.rawValue + "\n" + dedupKey), 7411))", logger: logger)
+        guard
+            let earlier = try await rows(
+                "SELECT id FROM inbox WHERE provider = \(provider.rawValue) AND dedup_key = \(dedupKey) AND id <> \(id)", connection
+            ).first.map({ try $0["id"].decode(Int64.self) })
+        else { return nil }
+        try await connection.query("UPDATE inbox SET verdict = 'duplicate', duplicate_of = \(earlier) WHERE id = \(id)", logger: logger)
+        return earlier
+    }
+
+    public func inboxEntry(id: Int64) async throws -> InboxEntry? {
+        try await rows("SELECT * FROM inbox WHERE id = \(id)").first.map(Self.inboxEntry)
+    }
+
+    public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {
+        try await rows(
+            """
+            SELECT * FROM inbox WHERE provider = \(provider.rawValue) AND account = \(account.rawValue)
+              AND merchant_order_number = \(merchantOrderNumber) AND verdict = 'parked' ORDER BY id
+            """
+        ).map(Self.inboxEntry)
+    }
+
+    public func unjudgedInbox(limit: Int) async throws -> [InboxEntry] {
+        try await rows("SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT \(limit)").map(Self.inboxEntry)
+    }
+
+    static func inboxEntry(_ row: PostgresRandomAccessRow) throws -> InboxEntry {
+        let id = try row["id"].decode(Int64.self)
+        guard let provider = try? ProviderID(try row["provider"].decode(String.self)),
+            let account = try? MerchantAccountID(try row["account"].decode(String.self)),
+            let verdict = InboxVerdict(rawValue: try row["verdict"].decode(String.self)),
+            let headers = InboxEntry.headers(stored: try row["headers"].decode(String.self))
+        else { throw StoreError(.corruptRow, "inbox row \(id) does not decode") }
+        return InboxEntry(
+            id: id, provider: provider, account: account, receivedAt: Timestamp(millisecondsSinceEpoch: try row["received_at"].decode(Int64.self)),
+            remoteAddress: try row["remote_address"].decode(String?.self), headers: headers,
+            body: Array(try row["body"].decode(ByteBuffer.self).readableBytesView), verdict: verdict, reason: try row["reason"].decode(String?.self),
+            detail: try row["detail"].decode(String?.self), dedupKey: try row["dedup_key"].decode(String?.self),
+            merchantOrderNumber: try row["merchant_order_number"].decode(String?.self),
+            orderID: try row["order_id"].decode(String?.self).flatMap(OrderID.init(rawValue:)), duplicateOf: try row["duplicate_of"].decode(Int64?.self))
+    }
+
+    // MARK: Refunds
+
+    public func insertRefund(
+        orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
+    ) async throws -> Refund {
+        try await transaction { connection in
+                guard let row = try await rows("SELECT * FROM orders WHERE id = \(orderID.rawValue) FOR UPDATE", connection).first else {
+                    throw StoreError(.orderNotFound, "no order \(orderID)")
+                }
+                let order = try Self.order(row, currencies)
+                let existing = try await rows("SELECT * FROM refunds WHERE order_id = \(orderID.rawValue) ORDER BY created_at, id", connection)
+                    .map { try Self.refund($0, currencies) }
+                let (refund, audit) = try make(order, existing)
+                do {
+                  try await connection.query(
+                    """
+                    INSERT INTO refunds (id, order_id, account, provider, refund_number, amount_minor, currency, reason, status, gateway_refund_number,
+                      next_check_at, failures, created_at, updated_at)
+                    VALUES (\(refund.id), \(orderID.rawValue), \(refund.account.rawValue), \(refund.provider.rawValue), \(refund.refundNumber),
+                      \(refund.amount.minorUnits), \(refund.amount.currency.code), \(refund.reason), \(refund.status.rawValue), \(refund.gatewayRefundNumber),
+                      \(refund.nextCheckAt?.millisecondsSinceEpoch), \(refund.failures), \(refund.createdAt.millisecondsSinceEpoch),
+                      \(refund.updatedAt.millisecondsSinceEpoch))
+                    """, logger: logger)
+                } catch where Self.isUniqueViolation(error) {
+                    throw StoreError(.duplicateRefundNumber, "refund number \(refund.refundNumber) already exists for account \(refund.account)")
+                }
+                try await Self.insert(audit, connection, logger)
+                return refund
+        }
+    }
+
+    public func updateRefund(id: String, _ change: @escaping @Sendable (Refund) throws -> (Refund?, [AuditRecord])) async throws -> Refund {
+        try await transaction { connection in
+            guard let row = try await rows("SELECT * FROM refunds WHERE id = \(id) FOR UPDATE", connection).first else {
+                throw StoreError(.refundNotFound, "no refund \(id)")
+            }
+            let current = try Self.refund(row, currencies)
+            let (updated, audit) = try change(current)
+            if let updated { try await Self.update(updated, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+            return updated ?? current
+        }
+    }
+
+    public func refunds(orderID: OrderID) async throws -> [Refund] {
+        try await rows("SELECT * FROM refunds WHERE order_id = \(orderID.rawValue) ORDER BY created_at, id").map { try Self.refund($0, currencies) }
+    }
+
+    public func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund] {
+        let at = now.millisecondsSinceEpoch
+        // RETURNING shows the pushed-ahead lease; callers get the refunds as they were due.
+        let due = try await rows(
+            """
+            WITH due AS (
+              SELECT id, next_check_at FROM refunds WHERE next_check_at IS NOT NULL AND next_check_at <= \(at)
+              ORDER BY next_check_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            UPDATE refunds SET next_check_at = \(at + leaseMilliseconds) FROM due WHERE refunds.id = due.id
+            RETURNING refunds.*, due.next_check_at AS due_at
+            """)
+        return try due.map { row in
+            var refund = try Self.refund(row, currencies)
+            refund.nextCheckAt = Timestamp(millisecondsSinceEpoch: try row["due_at"].decode(Int64.self))
+            return refund
+        }.sorted { ($0.nextCheckAt?.millisecondsSinceEpoch ?? 0, $0.id) < ($1.nextCheckAt?.millisecondsSinceEpoch ?? 0, $1.id) }
+    }
+}
