@@ -1,0 +1,139 @@
+import PaySyncCore
+import PaySyncStore
+import Testing
+
+/// The callback inbox and refunds: what every driver must do, with several writers at once.
+@Suite("Store conformance: inbox, refunds, concurrent claimers")
+struct InboxRefundConformanceTests {
+    static func entry(_ body: String) -> NewInboxEntry {
+        NewInboxEntry(
+            provider: try! ProviderID("codepay"), account: .default, receivedAt: Fixture.t0, remoteAddress: "127.0.0.1",
+            headers: ["content-type": "application/json", "sign": "abc"], body: Array(body.utf8))
+    }
+
+    /// Applies `.paid` to the order when there is one.
+    static func paid(_ order: Order?) -> InboxDecision<Void> {
+        guard let order else { return InboxDecision(verdict: .parked, result: ()) }
+        let change = order.change(applying: .paid, source: .callback, evidence: Evidence(summary: "callback paid"), at: Fixture.t0)
+        return InboxDecision(
+            verdict: change.order == nil ? .unchanged : .applied,
+            change: OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ()), result: ())
+    }
+
+    @Test("a recorded callback reads back byte for byte, and its raw request can be judged but not rewritten", arguments: StoreDriver.all)
+    func recordAndRead(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let id = try await store.recordInbox(Self.entry("{\"a\":1,\"é\":\"\\u0000\"}"))
+        try await store.rejectInbox(id: id, reason: "bad_signature", detail: "the signature does not verify")
+        let entry = try #require(try await store.inboxEntry(id: id))
+        #expect(entry.body == Array("{\"a\":1,\"é\":\"\\u0000\"}".utf8))
+        #expect(entry.headers == ["content-type": "application/json", "sign": "abc"])
+        #expect(entry.verdict == .rejected)
+        #expect(entry.reason == "bad_signature")
+        #expect(entry.remoteAddress == "127.0.0.1")
+        #expect(try await store.unjudgedInbox(limit: 10).isEmpty)
+        try await store.close()
+    }
+
+    @Test("20 concurrent deliveries of one event: one is resolved, 19 are its duplicates, the order moves once", arguments: StoreDriver.all)
+    func concurrentDedup(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Fixture.order("A-1001", status: .pending)
+        try await store.insert(order)
+        let resolutions = try await withThrowingTaskGroup(of: String.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    let id = try await store.recordInbox(Self.entry("{\"trade\":\"T-1\"}"))
+                    let resolution = try await store.resolveInbox(
+                        id: id, provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid", merchantOrderNumber: "A-1001", Self.paid)
+                    switch resolution {
+                    case .duplicate: return "duplicate"
+                    case .resolved(let verdict, _, _): return verdict.rawValue
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0.append($1) }
+        }
+        #expect(resolutions.sorted() == ["applied"] + Array(repeating: "duplicate", count: 19))
+        #expect(try await store.order(id: order.id)?.status == .paid)
+        #expect(try await store.events(orderID: order.id).map(\.kind) == ["created", "paid"])
+        try await store.close()
+    }
+
+    @Test("a callback for an order not yet known is parked, and found by its order number", arguments: StoreDriver.all)
+    func parked(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let id = try await store.recordInbox(Self.entry("{}"))
+        _ = try await store.resolveInbox(
+            id: id, provider: try ProviderID("codepay"), account: .default, dedupKey: "T-9:paid", merchantOrderNumber: "A-9", Self.paid)
+        let parked = try await store.parkedInbox(provider: try ProviderID("codepay"), account: .default, merchantOrderNumber: "A-9")
+        #expect(parked.map(\.id) == [id])
+        #expect(parked.first?.dedupKey == "T-9:paid")
+        try await store.close()
+    }
+
+    @Test("concurrent refunds never exceed the paid amount, and a refund number is unique per account", arguments: StoreDriver.all)
+    func refundsUnderTheLock(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Fixture.order("A-1001", minor: 10_000, status: .paid)
+        try await store.insert(order)
+        struct OverLimit: Error {}
+        // Ten concurrent refunds of 30.00 from 100.00: exactly three fit.
+        let results = await withTaskGroup(of: Bool.self) { group in
+            for index in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await store.insertRefund(orderID: order.id) { order, existing in
+                            let committed = existing.reduce(Int64(0)) { $0 + $1.amount.minorUnits }
+                            guard committed + 3_000 <= order.amount.minorUnits else { throw OverLimit() }
+                            return (
+                                Refund(
+                                    id: "rfd_\(index)", orderID: order.id, account: order.account, provider: order.provider, refundNumber: "R-\(index)",
+                                    amount: Money(minorUnits: 3_000, currency: .USD), reason: "returned", status: .requested, gatewayRefundNumber: nil,
+                                    nextCheckAt: Fixture.t0, failures: 0, createdAt: Fixture.t0, updatedAt: Fixture.t0), []
+                            )
+                        }
+                        return true
+                    } catch { return false }
+                }
+            }
+            return await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 3)
+        #expect(try await store.refunds(orderID: order.id).map(\.amount.minorUnits) == [3_000, 3_000, 3_000])
+        let existing = try await store.refunds(orderID: order.id)[0]
+        await #expect(throws: StoreError(.duplicateRefundNumber, "refund number \(existing.refundNumber) already exists for account default")) {
+            _ = try await store.insertRefund(orderID: order.id) { order, _ in
+                var again = existing
+                again = Refund(
+                    id: "rfd_other", orderID: again.orderID, account: again.account, provider: again.provider, refundNumber: again.refundNumber,
+                    amount: Money(minorUnits: 1, currency: .USD), reason: "again", status: .requested, gatewayRefundNumber: nil, nextCheckAt: nil,
+                    failures: 0, createdAt: Fixture.t0, updatedAt: Fixture.t0)
+                return (again, [])
+            }
+        }
+        try await store.close()
+    }
+
+    @Test("three claimers at once take disjoint checks and together take every due one", arguments: StoreDriver.all)
+    func concurrentClaimersAreDisjoint(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        for index in 0..<60 { try await store.insert(CheckClaimConformanceTests.due("C-\(index)", in: Int64(index % 7))) }
+        let claimed = try await withThrowingTaskGroup(of: [String].self) { group in
+            for owner in ["a", "b", "c"] {
+                group.addTask {
+                    var mine: [String] = []
+                    while true {
+                        let batch = try await store.claimDueChecks(owner: owner, now: CheckClaimConformanceTests.at(10), leaseMilliseconds: 60_000, limit: 7)
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.merchantOrderNumber.rawValue)
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(claimed.count == 60)
+        #expect(Set(claimed).count == 60)
+        try await store.close()
+    }
+}
