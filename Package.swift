@@ -141,7 +141,7 @@ let package = Package(
         .testTarget(
             name: "PaySyncSystemTests",
             dependencies: [
-                "PaySyncSandbox", "PaySyncSQLite", "PaySyncTransport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "PaySyncSandbox", "PaySyncSQLite", "PaySyncPostgres", "PaySyncEngine", "PaySyncTransport", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: testSwiftSettings

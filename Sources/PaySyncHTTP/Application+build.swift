@@ -68,7 +68,7 @@ public enum PaySyncServer {
         let instance = PaySyncInstance(
             store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
-            owner: Self.instanceName(), logger: logger)
+            reconcilerPolicy: configuration.reconcilerPolicy, owner: Self.instanceName(), logger: logger)
         let router = instance.router(apiToken: token)
         return Application(
             router: router,

@@ -41,6 +41,12 @@ public struct PaySyncConfiguration: Sendable {
     /// (default 30), `.windowSeconds` (default 600), `.maximumChecks` (default 10).
     public var sweepProviders: [String] = []
     public var sweep = SweepPolicy()
+    /// `reconciler.leaseSeconds` (int, default 30): how long an instance owns a claimed check; a
+    /// crashed instance's checks are taken over by the others after it.
+    public var leaseSeconds = 30
+    /// `reconciler.backoffSeconds` (int array, default `5,15,30,60,300`): waits after consecutive
+    /// gateway failures of one order's checks (timeouts, 5xx, unreadable answers); the last repeats.
+    public var backoffSeconds = [5, 15, 30, 60, 300]
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
 
@@ -60,6 +66,9 @@ public struct PaySyncConfiguration: Sendable {
         callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
         ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
         sweepProviders = reader.stringArray(forKey: "reconciler.sweep.providers", default: sweepProviders)
+        leaseSeconds = max(1, reader.int(forKey: "reconciler.leaseSeconds", default: leaseSeconds))
+        backoffSeconds = reader.intArray(forKey: "reconciler.backoffSeconds", default: backoffSeconds).map { max(1, $0) }
+        if backoffSeconds.isEmpty { backoffSeconds = [5] }
         sweep = SweepPolicy(
             intervalMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.intervalSeconds", default: 30))) * 1_000,
             windowMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.windowSeconds", default: 600))) * 1_000,
@@ -80,6 +89,14 @@ public struct PaySyncConfiguration: Sendable {
             providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
         }
         return ConfigReader(providers: providers)
+    }
+
+    /// How the reconciler works its backlog, from these settings.
+    public var reconcilerPolicy: ReconcilerPolicy {
+        var policy = ReconcilerPolicy()
+        policy.leaseMilliseconds = Int64(leaseSeconds) * 1_000
+        policy.failureBackoffMilliseconds = backoffSeconds.map { Int64($0) * 1_000 }
+        return policy
     }
 
     /// `callbacks.baseURL`, or this server's own address.

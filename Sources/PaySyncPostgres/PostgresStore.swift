@@ -19,28 +19,30 @@ public final class PostgresStore: PaySyncStore {
     let logger: Logger
     private let runner: Task<Void, Never>
 
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/database`), migrates the schema
-    /// (several instances starting at once migrate one at a time), and returns the store.
-    /// - Parameter schema: a schema to create and work in instead of `public` (tests: one per store).
+    /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?schema=name]`), migrates
+    /// the schema (several instances starting at once migrate one at a time), and returns the store.
+    /// - Parameter schema: a schema to create and work in instead of `public` (one database can hold
+    ///   several deployments; tests use one per store). Default: the URL's `schema` parameter.
     public static func connect(
         url: String, schema: String? = nil, currencies: CurrencyRegistry = .standard, maximumConnections: Int = 20,
         logger: Logger = PostgresStore.defaultLogger
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
+        let schema = schema ?? URLComponents(string: url)?.queryItems?.first { $0.name == "schema" }?.value
         if let schema {
-            guard schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
-                throw StoreError(.corruptRow, "schema name \(schema) must be letters, digits and _")
+            guard !schema.isEmpty, schema.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw StoreError(.unavailable, "schema name \(schema) must be letters, digits and _")
             }
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
         let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), currencies: currencies, logger: logger)
         do {
-            if let schema { try await store.client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
-            try await store.migrate()
+            try await store.migrate(schema: schema)
         } catch {
             try? await store.close()
-            throw error
+            // postgres-nio keeps server details out of `description`; an operator needs them.
+            throw StoreError(.unavailable, "PostgreSQL at \(configuration.host ?? url): \(String(reflecting: error))")
         }
         return store
     }
@@ -64,7 +66,7 @@ public final class PostgresStore: PaySyncStore {
     static func configuration(url: String) throws -> PostgresClient.Configuration {
         guard let components = URLComponents(string: url), components.scheme == "postgres" || components.scheme == "postgresql",
             let host = components.host, !host.isEmpty
-        else { throw StoreError(.corruptRow, "database url \(url) is not postgres://user@host[:port]/database") }
+        else { throw StoreError(.unavailable, "database url \(url) is not postgres://user@host[:port]/database") }
         let database = String(components.path.drop { $0 == "/" })
         return PostgresClient.Configuration(
             host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
@@ -106,10 +108,11 @@ public final class PostgresStore: PaySyncStore {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
-    private func migrate() async throws {
+    private func migrate(schema: String?) async throws {
         try await transaction { connection in
             // One instance migrates at a time; the others wait, then find nothing left to do.
             try await connection.query("SELECT pg_advisory_xact_lock(7411000001)", logger: logger)
+            if let schema { try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS paysync_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",
                 logger: logger)

@@ -9,6 +9,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case duplicateRefundNumber = "duplicate_refund_number"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
+        /// The database cannot be opened or reached (bad URL, server down, refused login).
+        case unavailable
     }
 
     public let code: Code

@@ -42,6 +42,19 @@ struct ConfigurationTests {
         #expect(policy.accounts.count == 2)
     }
 
+    @Test("the reconciler's lease and backoff come from the file, in seconds; the database may be a postgres:// URL")
+    func reconcilerSettings() async throws {
+        let file = try Self.file(
+            #"{"reconciler": {"leaseSeconds": 3, "backoffSeconds": [1, 2]}, "database": {"url": "postgres://paysync@db.internal:5433/pay?schema=shop"}}"#)
+        let settings = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: [:], file: file))
+        #expect(settings.reconcilerPolicy.leaseMilliseconds == 3_000)
+        #expect(settings.reconcilerPolicy.failureBackoffMilliseconds == [1_000, 2_000])
+        #expect(settings.database == "postgres://paysync@db.internal:5433/pay?schema=shop")
+        let defaults = PaySyncConfiguration()
+        #expect(defaults.reconcilerPolicy.leaseMilliseconds == 30_000)
+        #expect(defaults.reconcilerPolicy.failureBackoffMilliseconds == [5_000, 15_000, 30_000, 60_000, 300_000])
+    }
+
     @Test("bad values are refused with the key named", arguments: [
         (#"{"reconciler": {"ladderSeconds": [30, 5]}}"#, "reconciler.ladderSeconds"),
         (#"{"currencies": {"assets": ["usdt"]}}"#, "currencies.assets"),
