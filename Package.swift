@@ -166,7 +166,8 @@ if Context.environment["PAYSYNC_BENCHMARKS"] == "1" {
         .executableTarget(
             name: "PaySyncBench",
             dependencies: [
-                "PaySyncSQLite", "PaySyncGateways", "PaySyncSandbox", "PaySyncEngine", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "PaySyncSQLite", "PaySyncPostgres", "PaySyncGateways", "PaySyncSandbox", "PaySyncEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             path: "Benchmarks/PaySyncBench",

@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
 # Callback-ingestion benchmark: wrk against a release `paysync serve` on loopback, the raw HTTP
 # ceiling (GET /health) and verified, durable callback ingestion measured in the same run.
-# Usage: Benchmarks/ingest.sh [payzapp|codepay] [orders] [seconds] [connections]
+# Usage: Benchmarks/ingest.sh [payzapp|codepay] [orders] [seconds] [connections] [sqlite|postgres]
+# postgres: a throwaway server (scripts/with-postgres), or the one PAYSYNC_TEST_POSTGRES_URL names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 provider=${1:-payzapp}
 orders=${2:-100000}
 seconds=${3:-10}
 connections=${4:-64}
+backend=${5:-sqlite}
+if [ "$backend" = postgres ] && [ -z "${PAYSYNC_TEST_POSTGRES_URL:-}" ]; then exec scripts/with-postgres "$0" "$@"; fi
+database_option=()
+if [ "$backend" = postgres ]; then database_option=(--database "$PAYSYNC_TEST_POSTGRES_URL"); fi
 dir=$(mktemp -d /tmp/paysync-bench.XXXXXX)
 port=18100
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 
 PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync-bench >/dev/null
 PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync >/dev/null
-.build/release/paysync-bench prepare-ingest --directory "$dir" --orders "$orders" --provider "$provider"
+.build/release/paysync-bench prepare-ingest --directory "$dir" --orders "$orders" --provider "$provider" "${database_option[@]}"
 
 PAYSYNC_API_TOKEN=bench .build/release/paysync serve --config "$dir/paysync.json" --port $port >"$dir/serve.log" 2>&1 &
 server=$!
@@ -23,9 +28,15 @@ until curl -s "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.1; done
 
 echo "== raw ceiling: GET /health, $connections connections, ${seconds}s"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%"
-echo "== $provider callbacks (each distinct, validly signed, paying a pending order), $connections connections, ${seconds}s"
+echo "== $provider callbacks on $backend (each distinct, validly signed, paying a pending order), $connections connections, ${seconds}s"
 BENCH_DIR=$dir BENCH_PROVIDER=$provider BENCH_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s Benchmarks/replay.lua \
   "http://127.0.0.1:$port" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
 sleep 1
 echo "== inbox verdicts and order states after the run"
-sqlite3 "$dir/paysync.sqlite" "select 'inbox ' || verdict, count(*) from inbox group by verdict; select 'order ' || status, count(*) from orders group by status;"
+counts="select 'inbox ' || verdict, count(*) from inbox group by verdict; select 'order ' || status, count(*) from orders group by status;"
+if [ "$backend" = postgres ]; then
+  schema=$(grep -o 'schema=[a-z0-9_]*' "$dir/paysync.json" | cut -d= -f2)
+  psql -qAt "$PAYSYNC_TEST_POSTGRES_URL" -c "set search_path to $schema" -c "$counts"
+else
+  sqlite3 "$dir/paysync.sqlite" "$counts"
+fi

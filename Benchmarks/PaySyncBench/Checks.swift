@@ -4,7 +4,6 @@ import Hummingbird
 import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
-import PaySyncSQLite
 import PaySyncSandbox
 import PaySyncStore
 
@@ -16,12 +15,11 @@ struct Checks: AsyncParsableCommand {
     @Option(help: "Folder for the database.") var directory = "/tmp/paysync-bench-checks"
     @Option(help: "Checks leased per claim.") var batch = 256
     @Option(help: "Queries in flight per gateway.") var concurrency = 64
+    @Option(help: "A postgres:// URL to use instead of a SQLite file (a fresh schema is made in it).") var database: String?
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let database = "\(directory)/checks-\(orders).sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-        let store = try SQLiteStore(path: database)
+        let (store, _) = try await BenchStore.open(database, sqlitePath: "\(directory)/checks-\(orders).sqlite")
         let clock = ManualClock(Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000)))
         let credentials = SandboxCredentials.generate()
         let sandbox = try Sandbox(configuration: try credentials.sandboxConfiguration(), clock: clock)

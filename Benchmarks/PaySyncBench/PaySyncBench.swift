@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PaySyncCore
 import PaySyncGateways
+import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncSandbox
 import PaySyncStore
@@ -21,20 +22,20 @@ struct PrepareIngest: AsyncParsableCommand {
     @Option(help: "Folder to write into.") var directory: String
     @Option(help: "Orders (and callbacks) to prepare.") var orders = 100_000
     @Option(help: "payzapp (HMAC-signed) or codepay (RSA-signed).") var provider = "payzapp"
+    @Option(help: "A postgres:// URL to use instead of a SQLite file (a fresh schema is made in it).") var database: String?
 
     func run() async throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let credentials = SandboxCredentials.generate()
-        let database = "\(directory)/paysync.sqlite"
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
-        let store = try SQLiteStore(path: database)
+        let (store, databaseURL) = try await BenchStore.open(database, sqlitePath: "\(directory)/paysync.sqlite")
         let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
         let currency: Currency = provider == "payzapp" ? .INR : .USD
         let amount = Money(minorUnits: 1_525, currency: currency)
-        var random = SystemRandomNumberGenerator()
-        let batch = 1_000
-        for start in stride(from: 0, to: orders, by: batch) {
-            for index in start..<min(orders, start + batch) {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+          for worker in 0..<8 {
+            group.addTask {
+            var random = SystemRandomNumberGenerator()
+            for index in stride(from: worker, to: orders, by: 8) {
                 let order = Order(
                     id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
                     provider: try ProviderID(provider), amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1,
@@ -43,6 +44,9 @@ struct PrepareIngest: AsyncParsableCommand {
                     order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: now),
                     audit: [])
             }
+            }
+          }
+          try await group.waitForAll()
         }
         try await store.close()
 
@@ -70,7 +74,7 @@ struct PrepareIngest: AsyncParsableCommand {
         try credentials.merchantKey.privateKeyPEM.write(toFile: "\(directory)/merchant.pem", atomically: true, encoding: .utf8)
         try credentials.gatewayKey.publicKeyPEM.write(toFile: "\(directory)/gateway.pem", atomically: true, encoding: .utf8)
         let config = """
-            {"database": {"url": "\(database)"}, "log": {"level": "error"}, "api": {"token": "bench"},
+            {"database": {"url": "\(databaseURL)"}, "log": {"level": "error"}, "api": {"token": "bench"},
              "gateways": {
                "codepay": {"baseURL": "http://127.0.0.1:9/codepay", "appID": "app-cp", "merchantNumber": "M100",
                            "merchantKeyFile": "\(directory)/merchant.pem", "gatewayKeyFiles": ["\(directory)/gateway.pem"]},
@@ -79,5 +83,18 @@ struct PrepareIngest: AsyncParsableCommand {
             """
         try config.write(toFile: "\(directory)/paysync.json", atomically: true, encoding: .utf8)
         print("prepared \(orders) \(provider) orders and callbacks in \(directory)")
+    }
+}
+
+/// The store a benchmark writes: a fresh SQLite file, or a fresh schema on a PostgreSQL server.
+enum BenchStore {
+    static func open(_ url: String?, sqlitePath: String) async throws -> (any PaySyncStore, String) {
+        if let url {
+            let schema = "bench_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let scoped = url + (url.contains("?") ? "&" : "?") + "schema=" + schema
+            return (try await PostgresStore.connect(url: scoped, maximumConnections: 32), scoped)
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: sqlitePath + suffix) }
+        return (try SQLiteStore(path: sqlitePath), sqlitePath)
     }
 }
