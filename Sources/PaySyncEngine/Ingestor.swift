@@ -22,12 +22,17 @@ public struct Ingestor: Sendable {
     /// Called with the order a well-formed callback claims to be about when its signature fails:
     /// at most a (rate-limited) gateway query — an unverified callback is never applied.
     let onUnverified: (@Sendable (Order) async -> Void)?
+    /// Called after a verified payment for a closed order was committed to review (paid after
+    /// canceled), with the order's account and number: the late-payment refund, when configured.
+    let onLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
 
     public init(
         store: any PaySyncStore, clock: any PaySyncClock, directory: GatewayDirectory, accounts: Set<MerchantAccountID>,
-        metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536, onUnverified: (@Sendable (Order) async -> Void)? = nil
+        metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536, onUnverified: (@Sendable (Order) async -> Void)? = nil,
+        onLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)? = nil
     ) {
         self.onUnverified = onUnverified
+        self.onLatePayment = onLatePayment
         self.store = store
         self.clock = clock
         self.directory = directory
@@ -198,6 +203,9 @@ public struct Ingestor: Sendable {
         do {
             let resolution = try await store.resolveInbox(
                 id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
+            if case .resolved(.review, ReviewReason.paidAfterCanceled.rawValue?, _) = resolution, let onLatePayment {
+                await onLatePayment(account, number)
+            }
             return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
         } catch {
             return Self.reply(nil, adapter: adapter, inboxID: inboxID)

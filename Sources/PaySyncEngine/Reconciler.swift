@@ -20,6 +20,9 @@ public struct ReconcilerPolicy: Sendable {
     /// gateway still holds it open until its own expiry: it is queried again this long after the
     /// close, so a late payment whose callbacks are all lost still reaches review.
     public var watchAfterLocalCloseMilliseconds: [Int64] = [3_600_000, 21_600_000, 86_400_000]
+    /// Whether money that lands on a closed order (callback or query) is refunded in full
+    /// automatically, besides the review item. Off by default: an operator decides.
+    public var refundPaidAfterClose = false
 
     public init() {}
 }
@@ -185,7 +188,11 @@ public struct Reconciler: Service {
             let evidence = Evidence(
                 summary: "\(order.provider) query after the local close: paid", providerStatus: report.providerStatus, amount: report.amount,
                 reference: report.gatewayOrderNumber)
-            return try await apply(order, input: .paid, evidence: evidence, audit: [call.audit], source: .query)
+            try await apply(order, input: .paid, evidence: evidence, audit: [call.audit], source: .query)
+            if policy.refundPaidAfterClose, let refunds {
+                try await refunds.refundLatePayment(account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue)
+            }
+            return
         }
         let now = clock.now()
         let watch = policy.watchAfterLocalCloseMilliseconds

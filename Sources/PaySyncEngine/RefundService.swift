@@ -70,6 +70,33 @@ public struct RefundService: Sendable {
         }
     }
 
+    /// Records a full refund of a payment that landed on an order after it was closed (the money is
+    /// in review; `reconciler.refundPaidAfterClose`). Only the row is written here — quick enough for
+    /// a callback's path — and the reconciler's refund follow-up submits it at once. One per order
+    /// attempt: a repeat returns `nil`.
+    @discardableResult
+    public func refundLatePayment(account: MerchantAccountID, merchantOrderNumber: String) async throws -> Refund? {
+        guard let number = try? MerchantOrderNumber(merchantOrderNumber), let order = try await store.order(account: account, number: number) else { return nil }
+        let now = clock.now()
+        var random = SystemRandomNumberGenerator()
+        let id = "rfd_" + OrderID.random(using: &random).rawValue.dropFirst(4)
+        do {
+            return try await store.insertRefund(orderID: order.id) { order, existing in
+                guard order.status == .canceled else {
+                    throw PaySyncError(.conflict, code: "order_not_canceled", message: "order \(order.merchantOrderNumber) is \(order.status.rawValue)")
+                }
+                let refundNumber = "LATE-\(order.merchantOrderNumber)-\(order.attempt)"
+                let refund = Refund(
+                    id: id, orderID: order.id, account: order.account, provider: order.provider, refundNumber: refundNumber, amount: order.amount,
+                    reason: "paid after the order was closed", status: .requested, gatewayRefundNumber: nil, nextCheckAt: now, failures: 0,
+                    createdAt: now, updatedAt: now)
+                return (refund, [AuditRecord(orderID: order.id, kind: .system, summary: "refund \(refundNumber) of \(order.amount) requested: paid after the order was closed", at: now)])
+            }
+        } catch let error as StoreError where error.code == .duplicateRefundNumber {
+            return nil
+        }
+    }
+
     private func submit(_ refund: Refund) async throws -> Refund {
         guard let order = try await store.order(id: refund.orderID) else { throw OrderService.notFound(refund.orderID) }
         let submission = RefundSubmission(

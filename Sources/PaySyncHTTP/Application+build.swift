@@ -109,10 +109,18 @@ public struct PaySyncInstance: Sendable {
         let reconciler = Reconciler(
             store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, owner: owner, logger: logger)
         let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
+        let refundLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
+        if reconcilerPolicy.refundPaidAfterClose {
+            refundLatePayment = { [refunds] account, number in
+                _ = try? await refunds.refundLatePayment(account: account, merchantOrderNumber: number)
+            }
+        } else {
+            refundLatePayment = nil
+        }
         ingestor = Ingestor(
             store: store, clock: clock, directory: directory, accounts: policy.accounts,
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
-            onUnverified: { await verifier.queryRateLimited($0) })
+            onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment)
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
         self.reconciler = reconciler
         self.verifier = verifier

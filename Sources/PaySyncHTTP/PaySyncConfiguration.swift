@@ -47,6 +47,9 @@ public struct PaySyncConfiguration: Sendable {
     /// `reconciler.backoffSeconds` (int array, default `5,15,30,60,300`): waits after consecutive
     /// gateway failures of one order's checks (timeouts, 5xx, unreadable answers); the last repeats.
     public var backoffSeconds = [5, 15, 30, 60, 300]
+    /// `reconciler.refundPaidAfterClose` (bool, default false): refund in full, automatically, money
+    /// that lands on an order after it was closed (it always opens a review item).
+    public var refundPaidAfterClose = false
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
 
@@ -69,6 +72,7 @@ public struct PaySyncConfiguration: Sendable {
         leaseSeconds = max(1, reader.int(forKey: "reconciler.leaseSeconds", default: leaseSeconds))
         backoffSeconds = reader.intArray(forKey: "reconciler.backoffSeconds", default: backoffSeconds).map { max(1, $0) }
         if backoffSeconds.isEmpty { backoffSeconds = [5] }
+        refundPaidAfterClose = reader.bool(forKey: "reconciler.refundPaidAfterClose", default: refundPaidAfterClose)
         sweep = SweepPolicy(
             intervalMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.intervalSeconds", default: 30))) * 1_000,
             windowMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.windowSeconds", default: 600))) * 1_000,
@@ -96,6 +100,7 @@ public struct PaySyncConfiguration: Sendable {
         var policy = ReconcilerPolicy()
         policy.leaseMilliseconds = Int64(leaseSeconds) * 1_000
         policy.failureBackoffMilliseconds = backoffSeconds.map { Int64($0) * 1_000 }
+        policy.refundPaidAfterClose = refundPaidAfterClose
         return policy
     }
 

@@ -10,6 +10,8 @@ public struct AuditRecord: Hashable, Sendable {
         case outbound
         /// Something an operator did (resolving a review item, replaying an inbox entry).
         case `operator`
+        /// A decision PaySync took by itself (an automatic refund of a late payment).
+        case system
     }
 
     public var orderID: OrderID?

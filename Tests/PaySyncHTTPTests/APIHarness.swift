@@ -27,9 +27,14 @@ struct APIHarness: Sendable {
     private let maxBodyBytes: Int
     private let gatewaysReachable: Bool
     private let sweep: SweepPolicy?
+    private let reconcilerPolicy: ReconcilerPolicy
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
-    init(maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil) throws {
+    init(
+        maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil,
+        reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy()
+    ) throws {
+        self.reconcilerPolicy = reconcilerPolicy
         self.gatewaysReachable = gatewaysReachable
         self.sweep = sweep
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
@@ -61,7 +66,8 @@ struct APIHarness: Sendable {
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let instance = PaySyncInstance(
-                store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes, owner: "test")
+                store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes,
+                reconcilerPolicy: reconcilerPolicy, owner: "test")
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")

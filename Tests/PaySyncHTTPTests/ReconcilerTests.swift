@@ -255,9 +255,38 @@ struct ReconcilerTests {
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
             try await api.sandbox.pay("codepay", "A-1001", force: true)
             await api.deliver()
-            #expect(try await api.order("A-1001")?.status == .canceled)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .canceled)
             let reviews = try await api.store.reviewItems(status: .open, limit: 10)
             #expect(reviews.map(\.reason) == [.paidAfterCanceled])
+            // Refunding it is an operator's decision unless reconciler.refundPaidAfterClose is on.
+            #expect(try await api.store.refunds(orderID: order.id).isEmpty)
+        }
+    }
+
+    @Test("with refundPaidAfterClose, money that lands on a closed order is refunded in full, submitted by the reconciler")
+    func paidAfterCloseRefunded() async throws {
+        var policy = ReconcilerPolicy()
+        policy.refundPaidAfterClose = true
+        let api = try APIHarness(reconcilerPolicy: policy)
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
+            try await api.sandbox.pay("codepay", "A-1001", force: true)
+            await api.deliver()
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .canceled)
+            #expect(try await api.store.reviewItems(status: .open, limit: 10).map(\.reason) == [.paidAfterCanceled])
+            let requested = try await api.store.refunds(orderID: order.id)
+            #expect(requested.map { "\($0.refundNumber) \($0.amount) \($0.status.rawValue)" } == ["LATE-A-1001-1 100.50 USD requested"])
+            // The reconciler's refund follow-up submits it at once; the gateway takes it.
+            try await client.reconciler.runDueChecks()
+            #expect(try await api.store.refunds(orderID: order.id).map(\.status) == [.processing])
+            #expect(await api.sandbox.ledger.refund(provider: "codepay", refundNumber: "LATE-A-1001-1")?.amount == Money(minorUnits: 10_050, currency: .USD))
+            // A redelivery of the late callback asks for nothing more.
+            try await api.sandbox.pay("codepay", "A-1001", force: true)
+            await api.deliver()
+            #expect(try await api.store.refunds(orderID: order.id).count == 1)
         }
     }
 
