@@ -27,9 +27,32 @@ public struct DemoReport: Hashable, Sendable, Codable {
     public var reviewItems: [String: Int]
     /// PaySync's refunds by status.
     public var refunds: [String: Int]
-    public var invariants: [Invariant]
+    public var invariants: [Invariant] {
+        didSet { holds = invariants.allSatisfy(\.holds) }
+    }
+    /// Whether every invariant holds (the exit status).
+    public private(set) var holds: Bool
 
-    public var holds: Bool { invariants.allSatisfy(\.holds) }
+    init(
+        options: DemoOptions, simulatedSeconds: Int64, customers: [String: Int], requests: RequestTally, orders: [String: [String: Int]],
+        callbacks: CallbackTally, queries: [String: QueryTally], recoveredByQuery: Int, closedByCancel: Int, closedLocally: Int,
+        reviewItems: [String: Int], refunds: [String: Int], invariants: [Invariant]
+    ) {
+        self.options = options
+        self.simulatedSeconds = simulatedSeconds
+        self.customers = customers
+        self.requests = requests
+        self.orders = orders
+        self.callbacks = callbacks
+        self.queries = queries
+        self.recoveredByQuery = recoveredByQuery
+        self.closedByCancel = closedByCancel
+        self.closedLocally = closedLocally
+        self.reviewItems = reviewItems
+        self.refunds = refunds
+        self.invariants = invariants
+        holds = invariants.allSatisfy(\.holds)
+    }
 }
 
 /// Callback deliveries as the sandbox's log records them.
@@ -57,13 +80,14 @@ public struct Invariant: Hashable, Sendable, Codable {
     public let violations: Int
     /// Up to five violating orders, to start an investigation from.
     public let examples: [String]
-    public var holds: Bool { violations == 0 }
+    public let holds: Bool
 
     init(_ name: String, checked: Int, violating: [String]) {
         self.name = name
         self.checked = checked
         violations = violating.count
         examples = Array(violating.sorted().prefix(5))
+        holds = violating.isEmpty
     }
 }
 
