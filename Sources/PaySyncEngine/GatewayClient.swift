@@ -81,6 +81,18 @@ public struct GatewayClient: Sendable {
         }
     }
 
+    /// Whether `provider`'s adapter for `account` can build `operation` (no I/O: gateways without a
+    /// payout or cancel API say so here).
+    public func supports(_ operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID) -> Bool {
+        guard let adapter = directory.adapter(provider, account: account) else { return false }
+        do {
+            _ = try adapter.request(for: operation, now: clock.now(), nonce: "probe")
+            return true
+        } catch {
+            return error.kind != .unsupported
+        }
+    }
+
     /// A one-line account of an outcome for audit summaries.
     static func describe(_ outcome: GatewayOutcome) -> String {
         switch outcome {

@@ -135,15 +135,11 @@ public struct Ingestor: Sendable {
             }
             return reply
         }
-        if case .refund(let report) = event.subject {
-            return await resolveRefund(inboxID, provider, account, event, report, adapter: adapter, now: now)
-        }
-        guard case .payment(let report) = event.subject else {
-            // Payouts are matched once PaySync tracks them; until then the verified event is kept
-            // (parked) and acknowledged, never dropped.
-            return await resolve(inboxID, provider, account, event, number: Self.number(of: event), adapter: adapter) { _ in
-                InboxDecision(verdict: .parked, reason: "untracked_subject", detail: "\(event.subject)", result: ())
-            }
+        let report: PaymentReport
+        switch event.subject {
+        case .refund(let refund): return await resolveRefund(inboxID, provider, account, event, refund, adapter: adapter, now: now)
+        case .payout(let payout): return await resolvePayout(inboxID, provider, account, event, payout, adapter: adapter, now: now)
+        case .payment(let payment): report = payment
         }
         if let merchant = report.merchantID, merchant != adapter.merchantIdentity {
             return await reject(inboxID, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
@@ -222,32 +218,62 @@ public struct Ingestor: Sendable {
             let resolution = try await store.resolveRefundInbox(
                 id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
             ) { refund in
-                guard var refund else { return RefundInboxDecision(verdict: .parked, reason: "unknown_refund") }
-                let audit = { (verdict: InboxVerdict, reason: String?) in
+                let (verdict, reason, updated, audit) = Self.judge(
+                    refund, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount, now: now
+                ) { verdict, reason in
                     AuditRecord(
-                        orderID: refund.orderID, kind: .inbound,
+                        orderID: refund?.orderID, kind: .inbound,
                         summary: "refund callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
                         detail: "inbox \(inboxID); refund \(report.refundNumber)", at: now)
                 }
-                if let amount = report.amount, amount != refund.amount {
-                    return RefundInboxDecision(verdict: .review, reason: "amount_mismatch", audit: [audit(.review, "amount_mismatch")])
-                }
-                guard !refund.status.isFinal else { return RefundInboxDecision(verdict: .unchanged, audit: [audit(.unchanged, nil)]) }
-                refund.status =
-                    switch report.state {
-                    case .processing: .processing
-                    case .succeeded: .succeeded
-                    case .failed: .failed
-                    }
-                refund.gatewayRefundNumber = report.gatewayRefundNumber ?? refund.gatewayRefundNumber
-                refund.updatedAt = now
-                if refund.status.isFinal { refund.nextCheckAt = nil }
-                return RefundInboxDecision(verdict: .applied, refund: refund, audit: [audit(.applied, nil)])
+                return RefundInboxDecision(verdict: verdict, reason: reason ?? (refund == nil ? "unknown_refund" : nil), refund: updated, audit: audit)
             }
             return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
         } catch {
             return Self.reply(nil, adapter: adapter, inboxID: inboxID)
         }
+    }
+
+    /// A verified payout callback: applied to the payout with its number, once, by the same rule as
+    /// refunds.
+    private func resolvePayout(
+        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: PayoutReport,
+        adapter: any GatewayAdapter, now: Timestamp
+    ) async -> CallbackReply {
+        do {
+            let resolution = try await store.resolvePayoutInbox(
+                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, payoutNumber: report.payoutNumber
+            ) { payout in
+                let (verdict, reason, updated, audit) = Self.judge(
+                    payout, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount, now: now
+                ) { verdict, reason in
+                    AuditRecord(
+                        orderID: nil, kind: .inbound,
+                        summary: "payout callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
+                        detail: "inbox \(inboxID); payout \(report.payoutNumber)", at: now)
+                }
+                return PayoutInboxDecision(verdict: verdict, reason: reason ?? (payout == nil ? "unknown_payout" : nil), payout: updated, audit: audit)
+            }
+            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
+        } catch {
+            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
+        }
+    }
+
+    /// The verdict on a refund or payout callback: parked when the record is unknown; a stated
+    /// amount that differs is not believed (review); a final record never moves (unchanged).
+    static func judge<Record: MoneyOutRecord>(
+        _ record: Record?, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, now: Timestamp,
+        audit: (InboxVerdict, String?) -> AuditRecord
+    ) -> (InboxVerdict, String?, Record?, [AuditRecord]) {
+        guard var record else { return (.parked, nil, nil, []) }
+        if let amount, amount != record.amount { return (.review, "amount_mismatch", nil, [audit(.review, "amount_mismatch")]) }
+        guard let progress = record.progress.notified(state, gatewayNumber: gatewayNumber) else {
+            return (.unchanged, nil, nil, [audit(.unchanged, nil)])
+        }
+        record.progress = progress
+        record.updatedAt = now
+        return (.applied, nil, record, [audit(.applied, nil)])
     }
 
     /// The gateway's acknowledgement for a committed resolution (7. only after the commit), or its
@@ -275,14 +301,6 @@ public struct Ingestor: Sendable {
         case .missingSignature, .badSignature, .staleTimestamp: 401
         case .malformedBody, .invalidUTF8, .duplicateKey, .tooDeep, .missingField: 400
         case .unknownStatus, .invalidAmount, .unknownCurrency: 422
-        }
-    }
-
-    static func number(of event: CallbackEvent) -> String {
-        switch event.subject {
-        case .payment(let report): report.merchantOrderNumber
-        case .refund(let report): report.refundNumber
-        case .payout(let report): report.payoutNumber
         }
     }
 

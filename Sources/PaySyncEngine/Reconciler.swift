@@ -40,14 +40,18 @@ public struct Reconciler: Service {
     let policy: ReconcilerPolicy
     /// Follows refunds that are not final.
     let refunds: RefundService?
+    /// Follows payouts that are not final.
+    let payouts: PayoutService?
     let owner: String
     let logger: Logger
 
     public init(
         store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, schedules: OrderPolicy,
-        policy: ReconcilerPolicy = ReconcilerPolicy(), refunds: RefundService? = nil, owner: String, logger: Logger = Logger(label: "paysync.reconciler")
+        policy: ReconcilerPolicy = ReconcilerPolicy(), refunds: RefundService? = nil, payouts: PayoutService? = nil, owner: String,
+        logger: Logger = Logger(label: "paysync.reconciler")
     ) {
         self.refunds = refunds
+        self.payouts = payouts
         self.store = store
         self.gateways = gateways
         self.clock = clock
@@ -89,6 +93,11 @@ public struct Reconciler: Service {
             let dueRefunds = try await store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
             for refund in dueRefunds { _ = try? await refunds.followUp(refund) }
             followed = dueRefunds.count
+        }
+        if let payouts {
+            let duePayouts = try await store.claimDuePayouts(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+            for payout in duePayouts { _ = try? await payouts.followUp(payout) }
+            followed += duePayouts.count
         }
         return due.count + followed
     }

@@ -114,30 +114,7 @@ public struct RefundService: Sendable {
             guard !current.status.isFinal else { return (nil, [call.audit]) }
             var updated = current
             updated.updatedAt = now
-            switch call.outcome {
-            case .answered(.refund(let report)):
-                if let amount = report.amount, amount != current.amount {
-                    // The gateway states another amount: keep following, never take its word for money.
-                    updated.nextCheckAt = now.adding(milliseconds: schedule[min(current.failures, schedule.count - 1)])
-                    updated.failures += 1
-                    return (updated, [call.audit])
-                }
-                updated.gatewayRefundNumber = report.gatewayRefundNumber ?? current.gatewayRefundNumber
-                updated.status =
-                    switch report.state {
-                    case .processing: .processing
-                    case .succeeded: .succeeded
-                    case .failed: .failed
-                    }
-                updated.failures = 0
-                updated.nextCheckAt = updated.status.isFinal ? nil : now.adding(milliseconds: schedule[0])
-            case .refused where current.status == .requested:
-                updated.status = .failed
-                updated.nextCheckAt = nil
-            case .refused, .failed, .answered:
-                updated.nextCheckAt = now.adding(milliseconds: schedule[min(current.failures, schedule.count - 1)])
-                updated.failures += 1
-            }
+            updated.progress = current.progress.following(MoneyOutProgress.word(call.outcome), expected: current.amount, now: now, schedule: schedule)
             return (updated, [call.audit])
         }
     }

@@ -33,7 +33,7 @@ public enum PaySyncServer {
     /// signatures, `/v1/…` behind the bearer token.
     public static func buildRouter(
         service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, verifier: Verifier? = nil,
-        refunds: RefundService? = nil
+        refunds: RefundService? = nil, payouts: PayoutService? = nil
     ) -> Router<PaySyncRequestContext> {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -47,6 +47,10 @@ public enum PaySyncServer {
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
         OrderController<PaySyncRequestContext>(service: service, verifier: verifier, refunds: refunds, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         ReviewController<PaySyncRequestContext>(store: service.store, clock: service.clock, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        if let payouts {
+            PayoutController<PaySyncRequestContext>(payouts: payouts, store: service.store, currencies: service.policy.currencies, maxBodyBytes: maxBodyBytes)
+                .addRoutes(to: v1)
+        }
         return router
     }
 
@@ -92,6 +96,7 @@ public struct PaySyncInstance: Sendable {
     public let reconciler: Reconciler
     public let verifier: Verifier
     public let refunds: RefundService
+    public let payouts: PayoutService
     public let registry: PrometheusCollectorRegistry
     let maxBodyBytes: Int
 
@@ -106,8 +111,10 @@ public struct PaySyncInstance: Sendable {
         let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds)
         registry = PrometheusCollectorRegistry()
         refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
+        payouts = PayoutService(store: store, gateways: client, clock: clock, callbacks: callbacks)
         let reconciler = Reconciler(
-            store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, owner: owner, logger: logger)
+            store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, payouts: payouts, owner: owner,
+            logger: logger)
         let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
         let refundLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
         if reconcilerPolicy.refundPaidAfterClose {
@@ -129,7 +136,7 @@ public struct PaySyncInstance: Sendable {
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.
     public func router(apiToken: String) -> Router<PaySyncRequestContext> {
         PaySyncServer.buildRouter(
-            service: service, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds)
+            service: service, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds, payouts: payouts)
     }
 }
 

@@ -155,5 +155,33 @@ enum PostgresMigrations {
                 """,
                 "CREATE TRIGGER inbox_raw_is_immutable BEFORE UPDATE ON inbox FOR EACH ROW EXECUTE FUNCTION paysync_inbox_raw_immutable()",
             ]),
+        Migration(
+            version: 2, name: "payouts",
+            statements: [
+                """
+                CREATE TABLE payouts (
+                  id TEXT PRIMARY KEY,
+                  account TEXT NOT NULL,
+                  provider TEXT NOT NULL,
+                  payout_number TEXT NOT NULL,
+                  amount_minor BIGINT NOT NULL CHECK (amount_minor > 0),
+                  currency TEXT NOT NULL,
+                  beneficiary_account_number TEXT NOT NULL,
+                  beneficiary_account_name TEXT NOT NULL,
+                  beneficiary_bank_code TEXT NOT NULL,
+                  beneficiary_bank TEXT NOT NULL,
+                  beneficiary_phone TEXT NOT NULL,
+                  channel TEXT NOT NULL,
+                  status TEXT NOT NULL,
+                  gateway_payout_number TEXT,
+                  next_check_at BIGINT,
+                  failures BIGINT NOT NULL DEFAULT 0,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL,
+                  UNIQUE (account, payout_number)
+                )
+                """,
+                "CREATE INDEX payouts_due ON payouts (next_check_at) WHERE next_check_at IS NOT NULL",
+            ]),
     ]
 }

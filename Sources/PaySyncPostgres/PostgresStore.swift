@@ -239,10 +239,12 @@ public final class PostgresStore: PaySyncStore {
         let row = try await rows(
             """
             SELECT (SELECT MIN(GREATEST(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL) AS checks,
-                   (SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL) AS refunds
+                   (SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL) AS refunds,
+                   (SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL) AS payouts
             """
         ).first
-        let due = [try row?["checks"].decode(Int64?.self), try row?["refunds"].decode(Int64?.self)].compactMap { $0 }
+        let due = [try row?["checks"].decode(Int64?.self), try row?["refunds"].decode(Int64?.self), try row?["payouts"].decode(Int64?.self)]
+            .compactMap { $0 }
         return due.min().map(Timestamp.init(millisecondsSinceEpoch:))
     }
 

@@ -152,6 +152,33 @@ enum SQLiteMigrations {
                     CREATE INDEX refunds_due ON refunds (next_check_at) WHERE next_check_at IS NOT NULL;
                     """)
         }
+        migrator.registerMigration("v6-payouts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE payouts (
+                      id TEXT PRIMARY KEY NOT NULL,
+                      account TEXT NOT NULL,
+                      provider TEXT NOT NULL,
+                      payout_number TEXT NOT NULL,
+                      amount_minor INTEGER NOT NULL CHECK (amount_minor > 0),
+                      currency TEXT NOT NULL,
+                      beneficiary_account_number TEXT NOT NULL,
+                      beneficiary_account_name TEXT NOT NULL,
+                      beneficiary_bank_code TEXT NOT NULL,
+                      beneficiary_bank TEXT NOT NULL,
+                      beneficiary_phone TEXT NOT NULL,
+                      channel TEXT NOT NULL,
+                      status TEXT NOT NULL,
+                      gateway_payout_number TEXT,
+                      next_check_at INTEGER,
+                      failures INTEGER NOT NULL DEFAULT 0,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL,
+                      UNIQUE (account, payout_number)
+                    );
+                    CREATE INDEX payouts_due ON payouts (next_check_at) WHERE next_check_at IS NOT NULL;
+                    """)
+        }
         return migrator
     }
 }

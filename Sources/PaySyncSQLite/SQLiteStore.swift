@@ -195,7 +195,8 @@ public final class SQLiteStore: PaySyncStore {
             let check = try Int64.fetchOne(
                 db, sql: "SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL")
             let refund = try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL")
-            return [check, refund].compactMap { $0 }.min().map(Timestamp.init(millisecondsSinceEpoch:))
+            let payout = try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL")
+            return [check, refund, payout].compactMap { $0 }.min().map(Timestamp.init(millisecondsSinceEpoch:))
         }
     }
 

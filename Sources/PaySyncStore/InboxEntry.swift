@@ -133,3 +133,18 @@ public struct RefundInboxDecision: Sendable {
         self.audit = audit
     }
 }
+
+/// What a payout callback does: the entry's verdict and, when a payout matched, its new value.
+public struct PayoutInboxDecision: Sendable {
+    public var verdict: InboxVerdict
+    public var reason: String?
+    public var payout: Payout?
+    public var audit: [AuditRecord]
+
+    public init(verdict: InboxVerdict, reason: String? = nil, payout: Payout? = nil, audit: [AuditRecord] = []) {
+        self.verdict = verdict
+        self.reason = reason
+        self.payout = payout
+        self.audit = audit
+    }
+}

@@ -33,7 +33,7 @@ public protocol PaySyncStore: Sendable {
     /// The next write of an order releases its lease. PostgreSQL: `FOR UPDATE SKIP LOCKED`.
     func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order]
 
-    /// When the earliest scheduled check or refund follow-up becomes claimable (a leased check
+    /// When the earliest scheduled check, refund or payout follow-up becomes claimable (a leased check
     /// counts from its lease's end), or `nil` when nothing is scheduled. A driver of time — the demo's
     /// simulated clock — jumps to it instead of ticking.
     func nextDueTime() async throws -> Timestamp?
@@ -75,6 +75,30 @@ public protocol PaySyncStore: Sendable {
     /// Refunds whose follow-up is due, earliest first; each is pushed `leaseMilliseconds` ahead
     /// so no other claimer takes it while it is worked.
     func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund]
+
+    // MARK: Payouts
+
+    /// Inserts a payout with its audit rows. Throws `StoreError.duplicatePayoutNumber` when the
+    /// account already has that payout number.
+    func insertPayout(_ payout: Payout, audit: [AuditRecord]) async throws
+
+    /// Runs `change` on the committed payout and writes what it returns (`nil`: only the audit rows).
+    func updatePayout(id: String, _ change: @escaping @Sendable (Payout) throws -> (Payout?, [AuditRecord])) async throws -> Payout
+
+    func payout(id: String) async throws -> Payout?
+    func payout(account: MerchantAccountID, number: String) async throws -> Payout?
+
+    /// Payouts whose follow-up is due, earliest first; each is pushed `leaseMilliseconds` ahead so
+    /// no other claimer takes it while it is worked.
+    func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout]
+
+    /// `resolveInbox` for a payout callback: dedup the same way, then `decide` on the payout
+    /// `(account, payoutNumber)` (or `nil`); the payout it returns, its audit rows and the entry's
+    /// verdict commit together.
+    func resolvePayoutInbox(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
+        _ decide: @escaping @Sendable (Payout?) -> PayoutInboxDecision
+    ) async throws -> InboxResolution<Void>
 
     // MARK: Inbox
 

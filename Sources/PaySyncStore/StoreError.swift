@@ -7,6 +7,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case reviewNotFound = "review_not_found"
         case refundNotFound = "refund_not_found"
         case duplicateRefundNumber = "duplicate_refund_number"
+        case duplicatePayoutNumber = "duplicate_payout_number"
+        case payoutNotFound = "payout_not_found"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
         /// The database cannot be opened or reached (bad URL, server down, refused login).

@@ -5,9 +5,9 @@ import Testing
 /// The callback inbox and refunds: what every driver must do, with several writers at once.
 @Suite("Store conformance: inbox, refunds, concurrent claimers")
 struct InboxRefundConformanceTests {
-    static func entry(_ body: String) -> NewInboxEntry {
+    static func entry(_ body: String, provider: String = "codepay") -> NewInboxEntry {
         NewInboxEntry(
-            provider: try! ProviderID("codepay"), account: .default, receivedAt: Fixture.t0, remoteAddress: "127.0.0.1",
+            provider: try! ProviderID(provider), account: .default, receivedAt: Fixture.t0, remoteAddress: "127.0.0.1",
             headers: ["content-type": "application/json", "sign": "abc"], body: Array(body.utf8))
     }
 

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import PaySyncCore
+import PaySyncEngine
+import PaySyncStore
+
+/// Payouts under `/v1/payouts`: money the merchant sends out (PayZApp transfers).
+struct PayoutController<Context: RequestContext>: Sendable {
+    let payouts: PayoutService
+    let store: any PaySyncStore
+    let currencies: CurrencyRegistry
+    let maxBodyBytes: Int
+
+    func addRoutes(to group: RouterGroup<Context>) {
+        group.post("payouts", use: create)
+        group.get("payouts/{id}", use: get)
+    }
+
+    /// The body of `POST /v1/payouts`.
+    struct CreatePayoutBody: Decodable {
+        struct BeneficiaryBody: Decodable {
+            let accountNumber: String
+            let accountName: String
+            let bankCode: String?
+            let bank: String?
+            let phone: String?
+        }
+        let account: String?
+        let provider: String
+        let payoutNumber: String
+        /// Decimal text in major units.
+        let amount: String
+        let currency: String
+        /// The gateway's payout channel; default `IMPS` (PayZApp, INR).
+        let channel: String?
+        let beneficiary: BeneficiaryBody
+    }
+
+    struct PayoutBody: Encodable {
+        let id: String
+        let account: String
+        let provider: String
+        let payoutNumber: String
+        let amount: String
+        let amountMinor: Int64
+        let currency: String
+        let channel: String
+        let status: String
+        let gatewayPayoutNumber: String?
+        let createdAt: String
+        let updatedAt: String
+
+        init(_ payout: Payout) {
+            id = payout.id
+            account = payout.account.rawValue
+            provider = payout.provider.rawValue
+            payoutNumber = payout.payoutNumber
+            amount = payout.amount.decimalString
+            amountMinor = payout.amount.minorUnits
+            currency = payout.amount.currency.code
+            channel = payout.channel
+            status = payout.status.rawValue
+            gatewayPayoutNumber = payout.gatewayPayoutNumber
+            createdAt = payout.createdAt.iso8601
+            updatedAt = payout.updatedAt.iso8601
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: Context) async throws -> Response {
+        let body = try await request.decodeJSON(CreatePayoutBody.self, limit: maxBodyBytes)
+        let account: MerchantAccountID
+        do { account = try MerchantAccountID(body.account ?? "default") } catch {
+            throw APIError(.badRequest, code: "invalid_account", message: error.description, field: "account")
+        }
+        let provider: ProviderID
+        do { provider = try ProviderID(body.provider) } catch {
+            throw APIError(.badRequest, code: "invalid_provider", message: error.description, field: "provider")
+        }
+        do { _ = try MerchantOrderNumber(body.payoutNumber) } catch {
+            throw APIError(.badRequest, code: error.code, message: error.description, field: "payoutNumber")
+        }
+        guard let currency = currencies.currency(code: body.currency) else {
+            throw APIError(.badRequest, code: "unknown_currency", message: "currency \"\(body.currency)\" is not accepted", field: "currency")
+        }
+        let amount: Money
+        do { amount = try Money(parsing: body.amount, currency: currency) } catch {
+            throw APIError(.badRequest, code: error.code, message: error.description, field: "amount")
+        }
+        let b = body.beneficiary
+        for (value, field) in [(b.accountNumber, "beneficiary.accountNumber"), (b.accountName, "beneficiary.accountName")]
+        where value.trimmingCharacters(in: .whitespaces).isEmpty {
+            throw APIError(.badRequest, code: "missing_field", message: "\(field) must not be empty", field: field)
+        }
+        let (payout, created) = try await payouts.payout(
+            account: account, provider: provider, payoutNumber: body.payoutNumber, amount: amount,
+            beneficiary: Beneficiary(accountNumber: b.accountNumber, accountName: b.accountName, bankCode: b.bankCode ?? "", bank: b.bank ?? "", phone: b.phone ?? ""),
+            channel: body.channel ?? "IMPS")
+        return try json(PayoutBody(payout), status: created ? .created : .ok)
+    }
+
+    @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        let id = try context.parameters.require("id")
+        guard let payout = try await store.payout(id: id) else {
+            throw APIError(.notFound, code: "payout_not_found", message: "no payout \(id)")
+        }
+        return try json(PayoutBody(payout), status: .ok)
+    }
+}

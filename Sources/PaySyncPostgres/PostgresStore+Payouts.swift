@@ -1,0 +1,118 @@
+import Logging
+import PaySyncCore
+import PaySyncStore
+import PostgresNIO
+
+extension PostgresStore {
+    public func insertPayout(_ payout: Payout, audit: [AuditRecord]) async throws {
+        try await transaction { connection in
+            let b = payout.beneficiary
+            do {
+                try await connection.query(
+                    """
+                    INSERT INTO payouts (id, account, provider, payout_number, amount_minor, currency, beneficiary_account_number,
+                      beneficiary_account_name, beneficiary_bank_code, beneficiary_bank, beneficiary_phone, channel, status,
+                      gateway_payout_number, next_check_at, failures, created_at, updated_at)
+                    VALUES (\(payout.id), \(payout.account.rawValue), \(payout.provider.rawValue), \(payout.payoutNumber), \(payout.amount.minorUnits),
+                      \(payout.amount.currency.code), \(b.accountNumber), \(b.accountName), \(b.bankCode), \(b.bank), \(b.phone), \(payout.channel),
+                      \(payout.status.rawValue), \(payout.gatewayPayoutNumber), \(payout.nextCheckAt?.millisecondsSinceEpoch), \(payout.failures),
+                      \(payout.createdAt.millisecondsSinceEpoch), \(payout.updatedAt.millisecondsSinceEpoch))
+                    """, logger: logger)
+            } catch where Self.isUniqueViolation(error) {
+                throw StoreError(.duplicatePayoutNumber, "payout number \(payout.payoutNumber) already exists for account \(payout.account)")
+            }
+            try await Self.insert(audit, connection, logger)
+        }
+    }
+
+    public func updatePayout(id: String, _ change: @escaping @Sendable (Payout) throws -> (Payout?, [AuditRecord])) async throws -> Payout {
+        try await transaction { connection in
+            guard let row = try await rows("SELECT * FROM payouts WHERE id = \(id) FOR UPDATE", connection).first else {
+                throw StoreError(.payoutNotFound, "no payout \(id)")
+            }
+            let current = try Self.payout(row, currencies)
+            let (updated, audit) = try change(current)
+            if let updated { try await Self.update(updated, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+            return updated ?? current
+        }
+    }
+
+    public func payout(id: String) async throws -> Payout? {
+        try await rows("SELECT * FROM payouts WHERE id = \(id)").first.map { try Self.payout($0, currencies) }
+    }
+
+    public func payout(account: MerchantAccountID, number: String) async throws -> Payout? {
+        try await rows("SELECT * FROM payouts WHERE account = \(account.rawValue) AND payout_number = \(number)").first.map { try Self.payout($0, currencies) }
+    }
+
+    public func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout] {
+        let at = now.millisecondsSinceEpoch
+        // RETURNING shows the pushed-ahead lease; callers get the payouts as they were due.
+        let due = try await rows(
+            """
+            WITH due AS (
+              SELECT id, next_check_at FROM payouts WHERE next_check_at IS NOT NULL AND next_check_at <= \(at)
+              ORDER BY next_check_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
+            UPDATE payouts SET next_check_at = \(at + leaseMilliseconds) FROM due WHERE payouts.id = due.id
+            RETURNING payouts.*, due.next_check_at AS due_at
+            """)
+        return try due.map { row in
+            var payout = try Self.payout(row, currencies)
+            payout.nextCheckAt = Timestamp(millisecondsSinceEpoch: try row["due_at"].decode(Int64.self))
+            return payout
+        }.sorted { ($0.nextCheckAt?.millisecondsSinceEpoch ?? 0, $0.id) < ($1.nextCheckAt?.millisecondsSinceEpoch ?? 0, $1.id) }
+    }
+
+    public func resolvePayoutInbox(
+        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
+        _ decide: @escaping @Sendable (Payout?) -> PayoutInboxDecision
+    ) async throws -> InboxResolution<Void> {
+        try await transaction { connection in
+            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
+            let payout = try await rows(
+                "SELECT * FROM payouts WHERE account = \(account.rawValue) AND payout_number = \(payoutNumber) FOR UPDATE", connection
+            ).first.map { try Self.payout($0, currencies) }
+            let decision = decide(payout)
+            if let updated = decision.payout { try await Self.update(updated, connection, logger) }
+            try await Self.insert(decision.audit, connection, logger)
+            try await connection.query(
+                """
+                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(payoutNumber), verdict = \(decision.verdict.rawValue),
+                  reason = \(decision.reason)
+                WHERE id = \(id)
+                """, logger: logger)
+            return .resolved(decision.verdict, reason: decision.reason, ())
+        }
+    }
+
+    /// Writes a payout's mutable columns.
+    static func update(_ payout: Payout, _ connection: PostgresConnection, _ logger: Logger) async throws {
+        try await connection.query(
+            """
+            UPDATE payouts SET status = \(payout.status.rawValue), gateway_payout_number = \(payout.gatewayPayoutNumber),
+              next_check_at = \(payout.nextCheckAt?.millisecondsSinceEpoch), failures = \(payout.failures), updated_at = \(payout.updatedAt.millisecondsSinceEpoch)
+            WHERE id = \(payout.id)
+            """, logger: logger)
+    }
+
+    static func payout(_ row: PostgresRandomAccessRow, _ currencies: CurrencyRegistry) throws -> Payout {
+        let id = try row["id"].decode(String.self)
+        guard let account = try? MerchantAccountID(try row["account"].decode(String.self)),
+            let provider = try? ProviderID(try row["provider"].decode(String.self)),
+            let currency = currencies.currency(code: try row["currency"].decode(String.self)),
+            let status = PayoutStatus(rawValue: try row["status"].decode(String.self))
+        else { throw StoreError(.corruptRow, "payout row \(id) does not decode") }
+        return Payout(
+            id: id, account: account, provider: provider, payoutNumber: try row["payout_number"].decode(String.self),
+            amount: Money(minorUnits: try row["amount_minor"].decode(Int64.self), currency: currency),
+            beneficiary: Beneficiary(
+                accountNumber: try row["beneficiary_account_number"].decode(String.self), accountName: try row["beneficiary_account_name"].decode(String.self),
+                bankCode: try row["beneficiary_bank_code"].decode(String.self), bank: try row["beneficiary_bank"].decode(String.self),
+                phone: try row["beneficiary_phone"].decode(String.self)),
+            channel: try row["channel"].decode(String.self), status: status, gatewayPayoutNumber: try row["gateway_payout_number"].decode(String?.self),
+            nextCheckAt: try row["next_check_at"].decode(Int64?.self).map(Timestamp.init(millisecondsSinceEpoch:)),
+            failures: Int(try row["failures"].decode(Int64.self)), createdAt: Timestamp(millisecondsSinceEpoch: try row["created_at"].decode(Int64.self)),
+            updatedAt: Timestamp(millisecondsSinceEpoch: try row["updated_at"].decode(Int64.self)))
+    }
+}
