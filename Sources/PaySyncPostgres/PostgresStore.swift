@@ -25,7 +25,7 @@ public final class PostgresStore: PaySyncStore {
     ///   several deployments; tests use one per store). Default: the URL's `schema` parameter.
     public static func connect(
         url: String, schema: String? = nil, currencies: CurrencyRegistry = .standard, maximumConnections: Int = 20,
-        logger: Logger = PostgresStore.defaultLogger
+        startupTimeout: Duration = .seconds(30), logger: Logger = PostgresStore.defaultLogger
     ) async throws -> PostgresStore {
         var configuration = try configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
@@ -38,7 +38,16 @@ public final class PostgresStore: PaySyncStore {
         }
         let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), currencies: currencies, logger: logger)
         do {
-            try await store.migrate(schema: schema)
+            // postgres-nio keeps retrying a server it cannot reach; a starting instance gives up.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await store.migrate(schema: schema) }
+                group.addTask {
+                    try await Task.sleep(for: startupTimeout)
+                    throw StoreError(.unavailable, "no connection within \(startupTimeout)")
+                }
+                try await group.next()
+                group.cancelAll()
+            }
         } catch {
             try? await store.close()
             // postgres-nio keeps server details out of `description`; an operator needs them.
