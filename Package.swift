@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "PaySyncDemo",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox",
+                "PaySyncHTTP", "PaySyncSandbox", "PaySyncPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

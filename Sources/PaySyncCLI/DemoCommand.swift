@@ -30,7 +30,8 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Fraction of queries that time out (each costs 200 ms of real time).") var queryTimeouts = 0.0
     @Option(help: "Simulated seconds per wall second (30 plays the 30-minute ladder in a minute); default: as fast as possible.")
     var timeScale: Double?
-    @Option(help: "SQLite file PaySync writes (replaced if it exists).") var database = "paysync-demo.sqlite"
+    @Option(help: "SQLite file PaySync writes (replaced if it exists), or a postgres:// URL (a fresh schema is made in it).")
+    var database = "paysync-demo.sqlite"
     @Flag(help: "Print the report as JSON on standard output.") var json = false
 
     func run() async throws {

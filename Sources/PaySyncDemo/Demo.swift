@@ -6,6 +6,7 @@ import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
 import PaySyncHTTP
+import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncSandbox
 import PaySyncStore
@@ -22,7 +23,8 @@ import PaySyncTransport
 /// replays the same run; `timeScale` only paces the jumps.
 public struct Demo: Sendable {
     public let options: DemoOptions
-    /// The SQLite file PaySync writes (fresh: an existing file is replaced).
+    /// The SQLite file PaySync writes (fresh: an existing file is replaced), or a `postgres://` URL
+    /// (a fresh schema is made in that database).
     public let databasePath: String
     let logger: Logger
 
@@ -55,13 +57,12 @@ public struct Demo: Sendable {
         progress: @escaping @Sendable (DemoProgress) -> Void, beforeReport: @escaping @Sendable (any PaySyncStore) async throws -> Void
     ) async throws -> DemoResult {
         let wallStart = ContinuousClock.now
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: databasePath + suffix) }
         let clock = ManualClock(Self.start)
         var sandboxConfiguration = try Self.credentials.sandboxConfiguration()
         sandboxConfiguration.faults = options.faultPlan
         sandboxConfiguration.stallMilliseconds = 400
         let sandbox = try Sandbox(configuration: sandboxConfiguration, clock: clock)
-        let store = try SQLiteStore(path: databasePath)
+        let store = try await Self.freshStore(databasePath)
         let callbacks = CallbackAddress("http://127.0.0.1:9")
 
         return try await withThrowingTaskGroup(of: Void.self) { servers in
@@ -98,6 +99,17 @@ public struct Demo: Sendable {
                     wallSeconds: Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18, peakMemoryMiB: Self.peakMemoryMiB(),
                     database: databasePath))
         }
+    }
+
+    /// A fresh store: the SQLite file replaced, or — for a `postgres://` URL — a new schema of its own.
+    static func freshStore(_ database: String) async throws -> any PaySyncStore {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            var random = SystemRandomNumberGenerator()
+            let schema = "demo_" + OrderID.random(using: &random).rawValue.dropFirst(4)
+            return try await PostgresStore.connect(url: database, schema: schema)
+        }
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        return try SQLiteStore(path: database)
     }
 
     /// Keys are made once per process (RSA key generation is slow).

@@ -15,8 +15,10 @@ struct DemoTests {
         return options
     }
 
-    static func run(_ options: DemoOptions, beforeReport: @escaping @Sendable (any PaySyncStore) async throws -> Void = { _ in }) async throws -> DemoReport {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-demo-\(UUID().uuidString).sqlite").path
+    static func run(
+        _ options: DemoOptions, database: String? = nil, beforeReport: @escaping @Sendable (any PaySyncStore) async throws -> Void = { _ in }
+    ) async throws -> DemoReport {
+        let path = database ?? FileManager.default.temporaryDirectory.appendingPathComponent("paysync-demo-\(UUID().uuidString).sqlite").path
         return try await Demo(options: options, databasePath: path).run(progress: { _ in }, beforeReport: beforeReport).report
     }
 
@@ -48,6 +50,15 @@ struct DemoTests {
         let other = try await Self.run(Self.options(orders: 120, seed: 43))
         #expect(first == second)
         #expect(first.callbacks != other.callbacks)
+    }
+
+    @Test("on PostgreSQL the same seed gives the same report as on SQLite")
+    func postgresMatchesSQLite() async throws {
+        let url = try #require(ProcessInfo.processInfo.environment["PAYSYNC_TEST_POSTGRES_URL"], "scripts/test provides a PostgreSQL server")
+        let onSQLite = try await Self.run(Self.options(orders: 100, seed: 5))
+        let onPostgres = try await Self.run(Self.options(orders: 100, seed: 5), database: url)
+        #expect(onPostgres == onSQLite)
+        #expect(onPostgres.holds)
     }
 
     @Test("an order marked paid that the gateway never paid fails the invariant and is named")
