@@ -73,11 +73,8 @@ public struct PayoutService: Sendable {
     }
 
     private func submit(_ payout: Payout) async throws -> Payout {
-        let b = payout.beneficiary
         let submission = PayoutSubmission(
-            payoutNumber: payout.payoutNumber, amount: payout.amount,
-            payee: Payee(accountNumber: b.accountNumber, accountName: b.accountName, bankCode: b.bankCode, bank: b.bank, phone: b.phone),
-            channel: payout.channel, notifyURL: callbacks.notifyURL(provider: payout.provider.rawValue, account: payout.account.rawValue))
+            payoutNumber: payout.payoutNumber, amount: payout.amount, payee: payout.beneficiary, channel: payout.channel, notifyURL: callbacks.notifyURL(provider: payout.provider.rawValue, account: payout.account.rawValue))
         let call = await gateways.perform(.submitPayout(submission), provider: payout.provider, account: payout.account, orderID: nil)
         return try await record(call, for: payout)
     }

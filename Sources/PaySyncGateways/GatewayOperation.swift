@@ -91,23 +91,8 @@ public struct RefundReference: Hashable, Sendable {
     public init(refundNumber: String) { self.refundNumber = refundNumber }
 }
 
-public struct Payee: Hashable, Sendable {
-    public var accountNumber: String
-    public var accountName: String
-    /// IFSC for INR; empty elsewhere.
-    public var bankCode: String
-    /// INR: bank name; BRL: CPF|CNPJ|PHONE|EMAIL (PIX key type); USDT: TRC20|ERC20.
-    public var bank: String
-    public var phone: String
-
-    public init(accountNumber: String, accountName: String, bankCode: String, bank: String, phone: String) {
-        self.accountNumber = accountNumber
-        self.accountName = accountName
-        self.bankCode = bankCode
-        self.bank = bank
-        self.phone = phone
-    }
-}
+/// Who a payout pays: the domain's `Beneficiary`, as the gateways' payout requests carry it.
+public typealias Payee = Beneficiary
 
 public struct PayoutSubmission: Hashable, Sendable {
     public var payoutNumber: String

@@ -160,20 +160,34 @@ extension PostgresStore {
     }
 
     public func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund] {
+        try await claimDue(in: "refunds", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.refund, id: \.id, due: \.nextCheckAt)
+    }
+
+    /// Follow-ups of `table` (refunds, payouts) due at `now`, earliest first; each is pushed
+    /// `leaseMilliseconds` ahead (`SKIP LOCKED`: concurrent claimers take disjoint rows) and returned
+    /// as it was when due.
+    func claimDue<Record>(
+        in table: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int, _ decode: (PostgresRandomAccessRow, CurrencyRegistry) throws -> Record,
+        id: KeyPath<Record, String>, due: WritableKeyPath<Record, Timestamp?>
+    ) async throws -> [Record] {
         let at = now.millisecondsSinceEpoch
-        // RETURNING shows the pushed-ahead lease; callers get the refunds as they were due.
-        let due = try await rows(
-            """
-            WITH due AS (
-              SELECT id, next_check_at FROM refunds WHERE next_check_at IS NOT NULL AND next_check_at <= \(at)
-              ORDER BY next_check_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            UPDATE refunds SET next_check_at = \(at + leaseMilliseconds) FROM due WHERE refunds.id = due.id
-            RETURNING refunds.*, due.next_check_at AS due_at
-            """)
-        return try due.map { row in
-            var refund = try Self.refund(row, currencies)
-            refund.nextCheckAt = Timestamp(millisecondsSinceEpoch: try row["due_at"].decode(Int64.self))
-            return refund
-        }.sorted { ($0.nextCheckAt?.millisecondsSinceEpoch ?? 0, $0.id) < ($1.nextCheckAt?.millisecondsSinceEpoch ?? 0, $1.id) }
+        var binds = PostgresBindings()
+        binds.append(at)
+        binds.append(limit)
+        binds.append(at + leaseMilliseconds)
+        let rows = try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    WITH due AS (
+                      SELECT id, next_check_at FROM \(table) WHERE next_check_at IS NOT NULL AND next_check_at <= $1
+                      ORDER BY next_check_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+                    UPDATE \(table) SET next_check_at = $3 FROM due WHERE \(table).id = due.id
+                    RETURNING \(table).*, due.next_check_at AS due_at
+                    """, binds: binds))
+        return try rows.map { row in
+            var record = try decode(row, currencies)
+            record[keyPath: due] = Timestamp(millisecondsSinceEpoch: try row["due_at"].decode(Int64.self))
+            return record
+        }.sorted { ($0[keyPath: due]?.millisecondsSinceEpoch ?? 0, $0[keyPath: id]) < ($1[keyPath: due]?.millisecondsSinceEpoch ?? 0, $1[keyPath: id]) }
     }
 }

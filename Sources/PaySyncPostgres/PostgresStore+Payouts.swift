@@ -47,21 +47,7 @@ extension PostgresStore {
     }
 
     public func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout] {
-        let at = now.millisecondsSinceEpoch
-        // RETURNING shows the pushed-ahead lease; callers get the payouts as they were due.
-        let due = try await rows(
-            """
-            WITH due AS (
-              SELECT id, next_check_at FROM payouts WHERE next_check_at IS NOT NULL AND next_check_at <= \(at)
-              ORDER BY next_check_at LIMIT \(limit) FOR UPDATE SKIP LOCKED)
-            UPDATE payouts SET next_check_at = \(at + leaseMilliseconds) FROM due WHERE payouts.id = due.id
-            RETURNING payouts.*, due.next_check_at AS due_at
-            """)
-        return try due.map { row in
-            var payout = try Self.payout(row, currencies)
-            payout.nextCheckAt = Timestamp(millisecondsSinceEpoch: try row["due_at"].decode(Int64.self))
-            return payout
-        }.sorted { ($0.nextCheckAt?.millisecondsSinceEpoch ?? 0, $0.id) < ($1.nextCheckAt?.millisecondsSinceEpoch ?? 0, $1.id) }
+        try await claimDue(in: "payouts", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.payout, id: \.id, due: \.nextCheckAt)
     }
 
     public func resolvePayoutInbox(

@@ -54,16 +54,7 @@ extension SQLiteStore {
     }
 
     public func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout] {
-        try await writer.write { [currencies] db in
-            let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM payouts WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
-                arguments: [now.millisecondsSinceEpoch, limit]
-            ).map { try Self.payout($0, currencies) }
-            for payout in due {
-                try db.execute(sql: "UPDATE payouts SET next_check_at = ? WHERE id = ?", arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, payout.id])
-            }
-            return due
-        }
+        try await claimDue(in: "payouts", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.payout)
     }
 
     public func resolvePayoutInbox(

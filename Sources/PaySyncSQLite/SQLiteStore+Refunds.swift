@@ -58,16 +58,22 @@ extension SQLiteStore {
     }
 
     public func claimDueRefunds(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Refund] {
+        try await claimDue(in: "refunds", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.refund)
+    }
+
+    /// Follow-ups of `table` (refunds, payouts) due at `now`, earliest first; each is pushed
+    /// `leaseMilliseconds` ahead so no other claimer takes it while it is worked.
+    func claimDue<Record: Sendable>(
+        in table: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int, _ decode: @escaping @Sendable (Row, CurrencyRegistry) throws -> Record
+    ) async throws -> [Record] {
         try await writer.write { [currencies] db in
             let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM refunds WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
-                arguments: [now.millisecondsSinceEpoch, limit]
-            ).map { try Self.refund($0, currencies) }
-            for refund in due {
-                try db.execute(
-                    sql: "UPDATE refunds SET next_check_at = ? WHERE id = ?", arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, refund.id])
+                db, sql: "SELECT * FROM \(table) WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
+                arguments: [now.millisecondsSinceEpoch, limit])
+            for row in due {
+                try db.execute(sql: "UPDATE \(table) SET next_check_at = ? WHERE id = ?", arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, row["id"] as String])
             }
-            return due
+            return try due.map { try decode($0, currencies) }
         }
     }
 
