@@ -138,9 +138,11 @@ public struct Reconciler: Service {
         switch call.outcome {
         case .answered(.payment(let report)):
             try await applyReport(report, to: order, audit: call.audit, advance: true)
-        case .refused(let code, let message) where order.status == .created:
-            // Unknown at the gateway: the create never reached it. Nothing to cancel there.
-            try await apply(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order: \(message)", providerStatus: code), audit: [call.audit])
+        case .refused where order.status == .created:
+            // Unknown at the gateway. Its create may still be on its way, or land after its
+            // timeout: no payment yet, so the ladder goes on. The close step cancels the order
+            // here if the gateway still has none after the last rung.
+            try await step(order, input: nil, amount: nil, evidence: nil, audit: call.audit, advance: true)
         case .refused, .failed, .answered:
             try await backOff(order, audit: call.audit)
         }
@@ -220,10 +222,16 @@ public struct Reconciler: Service {
         let evidence = Evidence(
             summary: "\(order.provider) query: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
             reference: report.gatewayOrderNumber)
+        try await step(order, input: report.state.orderInput, amount: report.amount, evidence: evidence, audit: audit, advance: advance)
+    }
+
+    /// Applies a query's answer (`input`, or none when the gateway has no such order yet), then
+    /// schedules the next rung (`advance`) or, after the last, starts the close.
+    private func step(_ order: Order, input: OrderInput?, amount: Money?, evidence: Evidence?, audit: AuditRecord, advance: Bool) async throws {
         let schedule = schedules(order.provider)
         let now = clock.now()
         _ = try await store.updateOrder(id: order.id) { current in
-            if let amount = report.amount, amount != current.amount {
+            if let amount, amount != current.amount {
                 var updated = current
                 updated.version += 1
                 updated.check = Self.nextRung(current, schedule: schedule, now: now, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
@@ -232,7 +240,12 @@ public struct Reconciler: Service {
                     detail: "query states \(amount); the order is \(current.amount)", at: now)
                 return OrderChange(order: updated, audit: [audit], reviews: [review], result: ())
             }
-            var change = current.change(applying: report.state.orderInput, source: .query, evidence: evidence, at: now, audit: [audit])
+            var change =
+                if let input, let evidence {
+                    current.change(applying: input, source: .query, evidence: evidence, at: now, audit: [audit])
+                } else {
+                    OrderChange(order: nil, audit: [audit], result: OrderDecision.unchanged)
+                }
             var updated = change.order ?? current
             if !updated.status.isSettledAttempt, updated.status != .closing {
                 if let next = Self.nextRung(current, schedule: schedule, now: now, advance: advance) {

@@ -39,8 +39,10 @@ public final class PostgresStore: PaySyncStore {
         let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), currencies: currencies, logger: logger)
         do {
             // postgres-nio keeps retrying a server it cannot reach; a starting instance gives up.
+            // The limit is on reaching the server only: waiting for another instance's migration
+            // is progress, not failure.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.migrate(schema: schema) }
+                group.addTask { try await store.client.query("SELECT 1", logger: logger) }
                 group.addTask {
                     try await Task.sleep(for: startupTimeout)
                     throw StoreError(.unavailable, "no connection within \(startupTimeout)")
@@ -48,6 +50,7 @@ public final class PostgresStore: PaySyncStore {
                 try await group.next()
                 group.cancelAll()
             }
+            try await store.migrate(schema: schema)
         } catch {
             try? await store.close()
             // postgres-nio keeps server details out of `description`; an operator needs them.
@@ -119,8 +122,10 @@ public final class PostgresStore: PaySyncStore {
 
     private func migrate(schema: String?) async throws {
         try await transaction { connection in
-            // One instance migrates at a time; the others wait, then find nothing left to do.
-            try await connection.query("SELECT pg_advisory_xact_lock(7411000001)", logger: logger)
+            // One instance migrates a schema at a time; the others wait, then find nothing left to
+            // do. Deployments in other schemas of the database migrate in parallel.
+            let scope = schema ?? "public"
+            try await connection.query("SELECT pg_advisory_xact_lock(7411, hashtext(\(scope)))", logger: logger)
             if let schema { try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger) }
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS paysync_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())",

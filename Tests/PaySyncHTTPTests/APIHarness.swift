@@ -71,7 +71,7 @@ struct APIHarness: Sendable {
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
-                try await body(APIClient(instance: instance, send: { uri, method, headers, bodyBytes in
+                try await body(APIClient(instance: instance, port: client.port!, send: { uri, method, headers, bodyBytes in
                     let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
                     return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
                 }))
@@ -99,6 +99,8 @@ struct APIClient: Sendable {
     /// PaySync's engine over the same store, gateways and clock; tests step the clock and run its reconciler.
     let instance: PaySyncInstance
     var reconciler: Reconciler { instance.reconciler }
+    /// The live server's port, for clients of its own (the test client keeps one connection).
+    let port: Int
     let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
 
     func request(

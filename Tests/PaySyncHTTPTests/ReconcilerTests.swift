@@ -22,6 +22,19 @@ struct ReconcilerTests {
         Issue.record("the schedule did not end")
     }
 
+    /// An order PaySync stored whose create call got no answer: `created`, on the ladder, no gateway number.
+    static func insertUnsubmitted(_ api: APIHarness, _ number: String) async throws -> Order {
+        var random = SystemRandomNumberGenerator()
+        let order = Order(
+            id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber(number), provider: try ProviderID("codepay"),
+            amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
+            createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
+        try await api.store.insertOrder(
+            order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: APIHarness.start),
+            audit: [])
+        return order
+    }
+
     /// `operation@seconds` for each gateway call made for the order, relative to the start.
     static func calls(_ api: APIHarness, _ number: String) async throws -> [String] {
         let order = try #require(try await api.order(number))
@@ -145,14 +158,7 @@ struct ReconcilerTests {
         let api = try APIHarness()
         try await api.run { client in
             // The gateway holds the payment, but PaySync never heard back from the create call.
-            var random = SystemRandomNumberGenerator()
-            let order = Order(
-                id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-1"), provider: try ProviderID("codepay"),
-                amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
-                createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
-            try await api.store.insertOrder(
-                order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: APIHarness.start),
-                audit: [])
+            let order = try await Self.insertUnsubmitted(api, "U-1")
             _ = try await api.sandbox.ledger.create(provider: "codepay", number: "U-1", amount: order.amount, notifyURL: "x", now: APIHarness.start)
             try await Self.drive(api, client.reconciler, "U-1", untilSeconds: 5)
             #expect(try await api.order("U-1")?.status == .pending)
@@ -162,22 +168,35 @@ struct ReconcilerTests {
         }
     }
 
-    @Test("an order the gateway never received is canceled locally at its first check")
+    @Test("a create that reaches the gateway after the first query found nothing is followed, and its payment recorded")
+    func lateCreateFollowed() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let order = try await Self.insertUnsubmitted(api, "U-3")
+            try await Self.drive(api, client.reconciler, "U-3", untilSeconds: 5)
+            #expect(try await api.order("U-3")?.status == .created)
+            // The create that timed out at PaySync lands at the gateway late; the customer pays.
+            _ = try await api.sandbox.ledger.create(provider: "codepay", number: "U-3", amount: order.amount, notifyURL: "x", now: APIHarness.start)
+            try await api.sandbox.pay("codepay", "U-3")
+            try await Self.drive(api, client.reconciler, "U-3", untilSeconds: 30)
+            #expect(try await Self.calls(api, "U-3") == ["query_payment@5", "query_payment@30"])
+            #expect(try await api.order("U-3")?.status == .paid)
+        }
+    }
+
+    @Test("an order the gateway never received is queried on the whole ladder (its create may land late), then canceled here")
     func neverReceived() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            var random = SystemRandomNumberGenerator()
-            let order = Order(
-                id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-2"), provider: try ProviderID("codepay"),
-                amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
-                createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
-            try await api.store.insertOrder(
-                order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .created, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: APIHarness.start),
-                audit: [])
+            _ = try await Self.insertUnsubmitted(api, "U-2")
             try await Self.drive(api, client.reconciler, "U-2", untilSeconds: 5)
+            #expect(try await api.order("U-2")?.status == .created)
+            try await Self.drive(api, client.reconciler, "U-2", untilSeconds: 7_200)
+            #expect(try await Self.calls(api, "U-2") == [5, 30, 60, 180, 300, 600, 1_800, 1_800].map { "query_payment@\($0)" })
             let stored = try #require(try await api.order("U-2"))
             #expect(stored.status == .canceled)
             #expect(stored.check == nil)
+            #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "U-2") == nil)
         }
     }
 
