@@ -1,4 +1,5 @@
 import Metrics
+import Synchronization
 
 /// Callback metrics, per gateway, with low-cardinality labels only (gateway, outcome, reason).
 ///
@@ -6,22 +7,49 @@ import Metrics
 ///   parked, rejected, failed
 /// - `paysync_callbacks_rejected_total{gateway, reason}`
 /// - `paysync_callback_duration_seconds{gateway}`: record-to-reply latency
+///
+/// Handles are made once per label set and reused: asking the factory for one on every callback
+/// costs more than the callback's signature check.
 public struct IngestMetrics: Sendable {
     let factory: any MetricsFactory
+    private let counters = Handles<Counter>()
+    private let timers = Handles<Timer>()
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
     }
 
     func received(_ gateway: String) {
-        Counter(label: "paysync_callbacks_received_total", dimensions: [("gateway", gateway)], factory: factory).increment()
+        counter("paysync_callbacks_received_total", [("gateway", gateway)]).increment()
     }
 
     func outcome(_ gateway: String, _ outcome: String, reason: String?, nanoseconds: Int64) {
-        Counter(label: "paysync_callbacks_total", dimensions: [("gateway", gateway), ("outcome", outcome)], factory: factory).increment()
+        counter("paysync_callbacks_total", [("gateway", gateway), ("outcome", outcome)]).increment()
         if outcome == "rejected", let reason {
-            Counter(label: "paysync_callbacks_rejected_total", dimensions: [("gateway", gateway), ("reason", reason)], factory: factory).increment()
+            counter("paysync_callbacks_rejected_total", [("gateway", gateway), ("reason", reason)]).increment()
         }
-        Timer(label: "paysync_callback_duration_seconds", dimensions: [("gateway", gateway)], factory: factory).recordNanoseconds(nanoseconds)
+        timers.handle("paysync_callback_duration_seconds", [("gateway", gateway)]) {
+            Timer(label: $0, dimensions: $1, factory: factory)
+        }.recordNanoseconds(nanoseconds)
+    }
+
+    private func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
+        counters.handle(label, dimensions) { Counter(label: $0, dimensions: $1, factory: factory) }
+    }
+}
+
+/// Metric handles by label and dimensions.
+private final class Handles<Handle: Sendable>: Sendable {
+    private let cache = Mutex<[String: Handle]>([:])
+
+    func handle(_ label: String, _ dimensions: [(String, String)], make: (String, [(String, String)]) -> Handle) -> Handle {
+        var key = label
+        for (name, value) in dimensions { key += "\u{1F}\(name)=\(value)" }
+        return cache.withLock { cache in
+            if let handle = cache[key] { return handle }
+            let handle = make(label, dimensions)
+            cache[key] = handle
+            return handle
+        }
     }
 }

@@ -63,24 +63,20 @@ public struct Ingestor: Sendable {
     private func judge(
         _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool, remoteAddress: String?
     ) async -> CallbackReply {
+        // 1. Record first: the raw request is written in the same transaction as its verdict, before
+        // the verdict, and stays written if judging fails. Checks 2–3 below are pure: nothing is
+        // acknowledged, and nothing can be lost, before that transaction commits.
         let now = clock.now()
-        // 1. Record first.
-        let inboxID: Int64
-        do {
-            inboxID = try await store.recordInbox(
-                NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body))
-        } catch {
-            return Self.error(503, "inbox_unavailable", "the callback could not be recorded; redeliver", verdict: .received, inboxID: nil)
-        }
-        return await judgeRecorded(inboxID, provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
+        let entry = NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body)
+        return await judge(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
     }
 
     /// Judges an entry again from its stored bytes: a parked callback whose order now exists, or
     /// one whose judging a crash interrupted. Duplicates and verdicts follow the same rules.
     @discardableResult
     public func replay(_ entry: InboxEntry) async -> CallbackReply {
-        await judgeRecorded(
-            entry.id, entry.provider, entry.account, headers: entry.headers, body: entry.body, bodyTruncated: entry.body.count > maxBodyBytes,
+        await judge(
+            .recorded(id: entry.id), entry.provider, entry.account, headers: entry.headers, body: entry.body, bodyTruncated: entry.body.count > maxBodyBytes,
             now: clock.now())
     }
 
@@ -104,27 +100,27 @@ public struct Ingestor: Sendable {
         }
     }
 
-    private func judgeRecorded(
-        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
+    private func judge(
+        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
         now: Timestamp
     ) async -> CallbackReply {
         // 2. Bound and check the content type.
         guard let adapter = directory.adapter(provider, account: account), accounts.contains(account) else {
-            return await reject(inboxID, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
+            return await reject(subject, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
         }
         if bodyTruncated {
-            return await reject(inboxID, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
+            return await reject(subject, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
         }
         let mediaType = headers["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
-            return await reject(inboxID, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
+            return await reject(subject, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
         }
         // 3. Verify and parse.
         let event: CallbackEvent
         do {
             event = try adapter.callback(InboundCallback(headers: headers, body: body), now: now)
         } catch {
-            let reply = await reject(inboxID, Self.status(for: error.reason), error.reason.rawValue, error.message)
+            let reply = await reject(subject, Self.status(for: error.reason), error.reason.rawValue, error.message)
             if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified,
                 let number = adapter.claimedOrderNumber(InboundCallback(headers: headers, body: body)),
                 let merchantNumber = try? MerchantOrderNumber(number),
@@ -137,15 +133,15 @@ public struct Ingestor: Sendable {
         }
         let report: PaymentReport
         switch event.subject {
-        case .refund(let refund): return await resolveRefund(inboxID, provider, account, event, refund, adapter: adapter, now: now)
-        case .payout(let payout): return await resolvePayout(inboxID, provider, account, event, payout, adapter: adapter, now: now)
+        case .refund(let refund): return await resolveRefund(subject, provider, account, event, refund, adapter: adapter, now: now)
+        case .payout(let payout): return await resolvePayout(subject, provider, account, event, payout, adapter: adapter, now: now)
         case .payment(let payment): report = payment
         }
         if let merchant = report.merchantID, merchant != adapter.merchantIdentity {
-            return await reject(inboxID, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
+            return await reject(subject, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
         }
         // 4–6. Deduplicate, match, check, apply — one transaction.
-        return await resolve(inboxID, provider, account, event, number: report.merchantOrderNumber, adapter: adapter) { order in
+        return await resolve(subject, provider, account, event, number: report.merchantOrderNumber, adapter: adapter) { order, inboxID in
             Self.decide(report, for: order, provider: provider, inboxID: inboxID, now: now)
         }
     }
@@ -193,31 +189,31 @@ public struct Ingestor: Sendable {
     }
 
     private func resolve(
-        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, number: String, adapter: any GatewayAdapter,
-        _ decide: @escaping @Sendable (Order?) -> InboxDecision<Void>
+        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, number: String, adapter: any GatewayAdapter,
+        _ decide: @escaping @Sendable (Order?, Int64) -> InboxDecision<Void>
     ) async -> CallbackReply {
         do {
-            let resolution = try await store.resolveInbox(
-                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
-            if case .resolved(.review, ReviewReason.paidAfterCanceled.rawValue?, _) = resolution, let onLatePayment {
+            let judgement = try await store.resolveInbox(
+                subject, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
+            if case .resolved(.review, ReviewReason.paidAfterCanceled.rawValue?, _)? = judgement.resolution, let onLatePayment {
                 await onLatePayment(account, number)
             }
-            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
+            return Self.reply(judgement, adapter: adapter)
         } catch {
-            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
+            return Self.unrecorded
         }
     }
 
     /// A verified refund callback: applied to the refund with its number, once; a final refund is
     /// never moved again, and a stated amount that differs is not believed.
     private func resolveRefund(
-        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: RefundReport,
+        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: RefundReport,
         adapter: any GatewayAdapter, now: Timestamp
     ) async -> CallbackReply {
         do {
-            let resolution = try await store.resolveRefundInbox(
-                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
-            ) { refund in
+            let judgement = try await store.resolveRefundInbox(
+                subject, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
+            ) { refund, inboxID in
                 let (verdict, reason, updated, audit) = Self.judge(
                     refund, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount, now: now
                 ) { verdict, reason in
@@ -228,22 +224,22 @@ public struct Ingestor: Sendable {
                 }
                 return RefundInboxDecision(verdict: verdict, reason: reason ?? (refund == nil ? "unknown_refund" : nil), refund: updated, audit: audit)
             }
-            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
+            return Self.reply(judgement, adapter: adapter)
         } catch {
-            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
+            return Self.unrecorded
         }
     }
 
     /// A verified payout callback: applied to the payout with its number, once, by the same rule as
     /// refunds.
     private func resolvePayout(
-        _ inboxID: Int64, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: PayoutReport,
+        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: PayoutReport,
         adapter: any GatewayAdapter, now: Timestamp
     ) async -> CallbackReply {
         do {
-            let resolution = try await store.resolvePayoutInbox(
-                id: inboxID, provider: provider, account: account, dedupKey: event.dedupKey, payoutNumber: report.payoutNumber
-            ) { payout in
+            let judgement = try await store.resolvePayoutInbox(
+                subject, provider: provider, account: account, dedupKey: event.dedupKey, payoutNumber: report.payoutNumber
+            ) { payout, inboxID in
                 let (verdict, reason, updated, audit) = Self.judge(
                     payout, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount, now: now
                 ) { verdict, reason in
@@ -254,9 +250,9 @@ public struct Ingestor: Sendable {
                 }
                 return PayoutInboxDecision(verdict: verdict, reason: reason ?? (payout == nil ? "unknown_payout" : nil), payout: updated, audit: audit)
             }
-            return Self.reply(resolution, adapter: adapter, inboxID: inboxID)
+            return Self.reply(judgement, adapter: adapter)
         } catch {
-            return Self.reply(nil, adapter: adapter, inboxID: inboxID)
+            return Self.unrecorded
         }
     }
 
@@ -277,23 +273,34 @@ public struct Ingestor: Sendable {
     }
 
     /// The gateway's acknowledgement for a committed resolution (7. only after the commit), or its
-    /// negative answer when the commit failed (`nil`): the gateway will redeliver.
-    static func reply(_ resolution: InboxResolution<Void>?, adapter: any GatewayAdapter, inboxID: Int64) -> CallbackReply {
+    /// negative answer when judging did not commit (the entry stays `received`): the gateway will
+    /// redeliver, and start-up judges the entry again.
+    static func reply<Result>(_ judgement: InboxJudgement<Result>, adapter: any GatewayAdapter) -> CallbackReply {
         let (verdict, reason): (InboxVerdict, String?)
-        switch resolution {
+        switch judgement.resolution {
         case .duplicate?: (verdict, reason) = (.duplicate, nil)
         case .resolved(let v, let r, _)?: (verdict, reason) = (v, r)
         case nil: (verdict, reason) = (.received, "commit_failed")
         }
-        let ack = adapter.acknowledgement(accepted: resolution != nil)
-        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: inboxID)
+        let ack = adapter.acknowledgement(accepted: judgement.resolution != nil)
+        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: judgement.id)
     }
 
-    private func reject(_ inboxID: Int64, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
-        do { try await store.rejectInbox(id: inboxID, reason: reason, detail: message) } catch {
-            return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: inboxID)
+    /// The answer when the callback could not even be recorded: the gateway must redeliver.
+    static var unrecorded: CallbackReply {
+        error(503, "inbox_unavailable", "the callback could not be recorded; redeliver", verdict: .received, inboxID: nil)
+    }
+
+    private func reject(_ subject: InboxSubject, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
+        do {
+            let inboxID = try await store.rejectInbox(subject, reason: reason, detail: message)
+            return Self.error(status, reason, message, verdict: .rejected, inboxID: inboxID)
+        } catch {
+            if case .recorded(let id) = subject {
+                return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: id)
+            }
+            return Self.unrecorded
         }
-        return Self.error(status, reason, message, verdict: .rejected, inboxID: inboxID)
     }
 
     static func status(for reason: CallbackRejection.Reason) -> Int {

@@ -81,6 +81,12 @@ public enum PaySyncServer {
                 StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: instance.ingestor, logger: logger),
                 instance.reconciler,
             ],
+            onServerRunning: { channel in
+                // One line on standard output once the port is bound: how a supervisor (or a test)
+                // knows this process, and not another, is the one listening.
+                let port = channel.localAddress?.port ?? configuration.port
+                FileHandle.standardOutput.write(Data("paysync: listening on \(configuration.host):\(port)\n".utf8))
+            },
             logger: logger
         )
     }

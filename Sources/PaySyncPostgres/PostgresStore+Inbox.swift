@@ -6,62 +6,106 @@ import PostgresNIO
 
 extension PostgresStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        let headers = try InboxEntry.storedHeaders(entry.headers)
-        let inserted = try await rows(
-            """
-            INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
-            VALUES (\(entry.provider.rawValue), \(entry.account.rawValue), \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress), \(headers),
-              \(ByteBuffer(bytes: entry.body)), 'received')
-            RETURNING id
-            """)
-        return try inserted[0]["id"].decode(Int64.self)
+        try await transaction { connection in try await insert(entry, verdict: .received, connection) }
     }
 
-    public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
-        try await client.query("UPDATE inbox SET verdict = 'rejected', reason = \(reason), detail = \(detail) WHERE id = \(id)", logger: logger)
+    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
+        switch subject {
+        case .new(let entry):
+            return try await transaction { connection in try await insert(entry, verdict: .rejected, reason: reason, detail: detail, connection) }
+        case .recorded(let id):
+            try await client.query("UPDATE inbox SET verdict = 'rejected', reason = \(reason), detail = \(detail) WHERE id = \(id)", logger: logger)
+            return id
+        }
     }
 
     public func resolveInbox<Result: Sendable>(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
-    ) async throws -> InboxResolution<Result> {
-        try await transaction { connection in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
+    ) async throws -> InboxJudgement<Result> {
+        try await judge(subject) { id, connection in
             if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
             let order = try await rows(
                 "SELECT * FROM orders WHERE account = \(account.rawValue) AND merchant_order_number = \(merchantOrderNumber) FOR UPDATE", connection
             ).first.map { try Self.order($0, currencies) }
-            let decision = try decide(order)
+            let decision = try decide(order, id)
             if let change = decision.change, let order { try await Self.commit(change, to: order, connection, logger) }
-            try await connection.query(
-                """
-                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(merchantOrderNumber), verdict = \(decision.verdict.rawValue),
-                  reason = \(decision.reason), detail = \(decision.detail), order_id = \(order?.id.rawValue)
-                WHERE id = \(id)
-                """, logger: logger)
+            try await setVerdict(
+                id, dedupKey: dedupKey, number: merchantOrderNumber, decision.verdict, reason: decision.reason, detail: decision.detail,
+                orderID: order?.id, connection)
             return .resolved(decision.verdict, reason: decision.reason, decision.result)
         }
     }
 
     public func resolveRefundInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
-    ) async throws -> InboxResolution<Void> {
-        try await transaction { connection in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
+    ) async throws -> InboxJudgement<Void> {
+        try await judge(subject) { id, connection in
             if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
             let refund = try await rows(
                 "SELECT * FROM refunds WHERE account = \(account.rawValue) AND refund_number = \(refundNumber) FOR UPDATE", connection
             ).first.map { try Self.refund($0, currencies) }
-            let decision = decide(refund)
+            let decision = decide(refund, id)
             if let updated = decision.refund { try await Self.update(updated, connection, logger) }
             try await Self.insert(decision.audit, connection, logger)
-            try await connection.query(
-                """
-                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(refundNumber), verdict = \(decision.verdict.rawValue),
-                  reason = \(decision.reason), order_id = \(refund?.orderID.rawValue)
-                WHERE id = \(id)
-                """, logger: logger)
+            try await setVerdict(
+                id, dedupKey: dedupKey, number: refundNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: refund?.orderID, connection)
             return .resolved(decision.verdict, reason: decision.reason, ())
         }
+    }
+
+    /// One transaction for a callback's judging: a `.new` subject is recorded first and kept even
+    /// when `resolve` throws (only its savepoint rolls back; the entry stays `received`).
+    func judge<Result: Sendable>(
+        _ subject: InboxSubject, _ resolve: (Int64, PostgresConnection) async throws -> InboxResolution<Result>
+    ) async throws -> InboxJudgement<Result> {
+        switch subject {
+        case .recorded(let id):
+            do {
+                return InboxJudgement(id: id, resolution: try await transaction { connection in try await resolve(id, connection) })
+            } catch {
+                return InboxJudgement(id: id, resolution: nil)
+            }
+        case .new(let entry):
+            return try await transaction { connection in
+                let id = try await insert(entry, verdict: .received, connection)
+                try await connection.query("SAVEPOINT judge", logger: logger)
+                do {
+                    let resolution = try await resolve(id, connection)
+                    try await connection.query("RELEASE SAVEPOINT judge", logger: logger)
+                    return InboxJudgement(id: id, resolution: resolution)
+                } catch {
+                    try await connection.query("ROLLBACK TO SAVEPOINT judge", logger: logger)
+                    return InboxJudgement(id: id, resolution: nil)
+                }
+            }
+        }
+    }
+
+    /// Inserts a raw callback with its first verdict; returns its id.
+    func insert(_ entry: NewInboxEntry, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ connection: PostgresConnection) async throws -> Int64 {
+        let inserted = try await rows(
+            """
+            INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict, reason, detail)
+            VALUES (\(entry.provider.rawValue), \(entry.account.rawValue), \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress),
+              \(InboxEntry.storedHeaders(entry.headers)), \(ByteBuffer(bytes: entry.body)), \(verdict.rawValue), \(reason), \(detail))
+            RETURNING id
+            """, connection)
+        return try inserted[0]["id"].decode(Int64.self)
+    }
+
+    /// Writes a resolved entry's verdict and what it was matched on.
+    func setVerdict(
+        _ id: Int64, dedupKey: String, number: String, _ verdict: InboxVerdict, reason: String?, detail: String?, orderID: OrderID?,
+        _ connection: PostgresConnection
+    ) async throws {
+        try await connection.query(
+            """
+            UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(number), verdict = \(verdict.rawValue),
+              reason = \(reason), detail = \(detail), order_id = \(orderID?.rawValue)
+            WHERE id = \(id)
+            """, logger: logger)
     }
 
     /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and

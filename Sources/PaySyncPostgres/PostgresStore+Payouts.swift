@@ -51,23 +51,18 @@ extension PostgresStore {
     }
 
     public func resolvePayoutInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?) -> PayoutInboxDecision
-    ) async throws -> InboxResolution<Void> {
-        try await transaction { connection in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
+        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
+    ) async throws -> InboxJudgement<Void> {
+        try await judge(subject) { id, connection in
             if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
             let payout = try await rows(
                 "SELECT * FROM payouts WHERE account = \(account.rawValue) AND payout_number = \(payoutNumber) FOR UPDATE", connection
             ).first.map { try Self.payout($0, currencies) }
-            let decision = decide(payout)
+            let decision = decide(payout, id)
             if let updated = decision.payout { try await Self.update(updated, connection, logger) }
             try await Self.insert(decision.audit, connection, logger)
-            try await connection.query(
-                """
-                UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(payoutNumber), verdict = \(decision.verdict.rawValue),
-                  reason = \(decision.reason)
-                WHERE id = \(id)
-                """, logger: logger)
+            try await setVerdict(id, dedupKey: dedupKey, number: payoutNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: nil, connection)
             return .resolved(decision.verdict, reason: decision.reason, ())
         }
     }

@@ -5,63 +5,107 @@ import PaySyncStore
 
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        let headers = try InboxEntry.storedHeaders(entry.headers)
-        return try await writer.write { db in
-            try db.cachedStatement(sql: """
-                    INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict)
-                    VALUES (?, ?, ?, ?, ?, ?, 'received')
-                    """).execute(arguments: [
-                    entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress, headers,
-                    Data(entry.body),
-                ])
-            return db.lastInsertedRowID
-        }
+        try await writer.write { db in try Self.insert(entry, verdict: .received, db) }
     }
 
-    public func rejectInbox(id: Int64, reason: String, detail: String) async throws {
+    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
         try await writer.write { db in
-            try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?").execute(arguments: [reason, detail, id])
+            switch subject {
+            case .new(let entry):
+                return try Self.insert(entry, verdict: .rejected, reason: reason, detail: detail, db)
+            case .recorded(let id):
+                try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?").execute(arguments: [reason, detail, id])
+                return id
+            }
         }
     }
 
     public func resolveInbox<Result: Sendable>(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
-    ) async throws -> InboxResolution<Result> {
-        try await writer.write { [currencies] db in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
+    ) async throws -> InboxJudgement<Result> {
+        try await judge(subject) { [currencies] id, db in
             if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let row = try Row.fetchOne(
-                db, sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?", arguments: [account.rawValue, merchantOrderNumber])
+                db.cachedStatement(sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?"),
+                arguments: [account.rawValue, merchantOrderNumber])
             let order = try row.map { try Self.order($0, currencies) }
-            let decision = try decide(order)
+            let decision = try decide(order, id)
             if let change = decision.change, let order { try Self.commit(change, to: order, db) }
-            try db.cachedStatement(sql: """
-                    UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
-                    WHERE id = ?
-                    """).execute(arguments: [dedupKey, merchantOrderNumber, decision.verdict.rawValue, decision.reason, decision.detail, order?.id.rawValue, id])
+            try Self.setVerdict(
+                id, dedupKey: dedupKey, number: merchantOrderNumber, decision.verdict, reason: decision.reason, detail: decision.detail,
+                orderID: order?.id, db)
             return .resolved(decision.verdict, reason: decision.reason, decision.result)
         }
     }
 
     public func resolveRefundInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
-    ) async throws -> InboxResolution<Void> {
-        try await writer.write { [currencies] db in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
+    ) async throws -> InboxJudgement<Void> {
+        try await judge(subject) { [currencies] id, db in
             if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let refund = try Row.fetchOne(
-                db, sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?", arguments: [account.rawValue, refundNumber]
+                db.cachedStatement(sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?"), arguments: [account.rawValue, refundNumber]
             ).map { try Self.refund($0, currencies) }
-            let decision = decide(refund)
-            if let updated = decision.refund {
-                try Self.update(updated, db)
-            }
+            let decision = decide(refund, id)
+            if let updated = decision.refund { try Self.update(updated, db) }
             try Self.insert(decision.audit, db)
-            try db.execute(
-                sql: "UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, order_id = ? WHERE id = ?",
-                arguments: [dedupKey, refundNumber, decision.verdict.rawValue, decision.reason, refund?.orderID.rawValue, id])
+            try Self.setVerdict(
+                id, dedupKey: dedupKey, number: refundNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: refund?.orderID, db)
             return .resolved(decision.verdict, reason: decision.reason, ())
         }
+    }
+
+    /// One write for a callback's judging: a `.new` subject is recorded first and kept even when
+    /// `resolve` throws (its savepoint alone rolls back; the entry stays `received`).
+    func judge<Result: Sendable>(
+        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> InboxResolution<Result>
+    ) async throws -> InboxJudgement<Result> {
+        switch subject {
+        case .recorded(let id):
+            do {
+                return InboxJudgement(id: id, resolution: try await writer.write { db in try resolve(id, db) })
+            } catch {
+                return InboxJudgement(id: id, resolution: nil)
+            }
+        case .new(let entry):
+            return try await writer.write { db in
+                let id = try Self.insert(entry, verdict: .received, db)
+                var resolution: InboxResolution<Result>?
+                do {
+                    try db.inSavepoint {
+                        resolution = try resolve(id, db)
+                        return .commit
+                    }
+                } catch {
+                    resolution = nil
+                }
+                return InboxJudgement(id: id, resolution: resolution)
+            }
+        }
+    }
+
+    /// Inserts a raw callback with its first verdict; returns its id.
+    static func insert(_ entry: NewInboxEntry, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ db: Database) throws -> Int64 {
+        try db.cachedStatement(sql: """
+                INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict, reason, detail)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [
+                entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress,
+                InboxEntry.storedHeaders(entry.headers), Data(entry.body), verdict.rawValue, reason, detail,
+            ])
+        return db.lastInsertedRowID
+    }
+
+    /// Writes a resolved entry's verdict and what it was matched on.
+    static func setVerdict(
+        _ id: Int64, dedupKey: String, number: String, _ verdict: InboxVerdict, reason: String?, detail: String?, orderID: OrderID?, _ db: Database
+    ) throws {
+        try db.cachedStatement(sql: """
+                UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
+                WHERE id = ?
+                """).execute(arguments: [dedupKey, number, verdict.rawValue, reason, detail, orderID?.rawValue, id])
     }
 
     /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and
@@ -75,13 +119,12 @@ extension SQLiteStore {
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM inbox WHERE id = ?", arguments: [id]).map(Self.inboxEntry) }
+        try await pool.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM inbox WHERE id = ?"), arguments: [id]).map(Self.inboxEntry) }
     }
 
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {
         try await pool.read { db in
-            try Row.fetchAll(
-                db, sql: "SELECT * FROM inbox WHERE provider = ? AND account = ? AND merchant_order_number = ? AND verdict = 'parked' ORDER BY id",
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM inbox WHERE provider = ? AND account = ? AND merchant_order_number = ? AND verdict = 'parked' ORDER BY id"),
                 arguments: [provider.rawValue, account.rawValue, merchantOrderNumber]
             ).map(Self.inboxEntry)
         }
@@ -89,7 +132,7 @@ extension SQLiteStore {
 
     public func unjudgedInbox(limit: Int) async throws -> [InboxEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT ?", arguments: [limit]).map(Self.inboxEntry)
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT ?"), arguments: [limit]).map(Self.inboxEntry)
         }
     }
 

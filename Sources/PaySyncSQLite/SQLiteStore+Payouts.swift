@@ -7,13 +7,12 @@ extension SQLiteStore {
         try await writer.write { db in
             do {
                 let b = payout.beneficiary
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO payouts (id, account, provider, payout_number, amount_minor, currency, beneficiary_account_number,
                           beneficiary_account_name, beneficiary_bank_code, beneficiary_bank, beneficiary_phone, channel, status,
                           gateway_payout_number, next_check_at, failures, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """).execute(
                     arguments: [
                         payout.id, payout.account.rawValue, payout.provider.rawValue, payout.payoutNumber, payout.amount.minorUnits,
                         payout.amount.currency.code, b.accountNumber, b.accountName, b.bankCode, b.bank, b.phone, payout.channel,
@@ -29,7 +28,7 @@ extension SQLiteStore {
 
     public func updatePayout(id: String, _ change: @escaping @Sendable (Payout) throws -> (Payout?, [AuditRecord])) async throws -> Payout {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM payouts WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payouts WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.payoutNotFound, "no payout \(id)")
             }
             let current = try Self.payout(row, currencies)
@@ -42,13 +41,13 @@ extension SQLiteStore {
 
     public func payout(id: String) async throws -> Payout? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db, sql: "SELECT * FROM payouts WHERE id = ?", arguments: [id]).map { try Self.payout($0, currencies) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payouts WHERE id = ?"), arguments: [id]).map { try Self.payout($0, currencies) }
         }
     }
 
     public func payout(account: MerchantAccountID, number: String) async throws -> Payout? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db, sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?", arguments: [account.rawValue, number])
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, number])
                 .map { try Self.payout($0, currencies) }
         }
     }
@@ -58,20 +57,18 @@ extension SQLiteStore {
     }
 
     public func resolvePayoutInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?) -> PayoutInboxDecision
-    ) async throws -> InboxResolution<Void> {
-        try await writer.write { [currencies] db in
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
+        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
+    ) async throws -> InboxJudgement<Void> {
+        try await judge(subject) { [currencies] id, db in
             if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let payout = try Row.fetchOne(
-                db, sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?", arguments: [account.rawValue, payoutNumber]
+                db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, payoutNumber]
             ).map { try Self.payout($0, currencies) }
-            let decision = decide(payout)
+            let decision = decide(payout, id)
             if let updated = decision.payout { try Self.update(updated, db) }
             try Self.insert(decision.audit, db)
-            try db.execute(
-                sql: "UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ? WHERE id = ?",
-                arguments: [dedupKey, payoutNumber, decision.verdict.rawValue, decision.reason, id])
+            try Self.setVerdict(id, dedupKey: dedupKey, number: payoutNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: nil, db)
             return .resolved(decision.verdict, reason: decision.reason, ())
         }
     }

@@ -7,20 +7,19 @@ extension SQLiteStore {
         orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
     ) async throws -> Refund {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [orderID.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [orderID.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(orderID)")
             }
             let order = try Self.order(row, currencies)
-            let existing = try Row.fetchAll(db, sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id", arguments: [orderID.rawValue])
+            let existing = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id"), arguments: [orderID.rawValue])
                 .map { try Self.refund($0, currencies) }
             let (refund, audit) = try make(order, existing)
             do {
-                try db.execute(
-                    sql: """
+                try db.cachedStatement(sql: """
                         INSERT INTO refunds (id, order_id, account, provider, refund_number, amount_minor, currency, reason, status,
                           gateway_refund_number, next_check_at, failures, created_at, updated_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
+                        """).execute(
                     arguments: [
                         refund.id, orderID.rawValue, refund.account.rawValue, refund.provider.rawValue, refund.refundNumber, refund.amount.minorUnits,
                         refund.amount.currency.code, refund.reason, refund.status.rawValue, refund.gatewayRefundNumber,
@@ -37,7 +36,7 @@ extension SQLiteStore {
 
     public func updateRefund(id: String, _ change: @escaping @Sendable (Refund) throws -> (Refund?, [AuditRecord])) async throws -> Refund {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM refunds WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refunds WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.refundNotFound, "no refund \(id)")
             }
             let current = try Self.refund(row, currencies)
@@ -52,7 +51,7 @@ extension SQLiteStore {
 
     public func refunds(orderID: OrderID) async throws -> [Refund] {
         try await pool.read { [currencies] db in
-            try Row.fetchAll(db, sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id", arguments: [orderID.rawValue])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id"), arguments: [orderID.rawValue])
                 .map { try Self.refund($0, currencies) }
         }
     }
@@ -68,10 +67,10 @@ extension SQLiteStore {
     ) async throws -> [Record] {
         try await writer.write { [currencies] db in
             let due = try Row.fetchAll(
-                db, sql: "SELECT * FROM \(table) WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?",
+                db.cachedStatement(sql: "SELECT * FROM \(table) WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"),
                 arguments: [now.millisecondsSinceEpoch, limit])
             for row in due {
-                try db.execute(sql: "UPDATE \(table) SET next_check_at = ? WHERE id = ?", arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, row["id"] as String])
+                try db.cachedStatement(sql: "UPDATE \(table) SET next_check_at = ? WHERE id = ?").execute(arguments: [now.millisecondsSinceEpoch + leaseMilliseconds, row["id"] as String])
             }
             return try due.map { try decode($0, currencies) }
         }

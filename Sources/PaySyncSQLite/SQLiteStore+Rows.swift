@@ -81,8 +81,7 @@ extension SQLiteStore {
     /// The next number of the sequence events and audit rows share, so a timeline interleaves them
     /// in the order they were written. Runs inside the (serialized) write transaction.
     static func nextSequence(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(
-            db, sql: "SELECT max(coalesce((SELECT max(seq) FROM order_events), 0), coalesce((SELECT max(seq) FROM audit_log), 0)) + 1") ?? 1
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(coalesce((SELECT max(seq) FROM order_events), 0), coalesce((SELECT max(seq) FROM audit_log), 0)) + 1")) ?? 1
     }
 
     static func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {

@@ -57,14 +57,13 @@ public final class SQLiteStore: PaySyncStore {
 
     public func order(id: OrderID) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]).map { try Self.order($0, currencies) }
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]).map { try Self.order($0, currencies) }
         }
     }
 
     public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(
-                db, sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?",
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?"),
                 arguments: [account.rawValue, number.rawValue]
             ).map { try Self.order($0, currencies) }
         }
@@ -97,7 +96,7 @@ public final class SQLiteStore: PaySyncStore {
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
             let current = try Self.order(row, currencies)
@@ -134,7 +133,7 @@ public final class SQLiteStore: PaySyncStore {
 
     public func events(orderID: OrderID) async throws -> [OrderEvent] {
         try await pool.read { [currencies] db in
-            try Row.fetchAll(db, sql: "SELECT * FROM order_events WHERE order_id = ? ORDER BY seq", arguments: [orderID.rawValue])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM order_events WHERE order_id = ? ORDER BY seq"), arguments: [orderID.rawValue])
                 .map { try Self.event($0, currencies) }
         }
     }
@@ -145,16 +144,16 @@ public final class SQLiteStore: PaySyncStore {
 
     public func audit(orderID: OrderID) async throws -> [AuditRecord] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE order_id = ? ORDER BY seq", arguments: [orderID.rawValue])
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_log WHERE order_id = ? ORDER BY seq"), arguments: [orderID.rawValue])
                 .map(Self.audit)
         }
     }
 
     public func timeline(orderID: OrderID) async throws -> [TimelineEntry] {
         try await pool.read { [currencies] db in
-            let events = try Row.fetchAll(db, sql: "SELECT * FROM order_events WHERE order_id = ?", arguments: [orderID.rawValue])
+            let events = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM order_events WHERE order_id = ?"), arguments: [orderID.rawValue])
                 .map { (($0["seq"] as Int64), TimelineEntry.event(try Self.event($0, currencies))) }
-            let audit = try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE order_id = ?", arguments: [orderID.rawValue])
+            let audit = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_log WHERE order_id = ?"), arguments: [orderID.rawValue])
                 .map { (($0["seq"] as Int64), TimelineEntry.audit(try Self.audit($0))) }
             return (events + audit).sorted { $0.0 < $1.0 }.map(\.1)
         }
@@ -164,10 +163,9 @@ public final class SQLiteStore: PaySyncStore {
         try await pool.read { db in
             let rows =
                 if let status {
-                    try Row.fetchAll(
-                        db, sql: "SELECT * FROM review_items WHERE status = ? ORDER BY id LIMIT ?", arguments: [status.rawValue, limit])
+                    try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM review_items WHERE status = ? ORDER BY id LIMIT ?"), arguments: [status.rawValue, limit])
                 } else {
-                    try Row.fetchAll(db, sql: "SELECT * FROM review_items ORDER BY id LIMIT ?", arguments: [limit])
+                    try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM review_items ORDER BY id LIMIT ?"), arguments: [limit])
                 }
             return try rows.map(Self.reviewItem)
         }
@@ -192,17 +190,16 @@ public final class SQLiteStore: PaySyncStore {
 
     public func nextDueTime() async throws -> Timestamp? {
         try await pool.read { db in
-            let check = try Int64.fetchOne(
-                db, sql: "SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL")
-            let refund = try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL")
-            let payout = try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL")
+            let check = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL"))
+            let refund = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL"))
+            let payout = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL"))
             return [check, refund, payout].compactMap { $0 }.min().map(Timestamp.init(millisecondsSinceEpoch:))
         }
     }
 
     public func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem {
         try await writer.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.reviewNotFound, "no review item \(id)")
             }
             let item = try Self.reviewItem(row)
@@ -210,7 +207,7 @@ public final class SQLiteStore: PaySyncStore {
             try db.cachedStatement(sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?").execute(arguments: [at.millisecondsSinceEpoch, by, note, id])
             try Self.insert(
                 [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)], db)
-            return try Self.reviewItem(try Row.fetchOne(db, sql: "SELECT * FROM review_items WHERE id = ?", arguments: [id])!)
+            return try Self.reviewItem(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id])!)
         }
     }
 

@@ -61,11 +61,36 @@ public struct InboxEntry: Hashable, Sendable {
 }
 
 extension InboxEntry {
-    /// The headers as drivers store them: a JSON object with sorted keys.
-    public static func storedHeaders(_ headers: [String: String]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return String(decoding: try encoder.encode(headers), as: UTF8.self)
+    /// The headers as drivers store them: a JSON object with sorted keys. Written by hand: it runs
+    /// for every callback, and a `JSONEncoder` costs more than the rest of the recording.
+    public static func storedHeaders(_ headers: [String: String]) -> String {
+        var json = "{"
+        for (index, name) in headers.keys.sorted().enumerated() {
+            if index > 0 { json += "," }
+            appendJSONString(name, to: &json)
+            json += ":"
+            appendJSONString(headers[name]!, to: &json)
+        }
+        return json + "}"
+    }
+
+    /// `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters escaped).
+    static func appendJSONString(_ text: String, to json: inout String) {
+        json += "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": json += "\\\""
+            case "\\": json += "\\\\"
+            case "\n": json += "\\n"
+            case "\r": json += "\\r"
+            case "\t": json += "\\t"
+            case "\u{0}"..."\u{1F}":
+                let hex = String(scalar.value, radix: 16)
+                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            default: json.unicodeScalars.append(scalar)
+            }
+        }
+        json += "\""
     }
 
     /// Headers read back from `storedHeaders`; `nil` when the text is not such an object.
@@ -90,6 +115,25 @@ public struct NewInboxEntry: Hashable, Sendable {
         self.remoteAddress = remoteAddress
         self.headers = headers
         self.body = body
+    }
+}
+
+/// The callback a store call judges: one recorded earlier (a replay), or one it records first,
+/// in the same transaction as its verdict (a live delivery: one commit instead of two).
+public enum InboxSubject: Sendable {
+    case recorded(id: Int64)
+    case new(NewInboxEntry)
+}
+
+/// A judged callback: its inbox id and how judging ended — `nil` when the entry is recorded but
+/// its judging did not commit (it stays `received`; start-up judges it again).
+public struct InboxJudgement<Result: Sendable>: Sendable {
+    public let id: Int64
+    public let resolution: InboxResolution<Result>?
+
+    public init(id: Int64, resolution: InboxResolution<Result>?) {
+        self.id = id
+        self.resolution = resolution
     }
 }
 

@@ -93,38 +93,42 @@ public protocol PaySyncStore: Sendable {
     func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout]
 
     /// `resolveInbox` for a payout callback: dedup the same way, then `decide` on the payout
-    /// `(account, payoutNumber)` (or `nil`); the payout it returns, its audit rows and the entry's
-    /// verdict commit together.
+    /// `(account, payoutNumber)` (or `nil`) and the entry's id; the payout it returns, its audit
+    /// rows and the entry's verdict commit together.
     func resolvePayoutInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?) -> PayoutInboxDecision
-    ) async throws -> InboxResolution<Void>
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
+        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
+    ) async throws -> InboxJudgement<Void>
 
     // MARK: Inbox
 
-    /// Records a raw callback before anything judges it; returns its id.
+    /// Records a raw callback with verdict `received`; returns its id.
     func recordInbox(_ entry: NewInboxEntry) async throws -> Int64
 
-    /// Marks an entry refused (`verdict: rejected`) with a reason code.
-    func rejectInbox(id: Int64, reason: String, detail: String) async throws
+    /// Marks an entry refused (`verdict: rejected`) with a reason code — a `.new` one is recorded
+    /// with that verdict in one write. Returns the entry's id.
+    @discardableResult
+    func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64
 
-    /// Resolves a verified callback in one transaction: if another entry of the provider carries
-    /// `dedupKey` this one becomes its duplicate and nothing else happens; otherwise the key is
-    /// claimed (unique per provider, forever), the order `(account, merchantOrderNumber)` is
-    /// loaded under its lock, `decide` runs on it (or on `nil`), and the order change, its events,
-    /// audit rows, review items and the entry's verdict commit together.
+    /// Resolves a verified callback. A `.new` subject is recorded first, in the same
+    /// transaction, and stays recorded (`received`) if its judging fails; throwing means nothing
+    /// was recorded. Then: if another entry of the provider carries `dedupKey` this one becomes
+    /// its duplicate and nothing else happens; otherwise the key is claimed (unique per provider,
+    /// forever), the order `(account, merchantOrderNumber)` is loaded under its lock, `decide`
+    /// runs on it (or on `nil`) with the entry's id, and the order change, its events, audit rows,
+    /// review items and the entry's verdict commit together.
     func resolveInbox<Result: Sendable>(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?) throws -> InboxDecision<Result>
-    ) async throws -> InboxResolution<Result>
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
+        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
+    ) async throws -> InboxJudgement<Result>
 
     /// `resolveInbox` for a refund callback: dedup the same way, then `decide` on the refund
-    /// `(account, refundNumber)` (or `nil`); the refund it returns, its audit rows and the entry's
-    /// verdict commit together.
+    /// `(account, refundNumber)` (or `nil`) and the entry's id; the refund it returns, its audit
+    /// rows and the entry's verdict commit together.
     func resolveRefundInbox(
-        id: Int64, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?) -> RefundInboxDecision
-    ) async throws -> InboxResolution<Void>
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
+        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
+    ) async throws -> InboxJudgement<Void>
 
     func inboxEntry(id: Int64) async throws -> InboxEntry?
 

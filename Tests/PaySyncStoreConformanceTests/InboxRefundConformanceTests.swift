@@ -12,7 +12,7 @@ struct InboxRefundConformanceTests {
     }
 
     /// Applies `.paid` to the order when there is one.
-    static func paid(_ order: Order?) -> InboxDecision<Void> {
+    static func paid(_ order: Order?, _ inboxID: Int64) -> InboxDecision<Void> {
         guard let order else { return InboxDecision(verdict: .parked, result: ()) }
         let change = order.change(applying: .paid, source: .callback, evidence: Evidence(summary: "callback paid"), at: Fixture.t0)
         return InboxDecision(
@@ -24,7 +24,7 @@ struct InboxRefundConformanceTests {
     func recordAndRead(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let id = try await store.recordInbox(Self.entry("{\"a\":1,\"é\":\"\\u0000\"}"))
-        try await store.rejectInbox(id: id, reason: "bad_signature", detail: "the signature does not verify")
+        #expect(try await store.rejectInbox(.recorded(id: id), reason: "bad_signature", detail: "the signature does not verify") == id)
         let entry = try #require(try await store.inboxEntry(id: id))
         #expect(entry.body == Array("{\"a\":1,\"é\":\"\\u0000\"}".utf8))
         #expect(entry.headers == ["content-type": "application/json", "sign": "abc"])
@@ -32,6 +32,47 @@ struct InboxRefundConformanceTests {
         #expect(entry.reason == "bad_signature")
         #expect(entry.remoteAddress == "127.0.0.1")
         #expect(try await store.unjudgedInbox(limit: 10).isEmpty)
+        try await store.close()
+    }
+
+    @Test("a new callback refused is recorded with its verdict in one write", arguments: StoreDriver.all)
+    func newRejected(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let id = try await store.rejectInbox(.new(Self.entry("{\"x\":1}")), reason: "bad_signature", detail: "the signature does not verify")
+        let entry = try #require(try await store.inboxEntry(id: id))
+        #expect(entry.body == Array("{\"x\":1}".utf8))
+        #expect(entry.verdict == .rejected)
+        #expect(entry.reason == "bad_signature")
+        #expect(entry.detail == "the signature does not verify")
+        #expect(try await store.unjudgedInbox(limit: 10).isEmpty)
+        try await store.close()
+    }
+
+    @Test("a new callback whose judging throws stays recorded as received, and nothing else is written", arguments: StoreDriver.all)
+    func newJudgingFails(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Fixture.order("A-1001", status: .pending)
+        try await store.insert(order)
+        struct Broken: Error {}
+        let judgement: InboxJudgement<Void> = try await store.resolveInbox(
+            .new(Self.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid",
+            merchantOrderNumber: "A-1001"
+        ) { _, _ in throw Broken() }
+        #expect(judgement.resolution == nil)
+        let entry = try #require(try await store.inboxEntry(id: judgement.id))
+        #expect(entry.verdict == .received)
+        #expect(entry.dedupKey == nil)
+        #expect(entry.body == Array("{\"trade\":\"T-2\"}".utf8))
+        #expect(try await store.unjudgedInbox(limit: 10).map(\.id) == [judgement.id])
+        #expect(try await store.order(id: order.id)?.version == 1)
+        #expect(try await store.events(orderID: order.id).map(\.kind) == ["created"])
+        // Judged again from its stored bytes (start-up replay), it resolves like a first delivery.
+        let again = try await store.resolveInbox(
+            .recorded(id: judgement.id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid", merchantOrderNumber: "A-1001",
+            Self.paid)
+        #expect(again.id == judgement.id)
+        if case .resolved(let verdict, _, _)? = again.resolution { #expect(verdict == .applied) } else { Issue.record("not resolved: \(String(describing: again.resolution))") }
+        #expect(try await store.order(id: order.id)?.status == .paid)
         try await store.close()
     }
 
@@ -43,12 +84,13 @@ struct InboxRefundConformanceTests {
         let resolutions = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    let id = try await store.recordInbox(Self.entry("{\"trade\":\"T-1\"}"))
-                    let resolution = try await store.resolveInbox(
-                        id: id, provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid", merchantOrderNumber: "A-1001", Self.paid)
-                    switch resolution {
-                    case .duplicate: return "duplicate"
-                    case .resolved(let verdict, _, _): return verdict.rawValue
+                    let judgement = try await store.resolveInbox(
+                        .new(Self.entry("{\"trade\":\"T-1\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid",
+                        merchantOrderNumber: "A-1001", Self.paid)
+                    switch judgement.resolution {
+                    case .duplicate?: return "duplicate"
+                    case .resolved(let verdict, _, _)?: return verdict.rawValue
+                    case nil: return "unjudged"
                     }
                 }
             }
@@ -65,7 +107,7 @@ struct InboxRefundConformanceTests {
         let store = try await driver.open()
         let id = try await store.recordInbox(Self.entry("{}"))
         _ = try await store.resolveInbox(
-            id: id, provider: try ProviderID("codepay"), account: .default, dedupKey: "T-9:paid", merchantOrderNumber: "A-9", Self.paid)
+            .recorded(id: id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-9:paid", merchantOrderNumber: "A-9", Self.paid)
         let parked = try await store.parkedInbox(provider: try ProviderID("codepay"), account: .default, merchantOrderNumber: "A-9")
         #expect(parked.map(\.id) == [id])
         #expect(parked.first?.dedupKey == "T-9:paid")

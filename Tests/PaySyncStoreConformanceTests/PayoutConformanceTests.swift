@@ -52,16 +52,16 @@ struct PayoutConformanceTests {
         let verdicts = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    let id = try await store.recordInbox(InboxRefundConformanceTests.entry("{\"payout\":\"PO-1\"}", provider: "payzapp"))
-                    let resolution = try await store.resolvePayoutInbox(
-                        id: id, provider: try ProviderID("payzapp"), account: .default, dedupKey: "PO-1:succeeded", payoutNumber: "PO-1"
-                    ) { payout in
+                    let judgement = try await store.resolvePayoutInbox(
+                        .new(InboxRefundConformanceTests.entry("{\"payout\":\"PO-1\"}", provider: "payzapp")), provider: try ProviderID("payzapp"),
+                        account: .default, dedupKey: "PO-1:succeeded", payoutNumber: "PO-1"
+                    ) { payout, _ in
                         guard var payout else { return PayoutInboxDecision(verdict: .parked) }
                         payout.status = .succeeded
                         payout.nextCheckAt = nil
                         return PayoutInboxDecision(verdict: .applied, payout: payout)
                     }
-                    if case .resolved(let verdict, _, _) = resolution { return verdict.rawValue }
+                    if case .resolved(let verdict, _, _)? = judgement.resolution { return verdict.rawValue }
                     return "duplicate"
                 }
             }

@@ -44,10 +44,9 @@ struct MultiInstanceTests {
     static func run(sandbox: Sandbox, credentials: SandboxCredentials, databaseURL: String, directory: URL, transport: FreshPoolTransport) async throws {
         try await Application(router: sandbox.router()).test(.live) { sandboxClient in
             let config = try Self.writeConfig(credentials, sandboxPort: sandboxClient.port!, database: databaseURL, in: directory)
-            let ports = (0..<3).map { _ in PaySyncProcess.freePort() }
             var instances: [PaySyncProcess] = []
-            for port in ports { instances.append(try PaySyncProcess(configFile: config, port: port, directory: directory)) }
-            for instance in instances { try await instance.waitUntilHealthy(transport: transport) }
+            for _ in 0..<3 { instances.append(try await PaySyncProcess.start(configFile: config, directory: directory, transport: transport)) }
+            let ports = instances.map(\.port)
             let started = ContinuousClock.now
             defer { print("multi-instance test: \(ContinuousClock.now - started) from start to checks") }
             let alive = LivePorts(ports)

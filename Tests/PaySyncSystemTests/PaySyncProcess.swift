@@ -35,10 +35,33 @@ final class PaySyncProcess: @unchecked Sendable {
         try process.run()
     }
 
-    /// Waits until the server accepts connections, probing with a plain TCP connect (an HTTP
-    /// client's pool would back off after the refused attempts), then until `/health` answers.
+    /// Starts `paysync serve` on `port`, or on a free port, retrying on another when the chosen
+    /// one was taken before the server could bind it; returns once it answers `/health`.
+    static func start(configFile: String, port: Int? = nil, directory: URL, transport: any HTTPTransport) async throws -> PaySyncProcess {
+        for _ in 0..<5 {
+            let process = try PaySyncProcess(configFile: configFile, port: port ?? freePort(), directory: directory)
+            do {
+                try await process.waitUntilHealthy(transport: transport)
+                return process
+            } catch is PortTaken where port == nil {
+                continue
+            }
+        }
+        throw PortTaken()
+    }
+
+    struct PortTaken: Error {}
+
+    /// Waits until this process says it listens (so a server another test started on the same
+    /// port cannot answer for it), then until `/health` answers.
     func waitUntilHealthy(transport: any HTTPTransport) async throws {
-        for _ in 0..<400 where !Self.accepts(port) {
+        for _ in 0..<1_200 {
+            if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("paysync: listening on") { break }
+            if !process.isRunning {
+                let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
+                if text.contains("Address already in use") { throw PortTaken() }
+                break
+            }
             try await Task.sleep(nanoseconds: 25_000_000)
         }
         guard case .success(let response) = await transport.send(
@@ -46,18 +69,6 @@ final class PaySyncProcess: @unchecked Sendable {
             response.status == 200
         else {
             throw CocoaError(.fileReadUnknown, userInfo: [NSLocalizedDescriptionKey: "paysync did not start: \((try? String(contentsOf: log, encoding: .utf8)) ?? "")"])
-        }
-    }
-
-    static func accepts(_ port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
     }
 
