@@ -152,7 +152,7 @@ let package = Package(
         .testTarget(
             name: "PaySyncHTTPTests",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox", "PaySyncTransport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "PaySyncHTTP", "PaySyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: testSwiftSettings

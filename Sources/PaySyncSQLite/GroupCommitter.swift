@@ -1,3 +1,4 @@
+import Dispatch
 import GRDB
 import Synchronization
 
@@ -22,6 +23,7 @@ final class GroupCommitter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    private let queue = DispatchQueue(label: "paysync.sqlite.group-commit")
     /// The most writes one transaction takes.
     private let maximumBatch: Int
 
@@ -54,11 +56,14 @@ final class GroupCommitter: Sendable {
                 state.draining = true
                 return true
             }
-            if start { Task { await self.drain() } }
+            if start { queue.async { self.drain() } }
         }
     }
 
-    private func drain() async {
+    /// Runs batches until none is pending, on `queue`: the next batch starts the moment the last
+    /// commit returns, never waiting for a turn on Swift's cooperative threads, which are busy with
+    /// the requests whose writes these are.
+    private func drain() {
         while true {
             let batch = state.withLock { state -> [Job] in
                 let batch = Array(state.pending.prefix(maximumBatch))
@@ -68,7 +73,7 @@ final class GroupCommitter: Sendable {
             }
             if batch.isEmpty { return }
             do {
-                let completions = try await pool.writeWithoutTransaction { db in
+                let completions = try pool.writeWithoutTransaction { db in
                     var completions: [@Sendable () -> Void] = []
                     try db.inTransaction(.immediate) {
                         completions = batch.map { $0.run(db) }

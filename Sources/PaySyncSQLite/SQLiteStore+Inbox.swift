@@ -5,18 +5,20 @@ import PaySyncStore
 
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        try await writer.write { db in try Self.insert(entry, verdict: .received, db) }
+        let headers = InboxEntry.storedHeaders(entry.headers)
+        return try await writer.write { db in try Self.insert(entry, headers: headers, verdict: .received, db) }
     }
 
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
-        try await writer.write { db in
-            switch subject {
-            case .new(let entry):
-                return try Self.insert(entry, verdict: .rejected, reason: reason, detail: detail, db)
-            case .recorded(let id):
+        switch subject {
+        case .new(let entry):
+            let headers = InboxEntry.storedHeaders(entry.headers)
+            return try await writer.write { db in try Self.insert(entry, headers: headers, verdict: .rejected, reason: reason, detail: detail, db) }
+        case .recorded(let id):
+            try await writer.write { db in
                 try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?").execute(arguments: [reason, detail, id])
-                return id
             }
+            return id
         }
     }
 
@@ -70,8 +72,10 @@ extension SQLiteStore {
                 return InboxJudgement(id: id, resolution: nil)
             }
         case .new(let entry):
+            // Encoded before the write: the writer is the one serial part of ingestion.
+            let headers = InboxEntry.storedHeaders(entry.headers)
             return try await writer.write { db in
-                let id = try Self.insert(entry, verdict: .received, db)
+                let id = try Self.insert(entry, headers: headers, verdict: .received, db)
                 var resolution: InboxResolution<Result>?
                 do {
                     try db.inSavepoint {
@@ -87,13 +91,15 @@ extension SQLiteStore {
     }
 
     /// Inserts a raw callback with its first verdict; returns its id.
-    static func insert(_ entry: NewInboxEntry, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ db: Database) throws -> Int64 {
+    static func insert(
+        _ entry: NewInboxEntry, headers: String, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ db: Database
+    ) throws -> Int64 {
         try db.cachedStatement(sql: """
                 INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict, reason, detail)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
                 entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress,
-                InboxEntry.storedHeaders(entry.headers), Data(entry.body), verdict.rawValue, reason, detail,
+                headers, Data(entry.body), verdict.rawValue, reason, detail,
             ])
         return db.lastInsertedRowID
     }

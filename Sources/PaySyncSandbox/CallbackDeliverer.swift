@@ -1,6 +1,7 @@
 import PaySyncCore
 import PaySyncGateways
 import PaySyncTransport
+import Synchronization
 
 /// One try at delivering a callback, as the sandbox's log records it.
 public struct DeliveryAttempt: Hashable, Sendable {
@@ -36,6 +37,9 @@ actor CallbackDeliverer {
 
     private var queue: [Pending] = []
     private(set) var log: [DeliveryAttempt] = []
+    /// Acknowledgements received so far, counted as each answer arrives (the log is written when
+    /// a round of deliveries ends): a test can act in the middle of a round.
+    nonisolated let acknowledgements = AcknowledgementCount()
     /// Attempts held back by a delay fault.
     private(set) var delayed = 0
     private let transport: any HTTPTransport
@@ -98,12 +102,15 @@ actor CallbackDeliverer {
             sends.append((item, messages))
         }
         let transport = self.transport
+        let acknowledgements = self.acknowledgements
         let results = await withTaskGroup(of: (Int, [DeliveryAttempt.Outcome]).self) { group in
             for (index, send) in sends.enumerated() {
                 group.addTask {
                     var outcomes: [DeliveryAttempt.Outcome] = []
                     for (_, message) in send.messages {
-                        outcomes.append(await Self.post(message, for: send.item, transport))
+                        let outcome = await Self.post(message, for: send.item, transport)
+                        if outcome == .acknowledged { acknowledgements.add() }
+                        outcomes.append(outcome)
                     }
                     return (index, outcomes)
                 }
@@ -140,4 +147,12 @@ actor CallbackDeliverer {
         next.dueAt = now.adding(milliseconds: gap * 1_000)
         return next
     }
+}
+
+/// A count of acknowledgements that any thread may read while deliveries go on.
+final class AcknowledgementCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    func add() { count.add(1, ordering: .relaxed) }
+    var value: Int { count.load(ordering: .relaxed) }
 }

@@ -106,6 +106,9 @@ public final class Sandbox: Sendable {
     public func deliverDueCallbacks() async { await deliverer.deliverDue() }
     /// Every delivery attempt so far.
     public func deliveries() async -> [DeliveryAttempt] { await deliverer.log }
+    /// Callbacks acknowledged so far, counted as each answer arrives, also while a round of
+    /// deliveries is still going on (`deliveries()` lists a round when it ends).
+    public var acknowledgedSoFar: Int { deliverer.acknowledgements.value }
     /// Queries each gateway received, by fault met.
     public func queryTallies() async -> [String: QueryTally] { await queries.tallies }
     /// Deliveries held back by a delay fault so far.

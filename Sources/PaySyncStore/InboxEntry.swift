@@ -77,6 +77,12 @@ extension InboxEntry {
     /// `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters escaped).
     static func appendJSONString(_ text: String, to json: inout String) {
         json += "\""
+        defer { json += "\"" }
+        // Header names and values rarely need escaping: copy those whole.
+        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
+            json += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": json += "\\\""
@@ -90,7 +96,6 @@ extension InboxEntry {
             default: json.unicodeScalars.append(scalar)
             }
         }
-        json += "\""
     }
 
     /// Headers read back from `storedHeaders`; `nil` when the text is not such an object.

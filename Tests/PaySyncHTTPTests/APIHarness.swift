@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -71,9 +72,21 @@ struct APIHarness: Sendable {
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
-                try await body(APIClient(instance: instance, port: client.port!, send: { uri, method, headers, bodyBytes in
-                    let response = try await client.execute(uri: uri, method: method, headers: headers, body: bodyBytes)
-                    return APIResponse(status: response.status.code, headers: response.headers, body: Data(response.body.readableBytesView))
+                // AsyncHTTPClient's pool, not the test client's one connection: concurrent requests
+                // reach the server concurrently, as a shop's and the gateways' do.
+                let base = "http://127.0.0.1:\(client.port!)"
+                try await body(APIClient(instance: instance, send: { uri, method, headers, bodyBytes in
+                    var request = HTTPClientRequest(url: base + uri)
+                    request.method = .init(rawValue: method.rawValue)
+                    for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
+                    if let bodyBytes { request.body = .bytes(bodyBytes) }
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                    let bytes = try await response.body.collect(upTo: 1 << 24)
+                    var fields = HTTPFields()
+                    for (name, value) in response.headers {
+                        if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+                    }
+                    return APIResponse(status: Int(response.status.code), headers: fields, body: Data(bytes.readableBytesView))
                 }))
             }
         }
@@ -99,8 +112,6 @@ struct APIClient: Sendable {
     /// PaySync's engine over the same store, gateways and clock; tests step the clock and run its reconciler.
     let instance: PaySyncInstance
     var reconciler: Reconciler { instance.reconciler }
-    /// The live server's port, for clients of its own (the test client keeps one connection).
-    let port: Int
     let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
 
     func request(

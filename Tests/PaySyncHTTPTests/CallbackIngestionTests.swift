@@ -3,7 +3,6 @@ import PaySyncCore
 import PaySyncGateways
 import PaySyncSandbox
 import PaySyncStore
-import PaySyncTransport
 import Testing
 
 /// Callbacks from the sandbox gateways to PaySync over real HTTP on loopback.
@@ -43,22 +42,11 @@ struct CallbackIngestionTests {
             _ = try await client.create()
             try await api.sandbox.pay("codepay", "A-1001")
             let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
-            // Each delivery on a connection of its own (AsyncHTTPClient's pool), as a gateway's retries arrive.
-            let request = GatewayHTTPRequest(
-                method: .post, url: "http://127.0.0.1:\(client.port)/callbacks/codepay/default", headers: message.headers.map { ($0.key, $0.value) },
-                body: message.body)
-            let replies = await withTaskGroup(of: String.self) { group in
-                for _ in 0..<100 {
-                    group.addTask {
-                        switch await AsyncHTTPClientTransport().send(request, timeoutMilliseconds: 60_000) {
-                        case .success(let response): "\(response.status) \(String(decoding: response.body, as: UTF8.self))"
-                        case .failure(let failure): "\(failure)"
-                        }
-                    }
-                }
-                return await group.reduce(into: [String]()) { $0.append($1) }
+            let replies = try await withThrowingTaskGroup(of: APIResponse.self) { group in
+                for _ in 0..<100 { group.addTask { try await client.deliver(message, "codepay") } }
+                return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
             }
-            #expect(replies == Array(repeating: "200 success", count: 100))
+            #expect(replies.map { "\($0.status) \($0.text)" } == Array(repeating: "200 success", count: 100))
             let order = try #require(try await api.order("A-1001"))
             #expect(order.status == .paid)
             #expect(order.version == 3)
