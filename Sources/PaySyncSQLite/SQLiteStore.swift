@@ -19,10 +19,11 @@ public final class SQLiteStore: PaySyncStore {
     public init(path: String, currencies: CurrencyRegistry = .standard) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         pool = try DatabasePool(path: path, configuration: configuration)
+        // After the pool is open: GRDB sets its writer to `synchronous = NORMAL` when it turns WAL
+        // on, which survives a crash of the process but not of the machine. An acknowledged
+        // callback must survive both, so every commit syncs the WAL.
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
         writer = GroupCommitter(pool: pool)
         self.currencies = currencies
         try SQLiteMigrations.migrator.migrate(pool)

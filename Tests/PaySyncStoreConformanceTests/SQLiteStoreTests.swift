@@ -21,10 +21,11 @@ struct SQLiteStoreTests {
         try await second.close()
     }
 
-    @Test("commits are durable: WAL journal with synchronous = FULL")
+    @Test("commits are durable: the connection that writes runs a WAL journal with synchronous = FULL")
     func durability() async throws {
         let store = try SQLiteStore(path: temporaryPath("durable") + ".sqlite")
-        let (journal, synchronous) = try await store.pool.read { db in
+        // The writer's own setting (GRDB turns its writer to NORMAL with WAL; readers do not commit).
+        let (journal, synchronous) = try await store.pool.writeWithoutTransaction { db in
             (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"))
         }
         #expect(journal == "wal")
