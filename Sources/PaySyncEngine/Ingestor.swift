@@ -5,12 +5,13 @@ import PaySyncStore
 
 /// Turns gateway callbacks into order changes, exactly once, without ever losing one.
 ///
-/// For each request, in this order: (1) record the raw request in the inbox; (2) bound the body
-/// and check its content type; (3) verify and parse it with the gateway's adapter; (4) claim its
-/// dedup key — a redelivery, however late, is a duplicate; (5) match the order and check amount,
-/// currency and merchant; (6) apply the state machine's decision under the order's lock, the
-/// inbox verdict committing in the same transaction; (7) answer in the gateway's dialect, only
-/// after the commit. If the commit fails the gateway gets its negative answer and redelivers.
+/// For each request, in this order: (1) record the raw request in the inbox — the first write of
+/// the one transaction that also holds its verdict, kept even if judging fails; (2) bound the body
+/// and check its content type and (3) verify and parse it with the gateway's adapter, both pure;
+/// (4) claim its dedup key — a redelivery, however late, is a duplicate; (5) match the order and
+/// check amount, currency and merchant; (6) apply the state machine's decision under the order's
+/// lock; (7) answer in the gateway's dialect, only after the commit. If the commit fails the
+/// gateway gets its negative answer and redelivers.
 public struct Ingestor: Sendable {
     public let store: any PaySyncStore
     let clock: any PaySyncClock
