@@ -123,7 +123,10 @@ struct MultiInstanceTests {
                 let agrees =
                     switch (order.status, gateway) {
                     case (.paid, .paid?): index % 10 < 7
-                    case (.canceled, nil): unreached.contains(index)
+                    // The create never reached the gateway (its instance died first; the shop's retry
+                    // found the order stored): closed here after the ladder. A payer saw that as
+                    // "not found" at the gateway; an abandoning customer never tried.
+                    case (.canceled, nil): unreached.contains(index) || index % 10 >= 7
                     // CodePay closes through its cancel API; PayZApp has none: closed here, still pending there.
                     case (.canceled, .canceled?): order.provider.rawValue == "codepay" && index % 10 >= 7
                     case (.canceled, .pending?): order.provider.rawValue == "payzapp" && index % 10 >= 7
@@ -149,7 +152,8 @@ struct MultiInstanceTests {
             let forged = await sandbox.deliveries().filter { $0.kind == .forged }
             #expect(!forged.isEmpty)
             #expect(forged.allSatisfy { $0.outcome != .acknowledged })
-            print("multi-instance test: \(outcomes), \(lost.count) creates cut off by the kill, \(forged.count) forged callbacks refused; settled \(settledAt - createdAt) after the last create")
+            let neverAtGateway = (0..<Self.orders).filter { ledger[Self.number($0)] == nil }.count
+            print("multi-instance test: \(outcomes), \(neverAtGateway) creates cut off by the kill (\(lost.count) of them paying customers), \(forged.count) forged callbacks refused; settled \(settledAt - createdAt) after the last create")
             try await store.close()
         }
     }
