@@ -37,8 +37,8 @@ actor CallbackDeliverer {
 
     private var queue: [Pending] = []
     private(set) var log: [DeliveryAttempt] = []
-    /// Acknowledgements received so far, counted as each answer arrives (the log is written when
-    /// a round of deliveries ends): a test can act in the middle of a round.
+    /// Acknowledgements received so far, counted as each answer arrives: a test can act in the
+    /// middle of a round.
     nonisolated let acknowledgements = AcknowledgementCount()
     /// Attempts held back by a delay fault.
     private(set) var delayed = 0
@@ -149,10 +149,24 @@ actor CallbackDeliverer {
     }
 }
 
-/// A count of acknowledgements that any thread may read while deliveries go on.
+/// Acknowledgements counted as each answer arrives (the log is written when a round ends), with an
+/// optional action run by the delivery that reaches a given count (a test's SIGKILL at an exact
+/// point of a burst).
 final class AcknowledgementCount: Sendable {
     private let count = Atomic<Int>(0)
+    private let trigger = Mutex<(count: Int, action: @Sendable () -> Void)?>(nil)
 
-    func add() { count.add(1, ordering: .relaxed) }
-    var value: Int { count.load(ordering: .relaxed) }
+    func add() {
+        let reached = count.add(1, ordering: .relaxed).newValue
+        let action = trigger.withLock { trigger -> (@Sendable () -> Void)? in
+            guard let pending = trigger, reached >= pending.count else { return nil }
+            trigger = nil
+            return pending.action
+        }
+        action?()
+    }
+
+    func when(reaching target: Int, _ action: @escaping @Sendable () -> Void) {
+        trigger.withLock { $0 = (target, action) }
+    }
 }

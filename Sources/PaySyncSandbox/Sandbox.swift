@@ -106,9 +106,11 @@ public final class Sandbox: Sendable {
     public func deliverDueCallbacks() async { await deliverer.deliverDue() }
     /// Every delivery attempt so far.
     public func deliveries() async -> [DeliveryAttempt] { await deliverer.log }
-    /// Callbacks acknowledged so far, counted as each answer arrives, also while a round of
-    /// deliveries is still going on (`deliveries()` lists a round when it ends).
-    public var acknowledgedSoFar: Int { deliverer.acknowledgements.value }
+    /// Runs `action` in the delivery whose acknowledgement makes the count reach `count`, before
+    /// that delivery's round goes on: a test can act at an exact point of a burst.
+    public func whenAcknowledged(count: Int, _ action: @escaping @Sendable () -> Void) {
+        deliverer.acknowledgements.when(reaching: count, action)
+    }
     /// Queries each gateway received, by fault met.
     public func queryTallies() async -> [String: QueryTally] { await queries.tallies }
     /// Deliveries held back by a delay fault so far.

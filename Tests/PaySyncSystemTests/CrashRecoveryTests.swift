@@ -49,14 +49,12 @@ struct CrashRecoveryTests {
                 try await group.waitForAll()
             }
 
-            // The burst, and a SIGKILL in the middle of it: once the gateway holds acknowledgements
-            // for a tenth of the callbacks.
-            async let burst: Void = sandbox.deliverDueCallbacks()
-            while sandbox.acknowledgedSoFar < orders / 10 {
-                try await Task.sleep(nanoseconds: 1_000_000)
-            }
-            paysync.kill()
-            await burst
+            // The burst, and a SIGKILL in the middle of it: sent by the delivery that brings the
+            // gateway's acknowledgements to a tenth of the callbacks.
+            let pid = paysync.process.processIdentifier
+            sandbox.whenAcknowledged(count: orders / 10) { _ = Foundation.kill(pid, SIGKILL) }
+            await sandbox.deliverDueCallbacks()
+            paysync.process.waitUntilExit()
             let firstRound = await sandbox.deliveries()
             let acknowledgedBeforeKill = Set(firstRound.filter { $0.outcome == .acknowledged }.map(\.event))
             #expect(firstRound.count == orders)
