@@ -216,14 +216,9 @@ public struct Ingestor: Sendable {
                 subject, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
             ) { refund, inboxID in
                 let (verdict, reason, updated, audit) = Self.judge(
-                    refund, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount, now: now
-                ) { verdict, reason in
-                    AuditRecord(
-                        orderID: refund?.orderID, kind: .inbound,
-                        summary: "refund callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
-                        detail: "inbox \(inboxID); refund \(report.refundNumber)", at: now)
-                }
-                return RefundInboxDecision(verdict: verdict, reason: reason ?? (refund == nil ? "unknown_refund" : nil), refund: updated, audit: audit)
+                    refund, number: report.refundNumber, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount,
+                    providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+                return RefundInboxDecision(verdict: verdict, reason: reason, refund: updated, audit: audit)
             }
             return Self.reply(judgement, adapter: adapter)
         } catch {
@@ -242,14 +237,9 @@ public struct Ingestor: Sendable {
                 subject, provider: provider, account: account, dedupKey: event.dedupKey, payoutNumber: report.payoutNumber
             ) { payout, inboxID in
                 let (verdict, reason, updated, audit) = Self.judge(
-                    payout, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount, now: now
-                ) { verdict, reason in
-                    AuditRecord(
-                        orderID: nil, kind: .inbound,
-                        summary: "payout callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
-                        detail: "inbox \(inboxID); payout \(report.payoutNumber)", at: now)
-                }
-                return PayoutInboxDecision(verdict: verdict, reason: reason ?? (payout == nil ? "unknown_payout" : nil), payout: updated, audit: audit)
+                    payout, number: report.payoutNumber, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount,
+                    providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+                return PayoutInboxDecision(verdict: verdict, reason: reason, payout: updated, audit: audit)
             }
             return Self.reply(judgement, adapter: adapter)
         } catch {
@@ -257,20 +247,29 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// The verdict on a refund or payout callback: parked when the record is unknown; a stated
-    /// amount that differs is not believed (review); a final record never moves (unchanged).
+    /// The verdict on a refund or payout callback, with its reason and audit row: parked
+    /// (`unknown_refund`, `unknown_payout`) when the record is unknown; a stated amount that differs
+    /// is not believed (review); a final record never moves (unchanged).
     static func judge<Record: MoneyOutRecord>(
-        _ record: Record?, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, now: Timestamp,
-        audit: (InboxVerdict, String?) -> AuditRecord
+        _ record: Record?, number: String, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, providerStatus: String,
+        provider: ProviderID, inboxID: Int64, now: Timestamp
     ) -> (InboxVerdict, String?, Record?, [AuditRecord]) {
-        guard var record else { return (.parked, nil, nil, []) }
-        if let amount, amount != record.amount { return (.review, "amount_mismatch", nil, [audit(.review, "amount_mismatch")]) }
+        guard var record else { return (.parked, "unknown_\(Record.noun)", nil, []) }
+        func audit(_ verdict: InboxVerdict, _ reason: String?) -> [AuditRecord] {
+            [
+                AuditRecord(
+                    orderID: record.auditOrderID, kind: .inbound,
+                    summary: "\(Record.noun) callback \(provider) \(providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
+                    detail: "inbox \(inboxID); \(Record.noun) \(number)", at: now)
+            ]
+        }
+        if let amount, amount != record.amount { return (.review, "amount_mismatch", nil, audit(.review, "amount_mismatch")) }
         guard let progress = record.progress.notified(state, gatewayNumber: gatewayNumber) else {
-            return (.unchanged, nil, nil, [audit(.unchanged, nil)])
+            return (.unchanged, nil, nil, audit(.unchanged, nil))
         }
         record.progress = progress
         record.updatedAt = now
-        return (.applied, nil, record, [audit(.applied, nil)])
+        return (.applied, nil, record, audit(.applied, nil))
     }
 
     /// The gateway's acknowledgement for a committed resolution (7. only after the commit), or its

@@ -85,12 +85,18 @@ extension RefundStatus {
 
 /// A refund or a payout, as the one money-out rule sees it.
 protocol MoneyOutRecord: Sendable {
+    /// What the audit log calls it: `refund`, `payout`.
+    static var noun: String { get }
+    /// The order its audit rows belong to, if any.
+    var auditOrderID: OrderID? { get }
     var amount: Money { get }
     var progress: MoneyOutProgress { get set }
     var updatedAt: Timestamp { get set }
 }
 
 extension Refund: MoneyOutRecord {
+    static var noun: String { "refund" }
+    var auditOrderID: OrderID? { orderID }
     var progress: MoneyOutProgress {
         get { MoneyOutProgress(status: status, gatewayNumber: gatewayRefundNumber, nextCheckAt: nextCheckAt, failures: failures) }
         set {
@@ -103,6 +109,8 @@ extension Refund: MoneyOutRecord {
 }
 
 extension Payout: MoneyOutRecord {
+    static var noun: String { "payout" }
+    var auditOrderID: OrderID? { nil }
     var progress: MoneyOutProgress {
         get { MoneyOutProgress(status: status, gatewayNumber: gatewayPayoutNumber, nextCheckAt: nextCheckAt, failures: failures) }
         set {
