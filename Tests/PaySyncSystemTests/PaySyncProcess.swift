@@ -32,8 +32,13 @@ final class PaySyncProcess: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: log)
         process.standardOutput = handle
         process.standardError = handle
-        try process.run()
+        // One launch at a time in this test process: Foundation's `Process.run()` crashed once in
+        // CI (a bad pointer in its memmove) while the crash test and the multi-instance test were
+        // launching servers at the same moment.
+        try Self.launching.withLock { _ in try process.run() }
     }
+
+    private static let launching = Mutex(())
 
     /// Starts `paysync serve` on `port`, or on a free port, retrying on another when the chosen
     /// one was taken before the server could bind it; returns once it answers `/health`.
