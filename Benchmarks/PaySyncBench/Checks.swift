@@ -36,10 +36,12 @@ struct Checks: AsyncParsableCommand {
                 group.addTask {
                     var random = SystemRandomNumberGenerator()
                     for index in stride(from: worker, to: orders, by: 8) {
+                        // Created one millisecond apart up to `start`, as a shop's orders arrive; all first checked from `start`.
+                        let created = start.adding(milliseconds: Int64(index - orders))
                         let order = Order(
-                            id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("C-\(index)"), provider: provider,
-                            amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: start,
-                            updatedAt: start, check: .start(PollLadder.progressive, anchor: start))
+                            id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("C-\(index)"), provider: provider,
+                            amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: created,
+                            updatedAt: created, check: .start(PollLadder.progressive, anchor: start))
                         try await store.insertOrder(
                             order,
                             event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: start),

@@ -36,12 +36,14 @@ struct PrepareIngest: AsyncParsableCommand {
             group.addTask {
             var random = SystemRandomNumberGenerator()
             for index in stride(from: worker, to: orders, by: 8) {
+                // Created one millisecond apart up to now, as a shop's orders arrive; the callbacks follow in the same order.
+                let created = now.adding(milliseconds: Int64(index - orders))
                 let order = Order(
-                    id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
+                    id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
                     provider: try ProviderID(provider), amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1,
-                    gatewayOrderNumber: "G\(index)", createdAt: now, updatedAt: now)
+                    gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created)
                 try await store.insertOrder(
-                    order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: now),
+                    order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: created),
                     audit: [])
             }
             }

@@ -105,7 +105,7 @@ public struct Demo: Sendable {
     static func freshStore(_ database: String) async throws -> any PaySyncStore {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             var random = SystemRandomNumberGenerator()
-            let schema = "demo_" + OrderID.random(using: &random).rawValue.dropFirst(4)
+            let schema = "demo_" + String(random.next(), radix: 36)
             return try await PostgresStore.connect(url: database, schema: schema)
         }
         for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }

@@ -47,7 +47,7 @@ public struct OrderService: Sendable {
             }
             var random = SystemRandomNumberGenerator()
             let order = Order(
-                id: .random(using: &random), account: command.account, merchantOrderNumber: number, provider: command.provider,
+                id: .make(at: now, using: &random), account: command.account, merchantOrderNumber: number, provider: command.provider,
                 amount: command.amount, subject: command.subject, status: .created, attempt: 1, version: 1,
                 gatewayOrderNumber: nil, createdAt: now, updatedAt: now, check: .start(policy.schedule(for: command.provider), anchor: now)
             )

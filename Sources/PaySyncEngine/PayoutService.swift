@@ -36,7 +36,7 @@ public struct PayoutService: Sendable {
         let now = clock.now()
         var random = SystemRandomNumberGenerator()
         let payout = Payout(
-            id: "pyt_" + OrderID.random(using: &random).rawValue.dropFirst(4), account: account, provider: provider, payoutNumber: payoutNumber,
+            id: "pyt_" + OrderID.make(at: now, using: &random).rawValue.dropFirst(4), account: account, provider: provider, payoutNumber: payoutNumber,
             amount: amount, beneficiary: beneficiary, channel: channel, status: .requested, gatewayPayoutNumber: nil,
             nextCheckAt: now.adding(milliseconds: followUpMilliseconds[0]), failures: 0, createdAt: now, updatedAt: now)
         do {

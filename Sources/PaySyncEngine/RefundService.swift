@@ -28,7 +28,7 @@ public struct RefundService: Sendable {
     public func refund(orderID: OrderID, amount: Money, reason: String, refundNumber: String?) async throws -> Refund {
         let now = clock.now()
         var random = SystemRandomNumberGenerator()
-        let id = "rfd_" + OrderID.random(using: &random).rawValue.dropFirst(4)
+        let id = "rfd_" + OrderID.make(at: now, using: &random).rawValue.dropFirst(4)
         let number = refundNumber ?? "R" + id.dropFirst(4)
         let first = followUpMilliseconds[0]
         let refund: Refund
@@ -79,7 +79,7 @@ public struct RefundService: Sendable {
         guard let number = try? MerchantOrderNumber(merchantOrderNumber), let order = try await store.order(account: account, number: number) else { return nil }
         let now = clock.now()
         var random = SystemRandomNumberGenerator()
-        let id = "rfd_" + OrderID.random(using: &random).rawValue.dropFirst(4)
+        let id = "rfd_" + OrderID.make(at: now, using: &random).rawValue.dropFirst(4)
         do {
             return try await store.insertRefund(orderID: order.id) { order, existing in
                 guard order.status == .canceled else {

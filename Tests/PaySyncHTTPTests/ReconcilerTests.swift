@@ -26,7 +26,7 @@ struct ReconcilerTests {
     static func insertUnsubmitted(_ api: APIHarness, _ number: String) async throws -> Order {
         var random = SystemRandomNumberGenerator()
         let order = Order(
-            id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber(number), provider: try ProviderID("codepay"),
+            id: .make(at: APIHarness.start, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber(number), provider: try ProviderID("codepay"),
             amount: Money(minorUnits: 500, currency: .USD), subject: "x", status: .created, attempt: 1, version: 1, gatewayOrderNumber: nil,
             createdAt: APIHarness.start, updatedAt: APIHarness.start, check: .start(PollLadder.progressive, anchor: APIHarness.start))
         try await api.store.insertOrder(

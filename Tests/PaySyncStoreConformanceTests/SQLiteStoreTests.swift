@@ -39,7 +39,7 @@ struct SQLiteStoreTests {
         let writer = try SQLiteStore(path: path)
         var random = SystemRandomNumberGenerator()
         let order = Order(
-            id: .random(using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-1"),
+            id: .make(at: Fixture.t0, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("U-1"),
             provider: try ProviderID("payzapp"), amount: Money(minorUnits: 1_000_000, currency: .USDT), subject: "x", status: .created,
             attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: Fixture.t0, updatedAt: Fixture.t0)
         try await writer.insert(order)

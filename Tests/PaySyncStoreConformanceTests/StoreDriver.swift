@@ -39,7 +39,7 @@ enum Fixture {
     ) -> Order {
         var random = SystemRandomNumberGenerator()
         return Order(
-            id: .random(using: &random), account: try! MerchantAccountID(account), merchantOrderNumber: try! MerchantOrderNumber(number),
+            id: .make(at: at, using: &random), account: try! MerchantAccountID(account), merchantOrderNumber: try! MerchantOrderNumber(number),
             provider: try! ProviderID(provider), amount: Money(minorUnits: minor, currency: .USD), subject: "T-shirt", status: status,
             attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: at, updatedAt: at)
     }
