@@ -13,8 +13,9 @@ struct CallbackController<Context: RequestContext & RemoteAddressRequestContext>
 
     @Sendable func receive(_ request: Request, context: Context) async throws -> Response {
         var headers: [String: String] = [:]
-        for field in request.headers where !Self.withheld.contains(field.name.canonicalName.lowercased()) {
-            headers[field.name.canonicalName.lowercased()] = field.value
+        headers.reserveCapacity(request.headers.count)
+        for field in request.headers where !withheldHeaders.contains(field.name.canonicalName) {
+            headers[field.name.canonicalName] = field.value  // `canonicalName` is the lower-cased name
         }
         // Keep one byte more than the limit: enough to know the body was too large, and to record it.
         var collected: [UInt8] = []
@@ -36,6 +37,7 @@ struct CallbackController<Context: RequestContext & RemoteAddressRequestContext>
             status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))
     }
 
-    /// Headers never stored with a callback.
-    static var withheld: Set<String> { ["authorization", "cookie", "proxy-authorization"] }
 }
+
+/// Headers never stored with a callback.
+private let withheldHeaders: Set<String> = ["authorization", "cookie", "proxy-authorization"]

@@ -38,12 +38,7 @@ final class GroupCommitter: Sendable {
             let job = Job(
                 run: { db in
                     do {
-                        var value: T?
-                        try db.inSavepoint {
-                            value = try work(db)
-                            return .commit
-                        }
-                        let result = value!
+                        let result = try db.inCachedSavepoint("job") { try work(db) }
                         return { continuation.resume(returning: result) }
                     } catch {
                         return { continuation.resume(throwing: error) }
@@ -86,6 +81,27 @@ final class GroupCommitter: Sendable {
                 // The shared commit failed: nothing of the batch is durable, and every writer hears so.
                 for job in batch { job.fail(error) }
             }
+        }
+    }
+}
+
+extension Database {
+    /// Runs `work` in a savepoint of the open transaction: released when it returns, rolled back
+    /// alone when it throws. The same as GRDB's `inSavepoint`, with cached statements — that one
+    /// compiles its `SAVEPOINT` and `RELEASE` on every call, and the group committer opens one or
+    /// two savepoints per write.
+    func inCachedSavepoint<T>(_ name: StaticString, _ work: () throws -> T) throws -> T {
+        try cachedStatement(sql: "SAVEPOINT \(name)").execute()
+        do {
+            let value = try work()
+            try cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
+            return value
+        } catch {
+            // When SQLite already rolled the whole transaction back these fail too; the commit then
+            // fails, and every write of the batch hears so.
+            try? cachedStatement(sql: "ROLLBACK TO SAVEPOINT \(name)").execute()
+            try? cachedStatement(sql: "RELEASE SAVEPOINT \(name)").execute()
+            throw error
         }
     }
 }

@@ -29,7 +29,7 @@ extension SQLiteStore {
         try await judge(subject) { [currencies] id, db in
             if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?"),
+                db.cachedStatement(sql: Self.orderByNumberSQL),
                 arguments: [account.rawValue, merchantOrderNumber])
             let order = try row.map { try Self.order($0, currencies) }
             let decision = try decide(order, id)
@@ -76,15 +76,7 @@ extension SQLiteStore {
             let headers = InboxEntry.storedHeaders(entry.headers)
             return try await writer.write { db in
                 let id = try Self.insert(entry, headers: headers, verdict: .received, db)
-                var resolution: InboxResolution<Result>?
-                do {
-                    try db.inSavepoint {
-                        resolution = try resolve(id, db)
-                        return .commit
-                    }
-                } catch {
-                    resolution = nil
-                }
+                let resolution = try? db.inCachedSavepoint("judge") { try resolve(id, db) }
                 return InboxJudgement(id: id, resolution: resolution)
             }
         }

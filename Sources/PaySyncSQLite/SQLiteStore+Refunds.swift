@@ -7,7 +7,7 @@ extension SQLiteStore {
         orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
     ) async throws -> Refund {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [orderID.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [orderID.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(orderID)")
             }
             let order = try Self.order(row, currencies)

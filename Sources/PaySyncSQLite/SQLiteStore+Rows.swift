@@ -5,30 +5,39 @@ import PaySyncStore
 /// Reading rows back into domain values, and writing log rows. A row that does not decode is a
 /// `StoreError.corruptRow`, never a crash.
 extension SQLiteStore {
+    /// The columns `order(_:_:)` reads, in the order it reads them by index (a name lookup per
+    /// column cost more than the rest of the decoding): every query that decodes orders selects these.
+    static let orderColumns = """
+        id, account, merchant_order_number, provider, amount_minor, currency, subject, status, attempt, version, gateway_order_number, \
+        created_at, updated_at, checkout_url, checkout_qr, next_check_at, check_rung, check_anchor, check_failures
+        """
+    static let orderByIDSQL = "SELECT \(orderColumns) FROM orders WHERE id = ?"
+    static let orderByNumberSQL = "SELECT \(orderColumns) FROM orders WHERE account = ? AND merchant_order_number = ?"
+
+    /// An order from a row of `orderColumns`.
     static func order(_ row: Row, _ currencies: CurrencyRegistry) throws -> Order {
-        let id: String = row["id"]
+        let id: String = row[0]
         guard let orderID = OrderID(rawValue: id),
-            let account = try? MerchantAccountID(row["account"]),
-            let number = try? MerchantOrderNumber(row["merchant_order_number"]),
-            let provider = try? ProviderID(row["provider"]),
-            let currency = currencies.currency(code: row["currency"]),
-            let status = OrderStatus(rawValue: row["status"])
+            let account = try? MerchantAccountID(row[1]),
+            let number = try? MerchantOrderNumber(row[2]),
+            let provider = try? ProviderID(row[3]),
+            let currency = currencies.currency(code: row[5]),
+            let status = OrderStatus(rawValue: row[7])
         else { throw StoreError(.corruptRow, "order row \(id) does not decode") }
-        let nextCheck: Int64? = row["next_check_at"]
-        let anchor: Int64? = row["check_anchor"]
+        let nextCheck: Int64? = row[15]
+        let anchor: Int64? = row[17]
         let check = nextCheck.map {
             CheckState(
-                anchor: Timestamp(millisecondsSinceEpoch: anchor ?? $0), rung: row["check_rung"], nextAt: Timestamp(millisecondsSinceEpoch: $0),
-                failures: row["check_failures"])
+                anchor: Timestamp(millisecondsSinceEpoch: anchor ?? $0), rung: row[16], nextAt: Timestamp(millisecondsSinceEpoch: $0), failures: row[18])
         }
-        let checkoutURL: String? = row["checkout_url"]
-        let checkoutQR: String? = row["checkout_qr"]
+        let checkoutURL: String? = row[13]
+        let checkoutQR: String? = row[14]
         return Order(
             id: orderID, account: account, merchantOrderNumber: number, provider: provider,
-            amount: Money(minorUnits: row["amount_minor"], currency: currency), subject: row["subject"], status: status,
-            attempt: row["attempt"], version: row["version"], gatewayOrderNumber: row["gateway_order_number"],
-            createdAt: Timestamp(millisecondsSinceEpoch: row["created_at"]),
-            updatedAt: Timestamp(millisecondsSinceEpoch: row["updated_at"]),
+            amount: Money(minorUnits: row[4], currency: currency), subject: row[6], status: status,
+            attempt: row[8], version: row[9], gatewayOrderNumber: row[10],
+            createdAt: Timestamp(millisecondsSinceEpoch: row[11]),
+            updatedAt: Timestamp(millisecondsSinceEpoch: row[12]),
             checkout: checkoutURL == nil && checkoutQR == nil ? nil : Checkout(url: checkoutURL, qrContent: checkoutQR), check: check
         )
     }

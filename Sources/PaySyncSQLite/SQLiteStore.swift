@@ -58,13 +58,13 @@ public final class SQLiteStore: PaySyncStore {
 
     public func order(id: OrderID) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]).map { try Self.order($0, currencies) }
+            try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [id.rawValue]).map { try Self.order($0, currencies) }
         }
     }
 
     public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE account = ? AND merchant_order_number = ?"),
+            try Row.fetchOne(db.cachedStatement(sql: Self.orderByNumberSQL),
                 arguments: [account.rawValue, number.rawValue]
             ).map { try Self.order($0, currencies) }
         }
@@ -84,7 +84,7 @@ public final class SQLiteStore: PaySyncStore {
         }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
         let limit = max(1, query.limit)
-        let sql = "SELECT * FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
+        let sql = "SELECT \(Self.orderColumns) FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
         let fetched = try await pool.read { [arguments, currencies] db in
             try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.order($0, currencies) }
         }
@@ -97,7 +97,7 @@ public final class SQLiteStore: PaySyncStore {
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
         try await writer.write { [currencies] db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id.rawValue]) else {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [id.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
             let current = try Self.order(row, currencies)
@@ -177,7 +177,7 @@ public final class SQLiteStore: PaySyncStore {
             // The partial index on next_check_at keeps this O(batch) however many orders are open.
             let rows = try Row.fetchAll(
                 db.cachedStatement(sql: """
-                    SELECT * FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                    SELECT \(Self.orderColumns) FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
                     ORDER BY next_check_at LIMIT ?
                     """), arguments: [now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit])
             let orders = try rows.map { try Self.order($0, currencies) }

@@ -4,13 +4,20 @@ public enum SortedPairs {
     /// Builds the string from `(key, value)` pairs. `nil` values are always left out; empty strings
     /// too when `skipEmpty` (CodePay drops empty values; NewPay's rule is an assumption, see docs).
     public static func string(_ pairs: [(String, String?)], skipEmpty: Bool) -> String {
-        pairs.compactMap { key, value -> (String, String)? in
+        let kept = pairs.compactMap { key, value -> (key: String, value: String)? in
             guard let value, !(skipEmpty && value.isEmpty) else { return nil }
             return (key, value)
         }
-        .sorted { Array($0.0.utf8).lexicographicallyPrecedes(Array($1.0.utf8)) }
-        .map { "\($0.0)=\($0.1)" }
-        .joined(separator: "&")
+        .sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+        var text = ""
+        text.reserveCapacity(kept.reduce(kept.count) { $0 + $1.key.utf8.count + $1.value.utf8.count })
+        for (index, pair) in kept.enumerated() {
+            if index > 0 { text += "&" }
+            text += pair.key
+            text += "="
+            text += pair.value
+        }
+        return text
     }
 
     /// The pairs of an object's members, minus `excluding`, each value as it is signed (a scalar's
