@@ -71,23 +71,56 @@ public struct Reconciler: Service {
     }
 
     /// Claims the checks due now and runs them; returns how many ran. Tests call this on a manual clock.
+    ///
+    /// Claims are pipelined: the next batch is claimed once fewer than half a batch of claimed
+    /// checks wait to start, while the rest run, so no batch waits for its slowest check before
+    /// the next begins. At most `perGatewayConcurrency` queries per gateway are in flight, and at
+    /// most one and a half batches are held in memory. A failed claim is thrown once the checks
+    /// already started have finished.
     @discardableResult
     public func runDueChecks() async throws -> Int {
-        let due = try await store.claimDueChecks(owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
-        let byGateway = Dictionary(grouping: due, by: \.provider)
-        await withTaskGroup(of: Void.self) { group in
-            for (_, orders) in byGateway {
-                group.addTask {
-                    // At most `perGatewayConcurrency` of this gateway's checks at once.
-                    await withTaskGroup(of: Void.self) { lane in
-                        for (index, order) in orders.enumerated() {
-                            if index >= policy.perGatewayConcurrency { await lane.next() }
-                            lane.addTask { await self.check(order) }
-                        }
+        var ran = 0
+        var claimFailure: (any Error)?
+        await withTaskGroup(of: ProviderID.self) { group in
+            var waiting: [ProviderID: ArraySlice<Order>] = [:]
+            var running: [ProviderID: Int] = [:]
+            var queued = 0
+            var moreDue = true
+            while true {
+                if moreDue, queued < max(1, policy.batchSize / 2) {
+                    do {
+                        let due = try await store.claimDueChecks(
+                            owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+                        moreDue = due.count == policy.batchSize
+                        queued += due.count
+                        for order in due { waiting[order.provider, default: []].append(order) }
+                    } catch {
+                        claimFailure = error
+                        moreDue = false
                     }
                 }
+                for (provider, orders) in waiting where !orders.isEmpty {
+                    var orders = orders
+                    while running[provider, default: 0] < policy.perGatewayConcurrency, let order = orders.popFirst() {
+                        running[provider, default: 0] += 1
+                        queued -= 1
+                        group.addTask {
+                            await self.check(order)
+                            return provider
+                        }
+                    }
+                    waiting[provider] = orders
+                }
+                guard let finished = await group.next() else {
+                    if moreDue { continue }
+                    return
+                }
+                running[finished, default: 0] -= 1
+                ran += 1
             }
         }
+        // A claim that failed is reported once the checks already started have finished.
+        if let claimFailure { throw claimFailure }
         var followed = 0
         if let refunds {
             let dueRefunds = try await store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
@@ -99,7 +132,7 @@ public struct Reconciler: Service {
             for payout in duePayouts { _ = try? await payouts.followUp(payout) }
             followed += duePayouts.count
         }
-        return due.count + followed
+        return ran + followed
     }
 
     func check(_ order: Order) async {

@@ -5,6 +5,7 @@ import PaySyncGateways
 import PaySyncSandbox
 import PaySyncStore
 import PaySyncTransport
+import Synchronization
 import Testing
 
 /// The reconciler on an injected clock: a 30-minute ladder runs in milliseconds, against the
@@ -309,6 +310,26 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("one call runs every due check, claiming batch after batch, with at most perGatewayConcurrency queries in flight to a gateway")
+    func pipelinedClaims() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            for index in 0..<20 { _ = try await Self.insertUnsubmitted(api, "P-\(index)") }
+            let counting = InFlightTransport()
+            var policy = ReconcilerPolicy()
+            policy.batchSize = 4
+            policy.perGatewayConcurrency = 3
+            let reconciler = Reconciler(
+                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: counting, clock: api.clock),
+                clock: api.clock, schedules: OrderPolicy(), policy: policy, owner: "pipeline")
+            api.clock.advance(milliseconds: 5_000)
+            #expect(try await reconciler.runDueChecks() == 20)
+            #expect(counting.tally == InFlightTransport.Tally(calls: 20, inFlight: 0, peak: 3))
+            #expect(try await reconciler.runDueChecks() == 0)
+            for index in 0..<20 { #expect(try await api.order("P-\(index)")?.check?.rung == 1) }
+        }
+    }
+
     @Test("gateway failures are retried with backoff without burning a rung")
     func failuresBackOff() async throws {
         var rates = FaultPlan.Rates()
@@ -322,6 +343,25 @@ struct ReconcilerTests {
             #expect(order.check?.rung == 0)
             #expect(order.check?.failures == 4)
         }
+    }
+}
+
+/// Forwards gateway calls to the sandbox 20 ms late, counting the calls in flight.
+final class InFlightTransport: HTTPTransport {
+    struct Tally: Equatable { var calls = 0, inFlight = 0, peak = 0 }
+    private let state = Mutex(Tally())
+    let real = AsyncHTTPClientTransport()
+    var tally: Tally { state.withLock { $0 } }
+
+    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
+        state.withLock {
+            $0.calls += 1
+            $0.inFlight += 1
+            $0.peak = max($0.peak, $0.inFlight)
+        }
+        defer { state.withLock { $0.inFlight -= 1 } }
+        try? await Task.sleep(for: .milliseconds(20))
+        return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
     }
 }
 
