@@ -41,7 +41,7 @@ public struct GatewayHTTPResponse: Hashable, Sendable {
     /// `headers` keys are lower-cased here so lookups need not care.
     public init(status: Int, headers: [String: String], body: [UInt8]) {
         self.status = status
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.headers = lowerCasedNames(headers)
         self.body = body
     }
 }
@@ -52,7 +52,14 @@ public struct InboundCallback: Hashable, Sendable {
     public var body: [UInt8]
 
     public init(headers: [String: String], body: [UInt8]) {
-        self.headers = Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
+        self.headers = lowerCasedNames(headers)
         self.body = body
     }
+}
+
+/// `headers` with lower-cased names; the same dictionary, not a copy, when they already are (as
+/// HTTP types' canonical names are): this runs for every callback and every gateway answer.
+func lowerCasedNames(_ headers: [String: String]) -> [String: String] {
+    guard headers.keys.contains(where: { $0.utf8.contains(where: { (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains($0) }) }) else { return headers }
+    return Dictionary(headers.map { ($0.key.lowercased(), $0.value) }, uniquingKeysWith: { first, _ in first })
 }

@@ -174,18 +174,20 @@ public final class SQLiteStore: PaySyncStore {
 
     public func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order] {
         try await writer.write { [currencies] db in
-            // The partial index on next_check_at keeps this O(batch) however many orders are open.
-            let rows = try Row.fetchAll(
+            // One statement leases the batch and returns it. The partial index on next_check_at
+            // keeps it O(batch) however many orders are open.
+            try Row.fetchAll(
                 db.cachedStatement(sql: """
-                    SELECT \(Self.orderColumns) FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-                    ORDER BY next_check_at LIMIT ?
-                    """), arguments: [now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit])
-            let orders = try rows.map { try Self.order($0, currencies) }
-            for order in orders {
-                try db.cachedStatement(sql: "UPDATE orders SET lease_owner = ?, lease_until = ? WHERE id = ?")
-                    .execute(arguments: [owner, now.millisecondsSinceEpoch + leaseMilliseconds, order.id.rawValue])
-            }
-            return orders
+                    UPDATE orders SET lease_owner = ?, lease_until = ?
+                    WHERE rowid IN (
+                      SELECT rowid FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+                      ORDER BY next_check_at LIMIT ?)
+                    RETURNING \(Self.orderColumns)
+                    """),
+                arguments: [owner, now.millisecondsSinceEpoch + leaseMilliseconds, now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit]
+            ).map { try Self.order($0, currencies) }
+            // RETURNING has no order: most overdue first, as claimed.
+            .sorted { ($0.check?.nextAt.millisecondsSinceEpoch ?? 0, $0.id.rawValue) < ($1.check?.nextAt.millisecondsSinceEpoch ?? 0, $1.id.rawValue) }
         }
     }
 

@@ -180,7 +180,7 @@ public final class Sandbox: Sendable {
     private func serve(_ name: String, _ request: Request, _ context: BasicRequestContext) async throws -> Response {
         guard let gateway = gateways[name] else { return Response(status: .notFound) }
         var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName.lowercased()] = field.value }
+        for field in request.headers { headers[field.name.canonicalName] = field.value }  // canonical names are lower-case
         let body = try await request.body.collect(upTo: 1 << 20)
         let path = String(request.uri.path.dropFirst(name.count + 1))
         let query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }

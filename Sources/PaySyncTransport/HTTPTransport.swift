@@ -28,8 +28,9 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         do {
             let response = try await client.execute(outbound, timeout: .milliseconds(timeoutMilliseconds))
             let body = try await response.body.collect(upTo: maximumBodyBytes)
+            // Names as received: `GatewayHTTPResponse` lower-cases them.
             var headers: [String: String] = [:]
-            for header in response.headers { headers[header.name.lowercased()] = header.value }
+            for header in response.headers where headers[header.name] == nil { headers[header.name] = header.value }
             return .success(GatewayHTTPResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView)))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return .failure(GatewayFailure(.timeout, "no answer within \(timeoutMilliseconds) ms"))

@@ -30,7 +30,7 @@ public struct OrderID: Hashable, Sendable, CustomStringConvertible {
     /// Wraps an id read back from storage or a URL; `nil` when it is not of PaySync's form.
     public init?(rawValue: String) {
         guard rawValue.hasPrefix("ord_"), rawValue.utf8.count == 24,
-            rawValue.utf8.dropFirst(4).allSatisfy({ OrderID.alphabet.utf8.contains($0) })
+            rawValue.utf8.dropFirst(4).allSatisfy({ OrderID.isAlphabet[Int($0)] })
         else { return nil }
         self.rawValue = rawValue
     }
@@ -43,17 +43,20 @@ public struct OrderID: Hashable, Sendable, CustomStringConvertible {
         var characters = [UInt8](repeating: 0, count: 20)
         var milliseconds = UInt64(max(time.millisecondsSinceEpoch, 0))
         for index in (0..<10).reversed() {
-            characters[index] = alphabet.utf8[alphabet.utf8.index(alphabet.utf8.startIndex, offsetBy: Int(milliseconds & 31))]
+            characters[index] = alphabetBytes[Int(milliseconds & 31)]
             milliseconds >>= 5
         }
         for index in 10..<20 {
-            characters[index] = alphabet.utf8[alphabet.utf8.index(alphabet.utf8.startIndex, offsetBy: Int(random.next(upperBound: UInt64(32))))]
+            characters[index] = alphabetBytes[Int(random.next(upperBound: UInt64(32)))]
         }
         return OrderID(rawValue: "ord_" + String(decoding: characters, as: UTF8.self))!
     }
 
     public var description: String { rawValue }
-    private static let alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+    /// Crockford's base 32 (no i, l, o, u), in sort order.
+    private static let alphabetBytes = Array("0123456789abcdefghjkmnpqrstvwxyz".utf8)
+    /// Whether each byte value is in the alphabet (ids are read back for every order row).
+    private static let isAlphabet: [Bool] = (0..<256).map { byte in alphabetBytes.contains(UInt8(byte)) }
 }
 
 /// Why an account or provider name was refused.
