@@ -44,11 +44,14 @@ public enum Wire {
         return try codec.decode(try Wire.field(value, amountKey, in: key), currency: currency)
     }
 
-    /// `provider:` + hex SHA-256 of the parts joined by a unit separator.
-    static func dedupKey(_ provider: String, _ parts: [String?]) -> String {
-        let joined = parts.map { $0 ?? "" }.joined(separator: "\u{1F}")
+    /// `provider:kind:number:` + hex SHA-256 of the kind, the number and `details` joined by a unit
+    /// separator. The hash tells events apart; the readable prefix keeps one record's events
+    /// together and — numbers grow with time — a group commit's keys on a few pages of the dedup
+    /// index instead of one random page each.
+    static func dedupKey(_ provider: String, _ kind: String, _ number: String, _ details: [String?]) -> String {
+        let joined = ([kind, number] + details.map { $0 ?? "" }).joined(separator: "\u{1F}")
         let hex = Array("0123456789abcdef".utf8)
-        var text = Array(provider.utf8) + [UInt8(ascii: ":")]
+        var text = Array("\(provider):\(kind):\(number):".utf8)
         for byte in SHA256.hash(data: Data(joined.utf8)) {
             text.append(hex[Int(byte >> 4)])
             text.append(hex[Int(byte & 0x0F)])

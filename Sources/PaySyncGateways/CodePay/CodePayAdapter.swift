@@ -169,12 +169,12 @@ public struct CodePayAdapter: GatewayAdapter {
             let report = try refund(body)
             return CallbackEvent(
                 subject: .refund(report),
-                dedupKey: Wire.dedupKey("codepay", ["refund", report.refundNumber, report.gatewayRefundNumber, report.providerStatus, report.amount?.decimalString]))
+                dedupKey: Wire.dedupKey("codepay", "refund", report.refundNumber, [report.gatewayRefundNumber, report.providerStatus, report.amount?.decimalString]))
         }
         let report = try payment(body)
         return CallbackEvent(
             subject: .payment(report),
-            dedupKey: Wire.dedupKey("codepay", ["sale", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString]))
+            dedupKey: Wire.dedupKey("codepay", "sale", report.merchantOrderNumber, [report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString]))
     }
 
     public func claimedOrderNumber(_ request: InboundCallback) -> String? {

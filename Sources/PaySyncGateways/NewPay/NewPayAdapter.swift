@@ -141,13 +141,12 @@ public struct NewPayAdapter: GatewayAdapter {
             let report = try refund(data)
             return CallbackEvent(
                 subject: .refund(report),
-                dedupKey: Wire.dedupKey("newpay", ["refund", report.refundNumber, report.gatewayRefundNumber, report.providerStatus, report.amount?.decimalString]))
+                dedupKey: Wire.dedupKey("newpay", "refund", report.refundNumber, [report.gatewayRefundNumber, report.providerStatus, report.amount?.decimalString]))
         }
         let report = try payment(data)
         return CallbackEvent(
             subject: .payment(report),
-            dedupKey: Wire.dedupKey(
-                "newpay", ["pay", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString, report.amount?.currency.code]))
+            dedupKey: Wire.dedupKey("newpay", "pay", report.merchantOrderNumber, [report.gatewayOrderNumber, report.providerStatus, report.amount?.decimalString, report.amount?.currency.code]))
     }
 
     public func claimedOrderNumber(_ request: InboundCallback) -> String? {

@@ -184,13 +184,13 @@ public struct PayZAppAdapter: GatewayAdapter {
             let report = try payout(body)
             return CallbackEvent(
                 subject: .payout(report),
-                dedupKey: Wire.dedupKey("payzapp", ["payout", report.payoutNumber, report.gatewayPayoutNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
+                dedupKey: Wire.dedupKey("payzapp", "payout", report.payoutNumber, [report.gatewayPayoutNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
         }
         var report = try payment(body)
         report.merchantID = report.merchantID ?? request.headers["at-mno"]
         return CallbackEvent(
             subject: .payment(report),
-            dedupKey: Wire.dedupKey("payzapp", ["payin", report.merchantOrderNumber, report.gatewayOrderNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
+            dedupKey: Wire.dedupKey("payzapp", "payin", report.merchantOrderNumber, [report.gatewayOrderNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
     }
 
     public func claimedOrderNumber(_ request: InboundCallback) -> String? {
