@@ -112,8 +112,7 @@ public struct Ingestor: Sendable {
         if bodyTruncated {
             return await reject(subject, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
         }
-        let mediaType = headers["content-type"]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
+        guard isJSONContentType(headers["content-type"]) else {
             return await reject(subject, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
         }
         // 3. Verify and parse.

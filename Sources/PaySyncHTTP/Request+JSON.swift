@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import PaySyncEngine
 
 extension Request {
     /// Decodes a JSON body, refusing each kind of bad input with its own error: a content type
@@ -8,8 +9,7 @@ extension Request {
     /// (400 `malformed_json`), a missing field (400 `missing_field`) or a field of the wrong type
     /// (400 `invalid_field`), naming the field.
     func decodeJSON<Value: Decodable>(_ type: Value.Type, limit: Int) async throws -> Value {
-        let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
-        guard mediaType == "application/json" else {
+        guard isJSONContentType(headers[.contentType]) else {
             throw APIError(
                 .unsupportedMediaType, code: "unsupported_media_type",
                 message: "send the body as application/json (got \(headers[.contentType] ?? "no Content-Type"))")
