@@ -8,6 +8,8 @@ import ServiceLifecycle
 public struct ReconcilerPolicy: Sendable {
     /// Checks leased per claim.
     public var batchSize = 64
+    /// The most claims one `runDueChecks` makes (pipelined) before refunds and payouts get their turn.
+    public var claimsPerRun = 16
     /// How long a claimed check is ours; a crashed instance's checks return after it.
     public var leaseMilliseconds: Int64 = 30_000
     /// Waits after consecutive gateway failures (timeouts, 5xx, unreadable answers); the last repeats.
@@ -75,8 +77,9 @@ public struct Reconciler: Service {
     /// Claims are pipelined: the next batch is claimed once fewer than half a batch of claimed
     /// checks wait to start, while the rest run, so no batch waits for its slowest check before
     /// the next begins. At most `perGatewayConcurrency` queries per gateway are in flight, and at
-    /// most one and a half batches are held in memory. A failed claim is thrown once the checks
-    /// already started have finished.
+    /// most one and a half batches are held in memory. One call claims at most
+    /// `claimsPerRun` batches, so refunds and payouts get their turn under any backlog. A failed
+    /// claim is thrown once the checks already started have finished.
     @discardableResult
     public func runDueChecks() async throws -> Int {
         var ran = 0
@@ -85,13 +88,15 @@ public struct Reconciler: Service {
             var waiting: [ProviderID: ArraySlice<Order>] = [:]
             var running: [ProviderID: Int] = [:]
             var queued = 0
+            var claims = 0
             var moreDue = true
             while true {
                 if moreDue, queued < max(1, policy.batchSize / 2) {
                     do {
                         let due = try await store.claimDueChecks(
                             owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
-                        moreDue = due.count == policy.batchSize
+                        claims += 1
+                        moreDue = due.count == policy.batchSize && claims < policy.claimsPerRun
                         queued += due.count
                         for order in due { waiting[order.provider, default: []].append(order) }
                     } catch {

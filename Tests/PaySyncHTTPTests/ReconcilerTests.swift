@@ -330,6 +330,23 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("one call claims at most claimsPerRun batches, so refunds and payouts get their turn under a backlog")
+    func claimsPerRunBound() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            for index in 0..<20 { _ = try await Self.insertUnsubmitted(api, "Q-\(index)") }
+            var policy = ReconcilerPolicy()
+            policy.batchSize = 4
+            policy.claimsPerRun = 2
+            let reconciler = Reconciler(
+                store: api.store, gateways: client.reconciler.gateways, clock: api.clock, schedules: OrderPolicy(), policy: policy, owner: "bounded")
+            api.clock.advance(milliseconds: 5_000)
+            var ran: [Int] = []
+            for _ in 0..<4 { ran.append(try await reconciler.runDueChecks()) }
+            #expect(ran == [8, 8, 4, 0])
+        }
+    }
+
     @Test("gateway failures are retried with backoff without burning a rung")
     func failuresBackOff() async throws {
         var rates = FaultPlan.Rates()
