@@ -87,17 +87,17 @@ public struct Reconciler: Service {
         await withTaskGroup(of: ProviderID.self) { group in
             var waiting: [ProviderID: ArraySlice<Order>] = [:]
             var running: [ProviderID: Int] = [:]
-            var queued = 0
             var claims = 0
             var moreDue = true
             while true {
+                // Claimed, not yet started.
+                let queued = waiting.values.reduce(0) { $0 + $1.count }
                 if moreDue, queued < max(1, policy.batchSize / 2) {
                     do {
                         let due = try await store.claimDueChecks(
                             owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
                         claims += 1
                         moreDue = due.count == policy.batchSize && claims < policy.claimsPerRun
-                        queued += due.count
                         for order in due { waiting[order.provider, default: []].append(order) }
                     } catch {
                         claimFailure = error
@@ -108,7 +108,6 @@ public struct Reconciler: Service {
                     var orders = orders
                     while running[provider, default: 0] < policy.perGatewayConcurrency, let order = orders.popFirst() {
                         running[provider, default: 0] += 1
-                        queued -= 1
                         group.addTask {
                             await self.check(order)
                             return provider

@@ -172,18 +172,22 @@ public final class SQLiteStore: PaySyncStore {
         }
     }
 
+    /// Leases up to `limit` due checks and returns their orders: arguments owner, lease end, now,
+    /// now, limit.
+    static let claimDueChecksSQL = """
+        UPDATE orders SET lease_owner = ?, lease_until = ?
+        WHERE rowid IN (
+          SELECT rowid FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
+          ORDER BY next_check_at LIMIT ?)
+        RETURNING \(orderColumns)
+        """
+
     public func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order] {
         try await writer.write { [currencies] db in
             // One statement leases the batch and returns it. The partial index on next_check_at
             // keeps it O(batch) however many orders are open.
             try Row.fetchAll(
-                db.cachedStatement(sql: """
-                    UPDATE orders SET lease_owner = ?, lease_until = ?
-                    WHERE rowid IN (
-                      SELECT rowid FROM orders WHERE next_check_at IS NOT NULL AND next_check_at <= ? AND (lease_until IS NULL OR lease_until < ?)
-                      ORDER BY next_check_at LIMIT ?)
-                    RETURNING \(Self.orderColumns)
-                    """),
+                db.cachedStatement(sql: Self.claimDueChecksSQL),
                 arguments: [owner, now.millisecondsSinceEpoch + leaseMilliseconds, now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit]
             ).map { try Self.order($0, currencies) }
             // RETURNING has no order: most overdue first, as claimed.

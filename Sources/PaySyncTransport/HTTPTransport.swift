@@ -28,9 +28,10 @@ public struct AsyncHTTPClientTransport: HTTPTransport {
         do {
             let response = try await client.execute(outbound, timeout: .milliseconds(timeoutMilliseconds))
             let body = try await response.body.collect(upTo: maximumBodyBytes)
-            // Names as received: `GatewayHTTPResponse` lower-cases them.
+            // Lower-cased here, in the answer's order (a repeated name keeps its last value), so
+            // `GatewayHTTPResponse` finds nothing to copy.
             var headers: [String: String] = [:]
-            for header in response.headers where headers[header.name] == nil { headers[header.name] = header.value }
+            for header in response.headers { headers[header.name.lowercased()] = header.value }
             return .success(GatewayHTTPResponse(status: Int(response.status.code), headers: headers, body: Array(body.readableBytesView)))
         } catch let error as HTTPClientError where error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
             return .failure(GatewayFailure(.timeout, "no answer within \(timeoutMilliseconds) ms"))

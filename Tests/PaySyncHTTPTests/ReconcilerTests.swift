@@ -23,6 +23,23 @@ struct ReconcilerTests {
         Issue.record("the schedule did not end")
     }
 
+    /// Another reconciler over the harness's store and clock, with its own policy and owner, calling
+    /// the gateways through `transport` (the harness's own when `nil`).
+    static func reconciler(
+        _ api: APIHarness, _ client: APIClient, through transport: (any HTTPTransport)? = nil, policy: ReconcilerPolicy = ReconcilerPolicy(),
+        owner: String
+    ) -> Reconciler {
+        let gateways = transport.map { GatewayClient(directory: client.reconciler.gateways.directory, transport: $0, clock: api.clock) }
+        return Reconciler(
+            store: api.store, gateways: gateways ?? client.reconciler.gateways, clock: api.clock, schedules: OrderPolicy(), policy: policy, owner: owner)
+    }
+
+    /// `count` unsubmitted orders `prefix-0`, `prefix-1`, …, and the clock at their first check (5 s).
+    static func dueBacklog(_ api: APIHarness, _ prefix: String, count: Int) async throws {
+        for index in 0..<count { _ = try await insertUnsubmitted(api, "\(prefix)-\(index)") }
+        api.clock.advance(milliseconds: 5_000)
+    }
+
     /// An order PaySync stored whose create call got no answer: `created`, on the ladder, no gateway number.
     static func insertUnsubmitted(_ api: APIHarness, _ number: String) async throws -> Order {
         var random = SystemRandomNumberGenerator()
@@ -99,7 +116,7 @@ struct ReconcilerTests {
             _ = try await client.create()
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 60)
             // A new instance (another lease owner) over the same store.
-            let restarted = Reconciler(store: api.store, gateways: client.reconciler.gateways, clock: api.clock, schedules: OrderPolicy(), owner: "restarted")
+            let restarted = Self.reconciler(api, client, owner: "restarted")
             api.clock.set(APIHarness.start.adding(milliseconds: 100_000))
             try await Self.drive(api, restarted, "A-1001", untilSeconds: 600)
             #expect(try await Self.calls(api, "A-1001") == [
@@ -129,9 +146,7 @@ struct ReconcilerTests {
         try await api.run { client in
             _ = try await client.create()
             let racing = RacingTransport(sandbox: api.sandbox)
-            let reconciler = Reconciler(
-                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: racing, clock: api.clock),
-                clock: api.clock, schedules: OrderPolicy(), owner: "race")
+            let reconciler = Self.reconciler(api, client, through: racing, owner: "race")
             try await Self.drive(api, reconciler, "A-1001", untilSeconds: 7_200)
             #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "cancel_payment@1800"])
             let order = try #require(try await api.order("A-1001"))
@@ -207,9 +222,7 @@ struct ReconcilerTests {
         try await api.run { client in
             _ = try await client.create()
             let stale = StaleQueryTransport(api: api)
-            let reconciler = Reconciler(
-                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: stale, clock: api.clock),
-                clock: api.clock, schedules: OrderPolicy(), owner: "race")
+            let reconciler = Self.reconciler(api, client, through: stale, owner: "race")
             api.clock.set(APIHarness.start.adding(milliseconds: 5_000))
             try await reconciler.runDueChecks()
             let order = try #require(try await api.order("A-1001"))
@@ -310,19 +323,16 @@ struct ReconcilerTests {
         }
     }
 
-    @Test("one call runs every due check, claiming batch after batch, with at most perGatewayConcurrency queries in flight to a gateway")
+    @Test("one call claims batch after batch while checks run, with at most perGatewayConcurrency queries in flight to a gateway")
     func pipelinedClaims() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            for index in 0..<20 { _ = try await Self.insertUnsubmitted(api, "P-\(index)") }
+            try await Self.dueBacklog(api, "P", count: 20)
             let counting = InFlightTransport()
             var policy = ReconcilerPolicy()
             policy.batchSize = 4
             policy.perGatewayConcurrency = 3
-            let reconciler = Reconciler(
-                store: api.store, gateways: GatewayClient(directory: client.reconciler.gateways.directory, transport: counting, clock: api.clock),
-                clock: api.clock, schedules: OrderPolicy(), policy: policy, owner: "pipeline")
-            api.clock.advance(milliseconds: 5_000)
+            let reconciler = Self.reconciler(api, client, through: counting, policy: policy, owner: "pipeline")
             #expect(try await reconciler.runDueChecks() == 20)
             #expect(counting.tally == InFlightTransport.Tally(calls: 20, inFlight: 0, peak: 3))
             #expect(try await reconciler.runDueChecks() == 0)
@@ -334,13 +344,11 @@ struct ReconcilerTests {
     func claimsPerRunBound() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            for index in 0..<20 { _ = try await Self.insertUnsubmitted(api, "Q-\(index)") }
+            try await Self.dueBacklog(api, "Q", count: 20)
             var policy = ReconcilerPolicy()
             policy.batchSize = 4
             policy.claimsPerRun = 2
-            let reconciler = Reconciler(
-                store: api.store, gateways: client.reconciler.gateways, clock: api.clock, schedules: OrderPolicy(), policy: policy, owner: "bounded")
-            api.clock.advance(milliseconds: 5_000)
+            let reconciler = Self.reconciler(api, client, policy: policy, owner: "bounded")
             var ran: [Int] = []
             for _ in 0..<4 { ran.append(try await reconciler.runDueChecks()) }
             #expect(ran == [8, 8, 4, 0])

@@ -21,6 +21,17 @@ struct SQLiteStoreTests {
         try await second.close()
     }
 
+    @Test("claiming due checks reads the partial index on next_check_at, never the whole orders table")
+    func claimUsesTheDueIndex() async throws {
+        let store = try SQLiteStore(path: temporaryPath("claim-plan") + ".sqlite")
+        let plan = try await store.pool.writeWithoutTransaction { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteStore.claimDueChecksSQL, arguments: ["owner", 2, 1, 1, 64]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX orders_due_checks") })
+        #expect(!plan.contains { $0.hasPrefix("SCAN orders") })
+        try await store.close()
+    }
+
     @Test("commits are durable: the connection that writes runs a WAL journal with synchronous = FULL")
     func durability() async throws {
         let store = try SQLiteStore(path: temporaryPath("durable") + ".sqlite")
