@@ -74,25 +74,29 @@ public struct Reconciler: Service {
 
     /// Claims the checks due now and runs them; returns how many ran. Tests call this on a manual clock.
     ///
-    /// Claims are pipelined: the next batch is claimed once fewer than half a batch of claimed
-    /// checks wait to start, while the rest run, so no batch waits for its slowest check before
-    /// the next begins. At most `perGatewayConcurrency` queries per gateway are in flight, and at
-    /// most one and a half batches are held in memory. One call claims at most
-    /// `claimsPerRun` batches, so refunds and payouts get their turn under any backlog. A failed
-    /// claim is thrown once the checks already started have finished.
+    /// A check has two phases: its gateway calls, then the write of their outcome. At most
+    /// `perGatewayConcurrency` checks per gateway are in their gateway phase; a check leaves it
+    /// when its answer is in, so a slot never waits on another check's commit. Claims are
+    /// pipelined: the next batch is claimed once fewer than half a batch of claimed checks wait to
+    /// start (and fewer than a batch wait to be written), while the rest run, so no batch waits for
+    /// its slowest check. At most two and a half batches are held in memory. One call claims at
+    /// most `claimsPerRun` batches, so refunds and payouts get their turn under any backlog. A
+    /// failed claim is thrown once the checks already started have finished.
     @discardableResult
     public func runDueChecks() async throws -> Int {
         var ran = 0
         var claimFailure: (any Error)?
-        await withTaskGroup(of: ProviderID.self) { group in
+        await withTaskGroup(of: CheckProgress.self) { group in
             var waiting: [ProviderID: ArraySlice<Order>] = [:]
-            var running: [ProviderID: Int] = [:]
+            // Checks in their gateway phase, per gateway; checks whose outcome is being written.
+            var asking: [ProviderID: Int] = [:]
+            var committing = 0
             var claims = 0
             var moreDue = true
             while true {
                 // Claimed, not yet started.
                 let queued = waiting.values.reduce(0) { $0 + $1.count }
-                if moreDue, queued < max(1, policy.batchSize / 2) {
+                if moreDue, queued < max(1, policy.batchSize / 2), committing < policy.batchSize {
                     do {
                         let due = try await store.claimDueChecks(
                             owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
@@ -106,21 +110,32 @@ public struct Reconciler: Service {
                 }
                 for (provider, orders) in waiting where !orders.isEmpty {
                     var orders = orders
-                    while running[provider, default: 0] < policy.perGatewayConcurrency, let order = orders.popFirst() {
-                        running[provider, default: 0] += 1
-                        group.addTask {
-                            await self.check(order)
-                            return provider
-                        }
+                    while asking[provider, default: 0] < policy.perGatewayConcurrency, let order = orders.popFirst() {
+                        asking[provider, default: 0] += 1
+                        group.addTask { .answered(provider, order.id, await self.ask(order)) }
                     }
                     waiting[provider] = orders
                 }
-                guard let finished = await group.next() else {
+                guard let progress = await group.next() else {
                     if moreDue { continue }
                     return
                 }
-                running[finished, default: 0] -= 1
-                ran += 1
+                switch progress {
+                case .answered(let provider, let id, let commit):
+                    asking[provider, default: 0] -= 1
+                    committing += 1
+                    group.addTask {
+                        do {
+                            try await commit()
+                        } catch {
+                            self.logger.error("check failed", metadata: ["paysync.order": "\(id)", "error": "\(error)"])
+                        }
+                        return .committed
+                    }
+                case .committed:
+                    committing -= 1
+                    ran += 1
+                }
             }
         }
         // A claim that failed is reported once the checks already started have finished.
@@ -139,16 +154,22 @@ public struct Reconciler: Service {
         return ran + followed
     }
 
-    func check(_ order: Order) async {
-        do {
-            switch order.status {
-            case .created, .pending: try await query(order)
-            case .closing: try await close(order)
-            case .canceled: try await watch(order)
-            case .paid, .failed, .expired: try await apply(order, input: nil, evidence: nil, audit: [])
-            }
-        } catch {
-            logger.error("check failed", metadata: ["paysync.order": "\(order.id)", "error": "\(error)"])
+    /// What is left of a check once its gateway calls are answered: writing their outcome.
+    typealias Commit = @Sendable () async throws -> Void
+
+    enum CheckProgress: Sendable {
+        /// The check's gateway phase is over (its slot is free); `Commit` writes the outcome.
+        case answered(ProviderID, OrderID, Commit)
+        case committed
+    }
+
+    /// A check's gateway phase: makes its calls and returns the write of what they said.
+    func ask(_ order: Order) async -> Commit {
+        switch order.status {
+        case .created, .pending: await query(order)
+        case .closing: await close(order)
+        case .canceled: await watch(order)
+        case .paid, .failed, .expired: { try await self.apply(order, input: nil, evidence: nil, audit: []) }
         }
     }
 
@@ -170,44 +191,48 @@ public struct Reconciler: Service {
     }
 
     /// A rung of the ladder: query, apply, then schedule the next rung or start the close.
-    private func query(_ order: Order) async throws {
+    private func query(_ order: Order) async -> Commit {
         let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
         switch call.outcome {
         case .answered(.payment(let report)):
-            try await applyReport(report, to: order, audit: call.audit, advance: true)
+            return { try await self.applyReport(report, to: order, audit: call.audit, advance: true) }
         case .refused where order.status == .created:
             // Unknown at the gateway. Its create may still be on its way, or land after its
             // timeout: no payment yet, so the ladder goes on. The close step cancels the order
             // here if the gateway still has none after the last rung.
-            try await step(order, input: nil, amount: nil, evidence: nil, audit: call.audit, advance: true)
+            return { try await self.step(order, input: nil, amount: nil, evidence: nil, audit: call.audit, advance: true) }
         case .refused, .failed, .answered:
-            try await backOff(order, audit: call.audit)
+            return { try await self.backOff(order, audit: call.audit) }
         }
     }
 
     /// The close: query once more; if unpaid, cancel at the gateway; a paid answer wins.
-    private func close(_ order: Order) async throws {
+    private func close(_ order: Order) async -> Commit {
         let before = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
         guard case .answered(.payment(let report)) = before.outcome else {
             if case .refused = before.outcome, order.gatewayOrderNumber == nil {
-                return try await apply(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order"), audit: [before.audit])
+                return { try await self.apply(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order"), audit: [before.audit]) }
             }
-            return try await backOff(order, audit: before.audit)
+            return { try await self.backOff(order, audit: before.audit) }
         }
         if report.state != .pending && report.state != .processing {
-            return try await applyReport(report, to: order, audit: before.audit, advance: false)
+            return { try await self.applyReport(report, to: order, audit: before.audit, advance: false) }
         }
         let cancel = await gateways.perform(.cancelPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
+        let audit = [before.audit, cancel.audit]
         switch cancel.outcome {
         case .answered(.cancel(.closed(let status))):
-            try await apply(order, input: .canceled, evidence: Evidence(summary: "canceled at the gateway", providerStatus: status), audit: [before.audit, cancel.audit])
+            return { try await self.apply(order, input: .canceled, evidence: Evidence(summary: "canceled at the gateway", providerStatus: status), audit: audit) }
         case .answered(.cancel(.alreadyPaid(let status))):
             // The race: paid between the query and the cancel. Record the payment.
-            try await apply(order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status, amount: nil), audit: [before.audit, cancel.audit])
+            return {
+                try await self.apply(
+                    order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status, amount: nil), audit: audit)
+            }
         case .failed(let failure) where failure.kind == .unsupported:
-            try await closeLocally(order, audit: [before.audit, cancel.audit])
+            return { try await self.closeLocally(order, audit: audit) }
         case .refused, .failed, .answered:
-            try await backOff(order, audit: [before.audit, cancel.audit])
+            return { try await self.backOff(order, audit: audit) }
         }
     }
 
@@ -229,14 +254,19 @@ public struct Reconciler: Service {
 
     /// A watch of an order closed here but open at its gateway: a payment found goes to review
     /// (the order stays canceled); a gateway that closed it too, or the last watch, ends it.
-    private func watch(_ order: Order) async throws {
+    /// (A refund of such a payment, when `refundPaidAfterClose`, is submitted after the write.)
+    private func watch(_ order: Order) async -> Commit {
         let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
-        guard case .answered(.payment(let report)) = call.outcome else { return try await backOff(order, audit: call.audit) }
+        guard case .answered(.payment(let report)) = call.outcome else { return { try await self.backOff(order, audit: call.audit) } }
+        return { try await self.recordWatch(order, report: report, audit: call.audit) }
+    }
+
+    private func recordWatch(_ order: Order, report: PaymentReport, audit: AuditRecord) async throws {
         if report.state == .paid {
             let evidence = Evidence(
                 summary: "\(order.provider) query after the local close: paid", providerStatus: report.providerStatus, amount: report.amount,
                 reference: report.gatewayOrderNumber)
-            try await apply(order, input: .paid, evidence: evidence, audit: [call.audit], source: .query)
+            try await apply(order, input: .paid, evidence: evidence, audit: [audit], source: .query)
             if policy.refundPaidAfterClose, let refunds {
                 try await refunds.refundLatePayment(account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue)
             }
@@ -251,7 +281,7 @@ public struct Reconciler: Service {
             let rung = state.rung + 1
             let stillOpen = report.state == .pending || report.state == .processing
             updated.check = stillOpen && rung < watch.count ? CheckState(anchor: state.anchor, rung: rung, nextAt: state.anchor.adding(milliseconds: watch[rung])) : nil
-            return OrderChange(order: updated, audit: [call.audit], result: ())
+            return OrderChange(order: updated, audit: [audit], result: ())
         }
     }
 

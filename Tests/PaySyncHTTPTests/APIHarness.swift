@@ -22,6 +22,8 @@ struct APIHarness: Sendable {
     /// Made once: RSA key generation is the slow part of a harness.
     static let credentials = SandboxCredentials.generate()
     let store: SQLiteStore
+    /// The store's SQLite file.
+    let path: String
     let clock = ManualClock(Timestamp(millisecondsSinceEpoch: 1_795_538_439_000))
     let sandbox: Sandbox
     let callbacks = CallbackAddress("http://127.0.0.1:9")
@@ -38,7 +40,7 @@ struct APIHarness: Sendable {
         self.reconcilerPolicy = reconcilerPolicy
         self.gatewaysReachable = gatewaysReachable
         self.sweep = sweep
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-api-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path)
         var configuration = try Self.credentials.sandboxConfiguration()
         configuration.faults = faults

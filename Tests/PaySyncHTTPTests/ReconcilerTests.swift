@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
@@ -340,6 +341,24 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("a gateway slot is free once its answer is in: queries go on while earlier answers wait to be written")
+    func slotFreedBeforeCommit() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            try await Self.dueBacklog(api, "W", count: 4)
+            let stalling = try CommitStallingTransport(path: api.path, releaseAtCall: 4)
+            var policy = ReconcilerPolicy()
+            policy.batchSize = 8
+            policy.perGatewayConcurrency = 1
+            let reconciler = Self.reconciler(api, client, through: stalling, policy: policy, owner: "slots")
+            #expect(try await reconciler.runDueChecks() == 4)
+            // One query at a time; the fourth was made while no answer could be written, and every
+            // answer was written once the lock was given back.
+            #expect(stalling.tally == CommitStallingTransport.Tally(calls: 4, inFlight: 0, peak: 1))
+            for index in 0..<4 { #expect(try await api.order("W-\(index)")?.check?.rung == 1) }
+        }
+    }
+
     @Test("one call claims at most claimsPerRun batches, so refunds and payouts get their turn under a backlog")
     func claimsPerRunBound() async throws {
         let api = try APIHarness()
@@ -387,6 +406,40 @@ final class InFlightTransport: HTTPTransport {
         defer { state.withLock { $0.inFlight -= 1 } }
         try? await Task.sleep(for: .milliseconds(20))
         return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
+    }
+}
+
+/// Forwards gateway calls to the sandbox; the first call takes the database's write lock on
+/// another connection, and only the answer of call `releaseAtCall` gives it back. A reconciler
+/// that made a check's next query wait for the previous answer's write would find its writes
+/// refused (SQLite's busy timeout) before that call is ever made.
+final class CommitStallingTransport: HTTPTransport {
+    struct Tally: Equatable { var calls = 0, inFlight = 0, peak = 0 }
+    private let state = Mutex(Tally())
+    private let lock: DatabaseQueue
+    private let releaseAtCall: Int
+    let real = AsyncHTTPClientTransport()
+    var tally: Tally { state.withLock { $0 } }
+
+    init(path: String, releaseAtCall: Int) throws {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the lock is held across calls
+        lock = try DatabaseQueue(path: path, configuration: configuration)
+        self.releaseAtCall = releaseAtCall
+    }
+
+    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
+        let call = state.withLock {
+            $0.calls += 1
+            $0.inFlight += 1
+            $0.peak = max($0.peak, $0.inFlight)
+            return $0.calls
+        }
+        if call == 1 { try? lock.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") } }
+        let answer = await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
+        state.withLock { $0.inFlight -= 1 }
+        if call == releaseAtCall { try? lock.inDatabase { try $0.execute(sql: "COMMIT") } }
+        return answer
     }
 }
 

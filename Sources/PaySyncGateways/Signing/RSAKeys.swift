@@ -60,24 +60,31 @@ public struct RSAVerificationKeys: Sendable {
 
 /// HMAC-SHA256 secrets: the first signs, any verifies (rotation). Verification is constant-time.
 public struct HMACSecrets: Sendable {
-    let keys: [SymmetricKey]
+    /// One HMAC per secret, already keyed: each message copies one and feeds it, so the key's
+    /// inner and outer pads are hashed once, not per message.
+    let keyed: [HMAC<SHA256>]
 
     public init(_ secrets: [String]) throws(KeyError) {
         guard !secrets.isEmpty, secrets.allSatisfy({ !$0.isEmpty }) else { throw KeyError("at least one non-empty HMAC secret is needed") }
-        keys = secrets.map { SymmetricKey(data: Data($0.utf8)) }
+        keyed = secrets.map { HMAC<SHA256>(key: SymmetricKey(data: Data($0.utf8))) }
     }
 
     /// Standard Base64 of HMAC-SHA256(first secret, bytes).
     public func sign(_ bytes: some DataProtocol) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(bytes), using: keys[0])).base64EncodedString()
+        var mac = keyed[0]
+        mac.update(data: bytes)
+        return Data(mac.finalize()).base64EncodedString()
     }
 
     /// `true` when `base64Code` is the HMAC of `bytes` under one of the secrets.
     public func verify(base64Code: String, over bytes: some DataProtocol) -> Bool {
         guard !base64Code.isEmpty, let code = Data(base64Encoded: base64Code) else { return false }
-        let data = Data(bytes)
-        // isValidAuthenticationCode compares in constant time; every key is tried.
-        return keys.reduce(false) { valid, key in HMAC<SHA256>.isValidAuthenticationCode(code, authenticating: data, using: key) || valid }
+        // `==` between a MAC and bytes compares in constant time; every key is tried.
+        return keyed.reduce(false) { valid, keyed in
+            var mac = keyed
+            mac.update(data: bytes)
+            return (mac.finalize() == code) || valid
+        }
     }
 }
 
