@@ -111,17 +111,34 @@ public final class SQLiteStore: PaySyncStore {
     static func commit<Result>(_ outcome: OrderChange<Result>, to current: Order, _ db: Database) throws {
         let id = current.id
         if let updated = outcome.order {
-            try db.cachedStatement(sql: """
-                    UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
-                      next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?, lease_owner = NULL, lease_until = NULL,
-                      version = version + 1
-                    WHERE id = ? AND version = ?
-                    """).execute(arguments: [
-                    updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
-                    updated.checkout?.url, updated.checkout?.qrContent, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
-                    updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
-                ]
-            )
+            if updated.status == current.status, updated.attempt == current.attempt, updated.gatewayOrderNumber == current.gatewayOrderNumber,
+                updated.checkout == current.checkout
+            {
+                // Only the schedule moved (a check that found nothing new). SQLite rewrites every
+                // index holding a column named in SET, changed or not: naming `status` here would
+                // rewrite the order's entry in `orders_by_status` for nothing.
+                try db.cachedStatement(sql: """
+                        UPDATE orders SET updated_at = ?, next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?,
+                          lease_owner = NULL, lease_until = NULL, version = version + 1
+                        WHERE id = ? AND version = ?
+                        """).execute(arguments: [
+                        updated.updatedAt.millisecondsSinceEpoch, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
+                        updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
+                    ]
+                )
+            } else {
+                try db.cachedStatement(sql: """
+                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
+                          next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?, lease_owner = NULL, lease_until = NULL,
+                          version = version + 1
+                        WHERE id = ? AND version = ?
+                        """).execute(arguments: [
+                        updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
+                        updated.checkout?.url, updated.checkout?.qrContent, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
+                        updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
+                    ]
+                )
+            }
             precondition(db.changesCount == 1, "the order row is locked by this transaction")
         }
         try insert(outcome.audit, db)
