@@ -79,7 +79,8 @@ public struct Reconciler: Service {
     /// when its answer is in, so a slot never waits on another check's commit. Claims are
     /// pipelined: the next batch is claimed once fewer than half a batch of claimed checks wait to
     /// start (and fewer than a batch wait to be written), while the rest run, so no batch waits for
-    /// its slowest check. At most two and a half batches are held in memory. One call claims at
+    /// its slowest check and no check waits for a claim. At most two and a half batches, plus the
+    /// checks in their gateway phase, are held in memory. One call claims at
     /// most `claimsPerRun` batches, so refunds and payouts get their turn under any backlog. A
     /// failed claim is thrown once the checks already started have finished.
     @discardableResult
@@ -93,19 +94,23 @@ public struct Reconciler: Service {
             var committing = 0
             var claims = 0
             var moreDue = true
+            // A claim runs as a task of its own, so checks go on starting while it waits its turn
+            // at the writer; one at a time.
+            var claiming = false
             while true {
                 // Claimed, not yet started.
                 let queued = waiting.values.reduce(0) { $0 + $1.count }
-                if moreDue, queued < max(1, policy.batchSize / 2), committing < policy.batchSize {
-                    do {
-                        let due = try await store.claimDueChecks(
-                            owner: owner, now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
-                        claims += 1
-                        moreDue = due.count == policy.batchSize && claims < policy.claimsPerRun
-                        for order in due { waiting[order.provider, default: []].append(order) }
-                    } catch {
-                        claimFailure = error
-                        moreDue = false
+                if moreDue, !claiming, queued < max(1, policy.batchSize / 2), committing < policy.batchSize {
+                    claiming = true
+                    claims += 1
+                    group.addTask {
+                        do {
+                            return .claimed(
+                                try await self.store.claimDueChecks(
+                                    owner: self.owner, now: self.clock.now(), leaseMilliseconds: self.policy.leaseMilliseconds, limit: self.policy.batchSize))
+                        } catch {
+                            return .claimFailed(error)
+                        }
                     }
                 }
                 for (provider, orders) in waiting where !orders.isEmpty {
@@ -116,11 +121,17 @@ public struct Reconciler: Service {
                     }
                     waiting[provider] = orders
                 }
-                guard let progress = await group.next() else {
-                    if moreDue { continue }
-                    return
-                }
+                // Nothing in the group means nothing claimed is left and no more is due.
+                guard let progress = await group.next() else { return }
                 switch progress {
+                case .claimed(let due):
+                    claiming = false
+                    moreDue = due.count == policy.batchSize && claims < policy.claimsPerRun
+                    for order in due { waiting[order.provider, default: []].append(order) }
+                case .claimFailed(let error):
+                    claiming = false
+                    claimFailure = error
+                    moreDue = false
                 case .answered(let provider, let id, let commit):
                     asking[provider, default: 0] -= 1
                     committing += 1
@@ -158,6 +169,8 @@ public struct Reconciler: Service {
     typealias Commit = @Sendable () async throws -> Void
 
     enum CheckProgress: Sendable {
+        case claimed([Order])
+        case claimFailed(any Error)
         /// The check's gateway phase is over (its slot is free); `Commit` writes the outcome.
         case answered(ProviderID, OrderID, Commit)
         case committed
