@@ -346,7 +346,7 @@ struct ReconcilerTests {
         let api = try APIHarness()
         try await api.run { client in
             try await Self.dueBacklog(api, "W", count: 4)
-            let stalling = try CommitStallingTransport(path: api.path, releaseAtCall: 4)
+            let stalling = try InFlightTransport.stallingCommits(path: api.path, releaseAtCall: 4)
             var policy = ReconcilerPolicy()
             policy.batchSize = 8
             policy.perGatewayConcurrency = 1
@@ -354,7 +354,7 @@ struct ReconcilerTests {
             #expect(try await reconciler.runDueChecks() == 4)
             // One query at a time; the fourth was made while no answer could be written, and every
             // answer was written once the lock was given back.
-            #expect(stalling.tally == CommitStallingTransport.Tally(calls: 4, inFlight: 0, peak: 1))
+            #expect(stalling.tally == InFlightTransport.Tally(calls: 4, inFlight: 0, peak: 1))
             for index in 0..<4 { #expect(try await api.order("W-\(index)")?.check?.rung == 1) }
         }
     }
@@ -390,42 +390,21 @@ struct ReconcilerTests {
     }
 }
 
-/// Forwards gateway calls to the sandbox 20 ms late, counting the calls in flight.
+/// Forwards gateway calls to the sandbox `delay` late, counting the calls in flight; `before` and
+/// `after` run around each call with its number (1, 2, …).
 final class InFlightTransport: HTTPTransport {
     struct Tally: Equatable { var calls = 0, inFlight = 0, peak = 0 }
     private let state = Mutex(Tally())
+    private let delay: Duration
+    private let before: @Sendable (Int) -> Void
+    private let after: @Sendable (Int) -> Void
     let real = AsyncHTTPClientTransport()
     var tally: Tally { state.withLock { $0 } }
 
-    func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
-        state.withLock {
-            $0.calls += 1
-            $0.inFlight += 1
-            $0.peak = max($0.peak, $0.inFlight)
-        }
-        defer { state.withLock { $0.inFlight -= 1 } }
-        try? await Task.sleep(for: .milliseconds(20))
-        return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
-    }
-}
-
-/// Forwards gateway calls to the sandbox; the first call takes the database's write lock on
-/// another connection, and only the answer of call `releaseAtCall` gives it back. A reconciler
-/// that made a check's next query wait for the previous answer's write would find its writes
-/// refused (SQLite's busy timeout) before that call is ever made.
-final class CommitStallingTransport: HTTPTransport {
-    struct Tally: Equatable { var calls = 0, inFlight = 0, peak = 0 }
-    private let state = Mutex(Tally())
-    private let lock: DatabaseQueue
-    private let releaseAtCall: Int
-    let real = AsyncHTTPClientTransport()
-    var tally: Tally { state.withLock { $0 } }
-
-    init(path: String, releaseAtCall: Int) throws {
-        var configuration = Configuration()
-        configuration.allowsUnsafeTransactions = true  // the lock is held across calls
-        lock = try DatabaseQueue(path: path, configuration: configuration)
-        self.releaseAtCall = releaseAtCall
+    init(delay: Duration = .milliseconds(20), before: @escaping @Sendable (Int) -> Void = { _ in }, after: @escaping @Sendable (Int) -> Void = { _ in }) {
+        self.delay = delay
+        self.before = before
+        self.after = after
     }
 
     func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
@@ -435,11 +414,26 @@ final class CommitStallingTransport: HTTPTransport {
             $0.peak = max($0.peak, $0.inFlight)
             return $0.calls
         }
-        if call == 1 { try? lock.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") } }
+        before(call)
+        if delay > .zero { try? await Task.sleep(for: delay) }
         let answer = await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
         state.withLock { $0.inFlight -= 1 }
-        if call == releaseAtCall { try? lock.inDatabase { try $0.execute(sql: "COMMIT") } }
+        after(call)
         return answer
+    }
+
+    /// Counts calls like `init`, without delay; the first call takes the database's write lock on
+    /// another connection, and only the answer of call `releaseAtCall` gives it back. A reconciler
+    /// that made a check's next query wait for the previous answer's write would find its writes
+    /// refused (SQLite's busy timeout) before that call is ever made.
+    static func stallingCommits(path: String, releaseAtCall: Int) throws -> InFlightTransport {
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true  // the lock is held across calls
+        let lock = try DatabaseQueue(path: path, configuration: configuration)
+        return InFlightTransport(
+            delay: .zero,
+            before: { call in if call == 1 { try? lock.inDatabase { try $0.execute(sql: "BEGIN IMMEDIATE") } } },
+            after: { call in if call == releaseAtCall { try? lock.inDatabase { try $0.execute(sql: "COMMIT") } } })
     }
 }
 
