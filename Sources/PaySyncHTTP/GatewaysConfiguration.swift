@@ -27,18 +27,24 @@ public struct GatewaysConfiguration: Sendable {
 
     public init(reader: ConfigReader) {
         timeoutMilliseconds = reader.int(forKey: "gateways.timeoutMilliseconds", default: timeoutMilliseconds)
-        func block(_ name: String, strings: [String], arrays: [String], secretArrays: [String] = []) -> [String: ConfigValueText] {
+        func block(
+            _ name: String, strings: [String], ints: [String] = [], bools: [String] = [], arrays: [String], secretArrays: [String] = []
+        ) -> [String: ConfigValueText] {
             var values: [String: ConfigValueText] = [:]
             for key in strings { if let v = reader.string(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(v) } }
+            // Typed reads: a JSON file holds these as numbers and booleans, which a string read skips.
+            for key in ints { if let v = reader.int(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(String(v)) } }
+            for key in bools { if let v = reader.bool(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(String(v)) } }
             for key in arrays { if let v = reader.stringArray(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .many(v) } }
             for key in secretArrays { if let v = reader.stringArray(forKey: ConfigKey("gateways.\(name).\(key)"), isSecret: true) { values[key] = .many(v) } }
             return values
         }
         codePay = block("codepay", strings: ["baseURL", "appID", "merchantNumber", "merchantKeyFile"], arrays: ["gatewayKeyFiles"])
         payBy = block("payby", strings: ["baseURL", "partnerID", "merchantKeyFile"], arrays: ["gatewayKeyFiles"])
-        newPay = block("newpay", strings: ["baseURL", "appID", "merchantID", "merchantKeyFile", "defaultChannel", "signEmptyValues"], arrays: ["gatewayKeyFiles"])
+        newPay = block("newpay", strings: ["baseURL", "appID", "merchantID", "merchantKeyFile", "defaultChannel"], bools: ["signEmptyValues"],
+            arrays: ["gatewayKeyFiles"])
         payZApp = block(
-            "payzapp", strings: ["baseURL", "merchantNumber", "accessKey", "signBody", "timestampWindowSeconds", "defaultChannel"], arrays: [],
+            "payzapp", strings: ["baseURL", "merchantNumber", "accessKey", "defaultChannel"], ints: ["timestampWindowSeconds"], bools: ["signBody"], arrays: [],
             secretArrays: ["secrets"])
     }
 

@@ -1,6 +1,7 @@
 import Configuration
 import Foundation
 import PaySyncCore
+import PaySyncGateways
 import PaySyncHTTP
 import Testing
 
@@ -53,6 +54,26 @@ struct ConfigurationTests {
         let defaults = PaySyncConfiguration()
         #expect(defaults.reconcilerPolicy.leaseMilliseconds == 30_000)
         #expect(defaults.reconcilerPolicy.failureBackoffMilliseconds == [5_000, 15_000, 30_000, 60_000, 300_000])
+    }
+
+    @Test("a gateway's numbers and booleans are read as JSON numbers and booleans from the file, and as text from the environment")
+    func typedGatewayValues() async throws {
+        let file = try Self.file(#"""
+            {"gateways": {"payzapp": {"baseURL": "http://127.0.0.1:9/payzapp", "merchantNumber": "MNO1", "accessKey": "AK1",
+              "secrets": ["00112233445566778899aabbccddeeff"], "timestampWindowSeconds": 86400, "signBody": false}}}
+            """#)
+        func payZApp(_ environment: [String: String]) async throws -> PayZAppConfiguration? {
+            let settings = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: environment, file: file))
+            let directory = try settings.gateways.directory(accounts: [.default], currencies: .standard)
+            return (directory.adapter(try ProviderID("payzapp")) as? PayZAppAdapter)?.configuration
+        }
+        let fromFile = try #require(try await payZApp([:]))
+        #expect(fromFile.timestampWindowSeconds == 86_400)
+        #expect(fromFile.signBody == false)
+        let fromEnvironment = try #require(
+            try await payZApp(["PAYSYNC_GATEWAYS_PAYZAPP_TIMESTAMP_WINDOW_SECONDS": "60", "PAYSYNC_GATEWAYS_PAYZAPP_SIGN_BODY": "true"]))
+        #expect(fromEnvironment.timestampWindowSeconds == 60)
+        #expect(fromEnvironment.signBody == true)
     }
 
     @Test("bad values are refused with the key named", arguments: [
