@@ -23,6 +23,8 @@ final class GroupCommitter: Sendable {
 
     private let pool: DatabasePool
     private let state = Mutex(State())
+    /// Numbers the writes of the open transaction hand out; reset when each transaction begins.
+    let counters = WriteCounters()
     private let queue = DispatchQueue(label: "paysync.sqlite.group-commit")
     /// The most writes one transaction takes.
     private let maximumBatch: Int
@@ -33,12 +35,14 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs `work` in a write transaction shared with concurrent writes; returns after the commit.
-    func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    /// `work` runs in a savepoint of its own, so when it throws its writes roll back alone; a
+    /// `work` that guarantees that itself passes `savepoint: false` and saves two statements.
+    func write<T: Sendable>(savepoint: Bool = true, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in
                     do {
-                        let result = try db.inCachedSavepoint("job") { try work(db) }
+                        let result = try savepoint ? db.inCachedSavepoint("job") { try work(db) } : work(db)
                         return { continuation.resume(returning: result) }
                     } catch {
                         return { continuation.resume(throwing: error) }
@@ -71,6 +75,7 @@ final class GroupCommitter: Sendable {
                 let completions = try pool.writeWithoutTransaction { db in
                     var completions: [@Sendable () -> Void] = []
                     try db.inTransaction(.immediate) {
+                        counters.reset()
                         completions = batch.map { $0.run(db) }
                         return .commit
                     }
@@ -82,6 +87,29 @@ final class GroupCommitter: Sendable {
                 for job in batch { job.fail(error) }
             }
         }
+    }
+}
+
+/// Numbers handed out by the writes of one transaction — the next inbox id, the next event/audit
+/// sequence number — read from the database at their first use in the transaction and counted in
+/// memory after that. Valid because the transaction holds SQLite's write lock: no other writer, in
+/// this process or another, can take a number meanwhile. Touched only by the committer's writer
+/// inside a transaction, hence unchecked.
+final class WriteCounters: @unchecked Sendable {
+    var sequence: Int64?
+    var inboxID: Int64?
+
+    func reset() {
+        sequence = nil
+        inboxID = nil
+    }
+
+    /// The number after the last one `counter` handed out (or after `last(db)` for the first).
+    func next(_ counter: ReferenceWritableKeyPath<WriteCounters, Int64?>, _ db: Database, last: (Database) throws -> Int64) throws -> Int64 {
+        precondition(db.isInsideTransaction, "write counters are valid inside a write transaction only")
+        let next = (try self[keyPath: counter] ?? last(db)) + 1
+        self[keyPath: counter] = next
+        return next
     }
 }
 

@@ -3,21 +3,34 @@ import GRDB
 import PaySyncCore
 import PaySyncStore
 
+/// What judging decided for an inbox entry: its verdict and what it was matched on, written with
+/// the entry (a live delivery: one `INSERT`) or onto it (a replay: one `UPDATE`).
+struct InboxOutcome {
+    var verdict: InboxVerdict
+    var reason: String? = nil
+    var detail: String? = nil
+    var dedupKey: String? = nil
+    var merchantOrderNumber: String? = nil
+    var orderID: OrderID? = nil
+    var duplicateOf: Int64? = nil
+
+    static let received = InboxOutcome(verdict: .received)
+}
+
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
         let headers = InboxEntry.storedHeaders(entry.headers)
-        return try await writer.write { db in try Self.insert(entry, headers: headers, verdict: .received, db) }
+        return try await writer.write { [self] db in try insert(entry, headers: headers, .received, db) }
     }
 
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
+        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
         switch subject {
         case .new(let entry):
             let headers = InboxEntry.storedHeaders(entry.headers)
-            return try await writer.write { db in try Self.insert(entry, headers: headers, verdict: .rejected, reason: reason, detail: detail, db) }
+            return try await writer.write { [self] db in try insert(entry, headers: headers, outcome, db) }
         case .recorded(let id):
-            try await writer.write { db in
-                try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'rejected', reason = ?, detail = ? WHERE id = ?").execute(arguments: [reason, detail, id])
-            }
+            try await writer.write { db in try Self.setOutcome(id, outcome, db) }
             return id
         }
     }
@@ -26,18 +39,20 @@ extension SQLiteStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
         _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
     ) async throws -> InboxJudgement<Result> {
-        try await judge(subject) { [currencies] id, db in
-            if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
+        try await judge(subject) { [self] id, db in
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: Self.orderByNumberSQL),
                 arguments: [account.rawValue, merchantOrderNumber])
             let order = try row.map { try Self.order($0, currencies) }
             let decision = try decide(order, id)
-            if let change = decision.change, let order { try Self.commit(change, to: order, db) }
-            try Self.setVerdict(
-                id, dedupKey: dedupKey, number: merchantOrderNumber, decision.verdict, reason: decision.reason, detail: decision.detail,
-                orderID: order?.id, db)
-            return .resolved(decision.verdict, reason: decision.reason, decision.result)
+            if let change = decision.change, let order { try commit(change, to: order, db) }
+            return (
+                .resolved(decision.verdict, reason: decision.reason, decision.result),
+                InboxOutcome(
+                    verdict: decision.verdict, reason: decision.reason, detail: decision.detail, dedupKey: dedupKey,
+                    merchantOrderNumber: merchantOrderNumber, orderID: order?.id)
+            )
         }
     }
 
@@ -45,75 +60,108 @@ extension SQLiteStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
         _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
     ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { [currencies] id, db in
-            if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
+        try await judge(subject) { [self] id, db in
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
             let refund = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?"), arguments: [account.rawValue, refundNumber]
             ).map { try Self.refund($0, currencies) }
             let decision = decide(refund, id)
             if let updated = decision.refund { try Self.update(updated, db) }
-            try Self.insert(decision.audit, db)
-            try Self.setVerdict(
-                id, dedupKey: dedupKey, number: refundNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: refund?.orderID, db)
-            return .resolved(decision.verdict, reason: decision.reason, ())
+            try insert(decision.audit, db)
+            return (
+                .resolved(decision.verdict, reason: decision.reason, ()),
+                InboxOutcome(
+                    verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: refundNumber, orderID: refund?.orderID)
+            )
         }
     }
 
-    /// One write for a callback's judging: a `.new` subject is recorded first and kept even when
-    /// `resolve` throws (its savepoint alone rolls back; the entry stays `received`).
+    /// One write for a callback's judging. A `.new` subject is written once, with its verdict, when
+    /// `resolve` succeeds; when `resolve` throws, its writes roll back and the entry is written
+    /// `received` instead (start-up judges it again). Either way the raw request is recorded in the
+    /// transaction that judged it.
     func judge<Result: Sendable>(
-        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> InboxResolution<Result>
+        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> (InboxResolution<Result>, InboxOutcome)
     ) async throws -> InboxJudgement<Result> {
         switch subject {
         case .recorded(let id):
             do {
-                return InboxJudgement(id: id, resolution: try await writer.write { db in try resolve(id, db) })
+                return InboxJudgement(
+                    id: id,
+                    resolution: try await writer.write { db in
+                        let (resolution, outcome) = try resolve(id, db)
+                        try Self.setOutcome(id, outcome, db)
+                        return resolution
+                    })
             } catch {
                 return InboxJudgement(id: id, resolution: nil)
             }
         case .new(let entry):
             // Encoded before the write: the writer is the one serial part of ingestion.
             let headers = InboxEntry.storedHeaders(entry.headers)
-            return try await writer.write { db in
-                let id = try Self.insert(entry, headers: headers, verdict: .received, db)
-                let resolution = try? db.inCachedSavepoint("judge") { try resolve(id, db) }
-                return InboxJudgement(id: id, resolution: resolution)
+            // No savepoint of the committer's own: the one below leaves nothing behind when judging
+            // throws, and if the fallback `INSERT` throws nothing was written at all.
+            return try await writer.write(savepoint: false) { [self] db in
+                let id = try nextInboxID(db)
+                do {
+                    let resolution = try db.inCachedSavepoint("judge") {
+                        let (resolution, outcome) = try resolve(id, db)
+                        try insert(entry, headers: headers, outcome, id: id, db)
+                        return resolution
+                    }
+                    return InboxJudgement(id: id, resolution: resolution)
+                } catch {
+                    try insert(entry, headers: headers, .received, id: id, db)
+                    return InboxJudgement(id: id, resolution: nil)
+                }
             }
         }
     }
 
-    /// Inserts a raw callback with its first verdict; returns its id.
-    static func insert(
-        _ entry: NewInboxEntry, headers: String, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ db: Database
-    ) throws -> Int64 {
+    /// Inserts a raw callback with its outcome (`id` defaults to the next inbox id); returns its id.
+    /// Every inbox row is inserted here: ids are handed out by the write transaction (see
+    /// `nextInboxID`), so none may be left to SQLite.
+    @discardableResult
+    func insert(_ entry: NewInboxEntry, headers: String, _ outcome: InboxOutcome, id: Int64? = nil, _ db: Database) throws -> Int64 {
+        let id = try id ?? nextInboxID(db)
         try db.cachedStatement(sql: """
-                INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict, reason, detail)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO inbox (id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail, dedup_key,
+                  merchant_order_number, order_id, duplicate_of)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [
-                entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress,
-                headers, Data(entry.body), verdict.rawValue, reason, detail,
+                id, entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress,
+                headers, Data(entry.body), outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.dedupKey,
+                outcome.merchantOrderNumber, outcome.orderID?.rawValue, outcome.duplicateOf,
             ])
-        return db.lastInsertedRowID
+        return id
     }
 
-    /// Writes a resolved entry's verdict and what it was matched on.
-    static func setVerdict(
-        _ id: Int64, dedupKey: String, number: String, _ verdict: InboxVerdict, reason: String?, detail: String?, orderID: OrderID?, _ db: Database
-    ) throws {
+    /// Writes a recorded entry's outcome (a replay, or a rejection of one).
+    static func setOutcome(_ id: Int64, _ outcome: InboxOutcome, _ db: Database) throws {
+        if outcome.verdict == .duplicate || outcome.verdict == .rejected {
+            // What it was matched on stays as it was: a duplicate is the earlier entry's, a rejection matched nothing.
+            try db.cachedStatement(sql: "UPDATE inbox SET verdict = ?, reason = ?, detail = ?, duplicate_of = ? WHERE id = ?")
+                .execute(arguments: [outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.duplicateOf, id])
+            return
+        }
         try db.cachedStatement(sql: """
                 UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
                 WHERE id = ?
-                """).execute(arguments: [dedupKey, number, verdict.rawValue, reason, detail, orderID?.rawValue, id])
+                """).execute(arguments: [
+                outcome.dedupKey, outcome.merchantOrderNumber, outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.orderID?.rawValue, id,
+            ])
     }
 
-    /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and
-    /// returns the earlier id. The dedup horizon is the table itself.
-    static func markDuplicate(_ id: Int64, provider: ProviderID, dedupKey: String, _ db: Database) throws -> Int64? {
-        guard let earlier = try Int64.fetchOne(
+    /// The resolution and outcome of a redelivery of entry `earlier`.
+    static func duplicate<Result>(of earlier: Int64) -> (InboxResolution<Result>, InboxOutcome) {
+        (.duplicate(of: earlier), InboxOutcome(verdict: .duplicate, duplicateOf: earlier))
+    }
+
+    /// The earlier entry of `provider` carrying `dedupKey`, if any: entry `id` is then its
+    /// duplicate. The dedup horizon is the table itself.
+    static func earlierEntry(_ id: Int64, provider: ProviderID, dedupKey: String, _ db: Database) throws -> Int64? {
+        try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?"), arguments: [provider.rawValue, dedupKey, id])
-        else { return nil }
-        try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'duplicate', duplicate_of = ? WHERE id = ?").execute(arguments: [earlier, id])
-        return earlier
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {

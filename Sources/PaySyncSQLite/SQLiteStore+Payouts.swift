@@ -4,7 +4,7 @@ import PaySyncStore
 
 extension SQLiteStore {
     public func insertPayout(_ payout: Payout, audit: [AuditRecord]) async throws {
-        try await writer.write { db in
+        try await writer.write { [self] db in
             do {
                 let b = payout.beneficiary
                 try db.cachedStatement(sql: """
@@ -22,19 +22,19 @@ extension SQLiteStore {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StoreError(.duplicatePayoutNumber, "payout number \(payout.payoutNumber) already exists for account \(payout.account)")
             }
-            try Self.insert(audit, db)
+            try insert(audit, db)
         }
     }
 
     public func updatePayout(id: String, _ change: @escaping @Sendable (Payout) throws -> (Payout?, [AuditRecord])) async throws -> Payout {
-        try await writer.write { [currencies] db in
+        try await writer.write { [self] db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM payouts WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.payoutNotFound, "no payout \(id)")
             }
             let current = try Self.payout(row, currencies)
             let (updated, audit) = try change(current)
             if let updated { try Self.update(updated, db) }
-            try Self.insert(audit, db)
+            try insert(audit, db)
             return updated ?? current
         }
     }
@@ -60,16 +60,18 @@ extension SQLiteStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
         _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
     ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { [currencies] id, db in
-            if let earlier = try Self.markDuplicate(id, provider: provider, dedupKey: dedupKey, db) { return .duplicate(of: earlier) }
+        try await judge(subject) { [self] id, db in
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
             let payout = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, payoutNumber]
             ).map { try Self.payout($0, currencies) }
             let decision = decide(payout, id)
             if let updated = decision.payout { try Self.update(updated, db) }
-            try Self.insert(decision.audit, db)
-            try Self.setVerdict(id, dedupKey: dedupKey, number: payoutNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: nil, db)
-            return .resolved(decision.verdict, reason: decision.reason, ())
+            try insert(decision.audit, db)
+            return (
+                .resolved(decision.verdict, reason: decision.reason, ()),
+                InboxOutcome(verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: payoutNumber)
+            )
         }
     }
 

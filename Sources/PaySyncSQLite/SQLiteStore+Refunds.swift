@@ -6,7 +6,7 @@ extension SQLiteStore {
     public func insertRefund(
         orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
     ) async throws -> Refund {
-        try await writer.write { [currencies] db in
+        try await writer.write { [self] db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [orderID.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(orderID)")
             }
@@ -29,13 +29,13 @@ extension SQLiteStore {
             } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE {
                 throw StoreError(.duplicateRefundNumber, "refund number \(refund.refundNumber) already exists for account \(refund.account)")
             }
-            try Self.insert(audit, db)
+            try insert(audit, db)
             return refund
         }
     }
 
     public func updateRefund(id: String, _ change: @escaping @Sendable (Refund) throws -> (Refund?, [AuditRecord])) async throws -> Refund {
-        try await writer.write { [currencies] db in
+        try await writer.write { [self] db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM refunds WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.refundNotFound, "no refund \(id)")
             }
@@ -44,7 +44,7 @@ extension SQLiteStore {
             if let updated {
                 try Self.update(updated, db)
             }
-            try Self.insert(audit, db)
+            try insert(audit, db)
             return updated ?? current
         }
     }

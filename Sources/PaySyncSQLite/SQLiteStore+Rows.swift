@@ -88,12 +88,23 @@ extension SQLiteStore {
     }
 
     /// The next number of the sequence events and audit rows share, so a timeline interleaves them
-    /// in the order they were written. Runs inside the (serialized) write transaction.
-    static func nextSequence(_ db: Database) throws -> Int64 {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT max(coalesce((SELECT max(seq) FROM order_events), 0), coalesce((SELECT max(seq) FROM audit_log), 0)) + 1")) ?? 1
+    /// in the order they were written. Read from the tables once per write transaction, then
+    /// counted by the writer (see `WriteCounters`).
+    func nextSequence(_ db: Database) throws -> Int64 {
+        try writer.counters.next(\.sequence, db) {
+            try Int64.fetchOne($0.cachedStatement(sql: "SELECT max(coalesce((SELECT max(seq) FROM order_events), 0), coalesce((SELECT max(seq) FROM audit_log), 0))")) ?? 0
+        }
     }
 
-    static func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
+    /// The next inbox id, counted the same way; it continues `AUTOINCREMENT`'s sequence, so an id
+    /// is never reused.
+    func nextInboxID(_ db: Database) throws -> Int64 {
+        try writer.counters.next(\.inboxID, db) {
+            try Int64.fetchOne($0.cachedStatement(sql: "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'inbox'), 0), coalesce((SELECT max(id) FROM inbox), 0))")) ?? 0
+        }
+    }
+
+    func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
         try db.cachedStatement(sql: """
                 INSERT INTO order_events (seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
                   provider_status, evidence_amount_minor, evidence_currency, reference, at)
@@ -106,7 +117,7 @@ extension SQLiteStore {
         )
     }
 
-    static func insert(_ records: [AuditRecord], _ db: Database) throws {
+    func insert(_ records: [AuditRecord], _ db: Database) throws {
         for record in records {
             try db.cachedStatement(sql: "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
                     try nextSequence(db), record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,

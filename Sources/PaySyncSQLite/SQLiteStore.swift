@@ -30,7 +30,7 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws {
-        try await writer.write { db in
+        try await writer.write { [self] db in
             do {
                 try db.cachedStatement(sql: """
                         INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject,
@@ -51,8 +51,8 @@ public final class SQLiteStore: PaySyncStore {
             {
                 throw StoreError(.duplicateOrderNumber, "order \(order.merchantOrderNumber) already exists for account \(order.account)")
             }
-            try Self.insert(audit, db)
-            try Self.insert(event, orderID: order.id, db)
+            try insert(audit, db)
+            try insert(event, orderID: order.id, db)
         }
     }
 
@@ -96,19 +96,19 @@ public final class SQLiteStore: PaySyncStore {
     public func updateOrder<Result: Sendable>(
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
-        try await writer.write { [currencies] db in
+        try await writer.write { [self] db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [id.rawValue]) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
             let current = try Self.order(row, currencies)
             let outcome = try change(current)
-            try Self.commit(outcome, to: current, db)
+            try commit(outcome, to: current, db)
             return outcome.result
         }
     }
 
     /// Writes an `OrderChange` made on `current` (whose row this transaction holds).
-    static func commit<Result>(_ outcome: OrderChange<Result>, to current: Order, _ db: Database) throws {
+    func commit<Result>(_ outcome: OrderChange<Result>, to current: Order, _ db: Database) throws {
         let id = current.id
         if let updated = outcome.order {
             if updated.status == current.status, updated.attempt == current.attempt, updated.gatewayOrderNumber == current.gatewayOrderNumber,
@@ -157,7 +157,7 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func appendAudit(_ records: [AuditRecord]) async throws {
-        try await writer.write { db in try Self.insert(records, db) }
+        try await writer.write { [self] db in try insert(records, db) }
     }
 
     public func audit(orderID: OrderID) async throws -> [AuditRecord] {
@@ -222,14 +222,14 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func resolveReview(id: Int64, by: String, note: String, at: Timestamp) async throws -> ReviewItem {
-        try await writer.write { db in
+        try await writer.write { [self] db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id]) else {
                 throw StoreError(.reviewNotFound, "no review item \(id)")
             }
             let item = try Self.reviewItem(row)
             guard item.status == .open else { return item }
             try db.cachedStatement(sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?").execute(arguments: [at.millisecondsSinceEpoch, by, note, id])
-            try Self.insert(
+            try insert(
                 [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)], db)
             return try Self.reviewItem(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id])!)
         }

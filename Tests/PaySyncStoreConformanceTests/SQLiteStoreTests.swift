@@ -21,6 +21,41 @@ struct SQLiteStoreTests {
         try await second.close()
     }
 
+    @Test("inbox ids and the timeline's sequence numbers are counted per write transaction: unique under concurrent writers, never reused after a rollback or a reopen")
+    func writeCountersContinue() async throws {
+        let path = temporaryPath("counters") + ".sqlite"
+        let first = try SQLiteStore(path: path)
+        let order = Fixture.order("A-1001")
+        try await first.insert(order)
+        // 40 concurrent writers share transactions: each gets its own id and sequence number.
+        let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    try await first.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "note \(n)", at: Fixture.t0)])
+                    return try await first.recordInbox(InboxRefundConformanceTests.entry("{\"n\":\(n)}"))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(ids.sorted() == Array(1...40))
+        // A write that rolls back leaves a gap at most: the next ones still count up.
+        struct Broken: Error {}
+        await #expect(throws: Broken.self) {
+            try await first.updateOrder(id: order.id) { _ -> OrderChange<Void> in throw Broken() }
+        }
+        #expect(try await first.recordInbox(InboxRefundConformanceTests.entry("{}")) == 41)
+        try await first.close()
+        let second = try SQLiteStore(path: path)
+        #expect(try await second.recordInbox(InboxRefundConformanceTests.entry("{}")) == 42)
+        try await second.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "after reopen", at: Fixture.t0)])
+        let sequence = try await second.pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM audit_log ORDER BY seq") + Int64.fetchAll(db, sql: "SELECT seq FROM order_events") }
+        #expect(Set(sequence).count == sequence.count)
+        #expect(sequence.count == 43)  // the order's creation: an audit row and an event; 40 notes; one after reopening
+        let summaries = try await second.timeline(orderID: order.id).compactMap { if case .audit(let record) = $0 { record.summary } else { nil } }
+        #expect(summaries.last == "after reopen")
+        try await second.close()
+    }
+
     @Test("claiming due checks reads the partial index on next_check_at, never the whole orders table")
     func claimUsesTheDueIndex() async throws {
         let store = try SQLiteStore(path: temporaryPath("claim-plan") + ".sqlite")
