@@ -33,6 +33,12 @@ struct AmountCodecTests {
 
 @Suite("Raw JSON")
 struct RawJSONTests {
+    /// 20 members `k0`…`k19`, then `k3` again: past 16 members keys are checked through a set.
+    static let largeObjectRepeatingK3: [UInt8] = {
+        let members: [String] = (0..<20).map { "\"k\($0)\":\($0)" }
+        return Array(("{" + members.joined(separator: ",") + ",\"k3\":0}").utf8)
+    }()
+
     @Test("numbers and strings keep their literal text")
     func literals() throws {
         let value = try RawJSONParser().parse(Array(#"{"a":1.10,"b":"\u00e9","c":{"x":1e2}}"#.utf8))
@@ -42,8 +48,19 @@ struct RawJSONTests {
         #expect(value.compactText == #"{"a":1.10,"b":"\u00e9","c":{"x":1e2}}"#)
     }
 
+    @Test("a string without escapes is its own literal; with escapes, only the value is decoded; non-ASCII UTF-8 is kept")
+    func strings() throws {
+        let value = try RawJSONParser().parse(Array(#"{"plain":"B-1","esc":"a\"b\/c\n","ü":"€"}"#.utf8))
+        #expect(value["plain"] == .string(value: "B-1", literal: "B-1"))
+        #expect(value["esc"] == .string(value: "a\"b/c\n", literal: #"a\"b\/c\n"#))
+        #expect(value["ü"] == .string(value: "€", literal: "€"))
+        #expect(value.members?.map(\.key) == ["plain", "esc", "ü"])
+    }
+
     @Test("duplicate keys, deep nesting, invalid UTF-8 and trailing text are refused", arguments: [
         (Array(#"{"a":1,"a":2}"#.utf8), JSONSyntaxError.Code.duplicateKey),
+        (RawJSONTests.largeObjectRepeatingK3, .duplicateKey),
+        (Array("{\"a\":\"x\u{01}\"}".utf8), .malformed),
         (Array(String(repeating: "[", count: 40).utf8) + Array(String(repeating: "]", count: 40).utf8), .tooDeep),
         ([0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D], .invalidUTF8),
         (Array(#"{"a":1} x"#.utf8), .malformed),

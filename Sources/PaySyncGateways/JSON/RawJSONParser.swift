@@ -12,7 +12,8 @@ public struct RawJSONParser: Sendable {
 
     public func parse(_ bytes: some Collection<UInt8>) throws(JSONSyntaxError) -> RawJSON {
         let array = Array(bytes)
-        guard String(validating: array, as: UTF8.self) != nil else {
+        // ASCII is valid UTF-8: only a body with other bytes needs the full check.
+        guard array.allSatisfy({ $0 < 0x80 }) || String(validating: array, as: UTF8.self) != nil else {
             throw JSONSyntaxError(.invalidUTF8, "the body is not valid UTF-8", offset: 0)
         }
         var cursor = Cursor(bytes: array, maximumDepth: maximumDepth)
@@ -93,7 +94,9 @@ private struct Cursor {
         guard depth <= maximumDepth else { throw error(.tooDeep, "JSON nested deeper than \(maximumDepth) levels") }
         index += 1
         var members: [RawJSON.Member] = []
-        var keys: Set<String> = []
+        // Duplicate keys are found by a scan while the object is small (a callback's usual size),
+        // through a set once it is not.
+        var keys: Set<String>?
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(members) }
         while true {
@@ -101,7 +104,10 @@ private struct Cursor {
             guard current == UInt8(ascii: "\"") else { throw error(.malformed, "expected a member name") }
             let keyStart = index
             let (key, literal) = try string()
-            guard keys.insert(key).inserted else {
+            if keys == nil, members.count >= 16 { keys = Set(members.map(\.key)) }
+            let duplicate = keys?.contains(key) ?? members.contains { $0.key == key }
+            keys?.insert(key)
+            guard !duplicate else {
                 throw JSONSyntaxError(.duplicateKey, "the key \"\(key)\" appears twice in one object", offset: keyStart)
             }
             skipWhitespace()
@@ -135,7 +141,14 @@ private struct Cursor {
     mutating func string() throws(JSONSyntaxError) -> (String, String) {
         index += 1
         let start = index
-        var decoded: [UInt8] = []
+        // Most strings have no escape: then the literal is the value, and one String serves both.
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { index += 1 }
+        if current == UInt8(ascii: "\"") {
+            let text = String(decoding: bytes[start..<index], as: UTF8.self)
+            index += 1
+            return (text, text)
+        }
+        var decoded = Array(bytes[start..<index])
         while true {
             guard let byte = current else { throw error(.malformed, "unterminated string") }
             switch byte {
