@@ -79,6 +79,14 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("savepoints keep their page copies in memory: the writer's temp_store is MEMORY, not a file written per page")
+    func subJournalsInMemory() async throws {
+        let store = try SQLiteStore(path: temporaryPath("temp-store") + ".sqlite")
+        let tempStore = try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA temp_store") }
+        #expect(tempStore == 2)
+        try await store.close()
+    }
+
     @Test("a database written with an unknown currency reports a corrupt row instead of crashing")
     func unknownCurrencyIsCorrupt() async throws {
         let path = temporaryPath("currency") + ".sqlite"

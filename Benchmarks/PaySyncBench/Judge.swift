@@ -1,0 +1,110 @@
+import ArgumentParser
+import Synchronization
+import Foundation
+import PaySyncCore
+import PaySyncEngine
+import PaySyncGateways
+import PaySyncSQLite
+import PaySyncStore
+
+/// `paysync-bench judge`: callback ingestion in process, without HTTP — `Ingestor.ingest` on
+/// distinct, validly signed PayZApp "paid" callbacks, `concurrency` at a time, against a fresh
+/// SQLite file of pending orders (WAL, synchronous = FULL, group commit). Prints callbacks/s and
+/// the process's CPU per callback; far steadier than a wrk run, for comparing store changes.
+struct Judge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "judge")
+
+    @Option(help: "Orders, and callbacks (one each).") var orders = 50_000
+    @Option(help: "Callbacks in flight at once.") var concurrency = 64
+    @Option(help: "The SQLite file to write (replaced).") var database = NSTemporaryDirectory() + "paysync-judge.sqlite"
+
+    func run() async throws {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        let store = try SQLiteStore(path: database)
+        let clock = SystemClock()
+        let now = clock.now()
+        var random = SystemRandomNumberGenerator()
+        let secret = (0..<4).map { _ in String(random.next(), radix: 16) }.joined()
+        let secrets = try HMACSecrets([secret])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for worker in 0..<8 {
+                group.addTask {
+                    var random = SystemRandomNumberGenerator()
+                    for index in stride(from: worker, to: orders, by: 8) {
+                        let created = now.adding(milliseconds: Int64(index - orders))
+                        let order = Order(
+                            id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
+                            provider: try ProviderID("payzapp"), amount: Money(minorUnits: 1_525, currency: .INR), subject: "bench", status: .pending,
+                            attempt: 1, version: 1, gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created)
+                        try await store.insertOrder(
+                            order,
+                            event: OrderEvent(
+                                kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"),
+                                at: created),
+                            audit: [])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let requests: [(headers: [String: String], body: [UInt8])] = (0..<orders).map { index in
+            let body = Array(#"{"type":"payin","outTradeNo":"B-\#(index)","tradeNo":"G\#(index)","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS","channelCode":"UPI","attach":""}"#.utf8)
+            var headers = ["host": "127.0.0.1:8080", "content-type": "application/json", "content-length": String(body.count)]
+            for header in PayZAppWire.signedHeaders(
+                accessKey: "AK1", mno: "MNO1", nonce: "n\(index)", timestamp: now, query: [], body: body, secrets: secrets, includeBody: true)
+            {
+                headers[header.name] = header.value
+            }
+            return (headers, body)
+        }
+        var directory = GatewayDirectory()
+        directory.register(PayZAppAdapter(configuration: PayZAppConfiguration(
+            merchantNumber: "MNO1", accessKey: "AK1", secrets: secrets, baseURL: "http://127.0.0.1:9/payzapp")))
+        let ingestor = Ingestor(store: store, clock: clock, directory: directory, accounts: [.default])
+
+        let next = Counter()
+        let cpuBefore = Self.processCPU()
+        let start = ContinuousClock.now
+        let applied = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<concurrency {
+                group.addTask {
+                    var applied = 0
+                    while let index = next.take(below: requests.count) {
+                        let reply = await ingestor.ingest(
+                            provider: "payzapp", account: "default", headers: requests[index].headers, body: requests[index].body, bodyTruncated: false,
+                            remoteAddress: "127.0.0.1:40000")
+                        if reply.verdict == .applied { applied += 1 }
+                    }
+                    return applied
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        let elapsed = start.duration(to: .now)
+        let cpu = Self.processCPU() - cpuBefore
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        print(String(
+            format: "%d callbacks (%d applied) in %.2f s: %.0f callbacks/s, %.0f µs of CPU per callback (%d in flight)",
+            requests.count, applied, seconds, Double(requests.count) / seconds, cpu * 1e6 / Double(requests.count), concurrency))
+        try await store.close()
+    }
+
+    /// User plus system CPU seconds of this process so far.
+    static func processCPU() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+}
+
+/// Hands out indexes 0, 1, 2, … to concurrent workers.
+private final class Counter: Sendable {
+    private let value = Mutex(0)
+    func take(below limit: Int) -> Int? {
+        value.withLock { value in
+            guard value < limit else { return nil }
+            defer { value += 1 }
+            return value
+        }
+    }
+}
