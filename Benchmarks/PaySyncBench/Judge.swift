@@ -63,6 +63,7 @@ struct Judge: AsyncParsableCommand {
         let ingestor = Ingestor(store: store, clock: clock, directory: directory, accounts: [.default])
 
         let next = Counter()
+        let threadsBefore = Self.threadCPU()
         let cpuBefore = Self.processCPU()
         let start = ContinuousClock.now
         let applied = await withTaskGroup(of: Int.self) { group in
@@ -86,7 +87,25 @@ struct Judge: AsyncParsableCommand {
         print(String(
             format: "%d callbacks (%d applied) in %.2f s: %.0f callbacks/s, %.0f µs of CPU per callback (%d in flight)",
             requests.count, applied, seconds, Double(requests.count) / seconds, cpu * 1e6 / Double(requests.count), concurrency))
+        // The busiest thread is the group committer's writer: the one serial stage.
+        let threads = Self.threadCPU().map { ($0.key, $0.value - (threadsBefore[$0.key] ?? 0)) }.sorted { $0.1 > $1.1 }
+        let tick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
+        print("busiest threads, µs of CPU per callback: " + threads.prefix(4).map { String(format: "%.0f", Double($0.1) * tick / Double(requests.count)) }.joined(separator: ", "))
         try await store.close()
+    }
+
+    /// CPU ticks (user + system) of each thread of this process, by thread id.
+    static func threadCPU() -> [String: Int] {
+        var ticks: [String: Int] = [:]
+        for thread in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
+            guard let stat = try? String(contentsOfFile: "/proc/self/task/\(thread)/stat", encoding: .utf8),
+                let end = stat.lastIndex(of: ")")
+            else { continue }
+            let fields = stat[stat.index(after: end)...].split(separator: " ")
+            // Fields 14 and 15 of stat (utime, stime) are the 12th and 13th after the command name.
+            if fields.count > 12, let user = Int(fields[11]), let system = Int(fields[12]) { ticks[thread] = user + system }
+        }
+        return ticks
     }
 
     /// User plus system CPU seconds of this process so far.
