@@ -106,7 +106,12 @@ final class WriteCounters: @unchecked Sendable {
 
     /// The number after the last one `counter` handed out (or after `last(db)` for the first).
     func next(_ counter: ReferenceWritableKeyPath<WriteCounters, Int64?>, _ db: Database, last: (Database) throws -> Int64) throws -> Int64 {
-        precondition(db.isInsideTransaction, "write counters are valid inside a write transaction only")
+        // Outside a transaction — or after SQLite rolled the shared one back on its own (disk full,
+        // I/O error) — a counted number could already be taken: the write fails instead, as
+        // GRDB fails any statement of an aborted transaction.
+        guard db.isInsideTransaction else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "write counters are valid inside a write transaction only")
+        }
         let next = (try self[keyPath: counter] ?? last(db)) + 1
         self[keyPath: counter] = next
         return next

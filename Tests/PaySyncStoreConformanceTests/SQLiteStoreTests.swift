@@ -56,6 +56,19 @@ struct SQLiteStoreTests {
         try await second.close()
     }
 
+    @Test("a write counter counts on from the database's last number inside a transaction, and refuses outside one")
+    func writeCounterNeedsATransaction() throws {
+        let queue = try DatabaseQueue()
+        let counters = WriteCounters()
+        #expect(throws: DatabaseError.self) {
+            try queue.writeWithoutTransaction { db in try counters.next(\.sequence, db) { _ in 7 } }
+        }
+        let numbers = try queue.write { db in
+            [try counters.next(\.sequence, db) { _ in 7 }, try counters.next(\.sequence, db) { _ in 100 }]
+        }
+        #expect(numbers == [8, 9])
+    }
+
     @Test("claiming due checks reads the partial index on next_check_at, never the whole orders table")
     func claimUsesTheDueIndex() async throws {
         let store = try SQLiteStore(path: temporaryPath("claim-plan") + ".sqlite")
