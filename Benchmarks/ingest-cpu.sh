@@ -7,15 +7,8 @@ cd "$(dirname "$0")/.."
 orders=${1:-200000}
 dir=$(mktemp -d /tmp/paysync-cpu.XXXXXX)
 port=18102
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-command -v sqlite3 >/dev/null || { apt-get update -qq && apt-get install -y -qq sqlite3; }
-PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync-bench >/dev/null
-PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync >/dev/null
-.build/release/paysync-bench prepare-ingest --directory "$dir" --orders "$orders" --provider payzapp
-PAYSYNC_API_TOKEN=bench .build/release/paysync serve --config "$dir/paysync.json" --port $port >"$dir/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-until curl -s "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.1; done
+provider=payzapp
+source Benchmarks/serve-prepared.sh
 BENCH_DIR=$dir BENCH_PROVIDER=payzapp BENCH_THREADS=2 wrk -t2 -c64 -d16s -s Benchmarks/replay.lua "http://127.0.0.1:$port" >"$dir/wrk.out" &
 load=$!
 sleep 8

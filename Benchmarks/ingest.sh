@@ -15,16 +15,7 @@ database_option=()
 if [ "$backend" = postgres ]; then database_option=(--database "$PAYSYNC_TEST_POSTGRES_URL"); fi
 dir=$(mktemp -d /tmp/paysync-bench.XXXXXX)
 port=18100
-command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-
-PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync-bench >/dev/null
-PAYSYNC_BENCHMARKS=1 swift build -c release --product paysync >/dev/null
-.build/release/paysync-bench prepare-ingest --directory "$dir" --orders "$orders" --provider "$provider" "${database_option[@]}"
-
-PAYSYNC_API_TOKEN=bench .build/release/paysync serve --config "$dir/paysync.json" --port $port >"$dir/serve.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT
-until curl -s "http://127.0.0.1:$port/health" >/dev/null; do sleep 0.1; done
+source Benchmarks/serve-prepared.sh
 
 echo "== raw ceiling: GET /health, $connections connections, ${seconds}s"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%"

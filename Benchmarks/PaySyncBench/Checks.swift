@@ -31,25 +31,12 @@ struct Checks: AsyncParsableCommand {
         defer { sandbox.terminate() }
 
         let prepared = ContinuousClock.now
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var random = SystemRandomNumberGenerator()
-                    for index in stride(from: worker, to: orders, by: 8) {
-                        // Created one millisecond apart up to `start`, as a shop's orders arrive; all first checked from `start`.
-                        let created = start.adding(milliseconds: Int64(index - orders))
-                        let order = Order(
-                            id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("C-\(index)"), provider: provider,
-                            amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: created,
-                            updatedAt: created, check: .start(PollLadder.progressive, anchor: start))
-                        try await store.insertOrder(
-                            order,
-                            event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: start),
-                            audit: [])
-                    }
-                }
-            }
-            try await group.waitForAll()
+        // Created one millisecond apart up to `start`, as a shop's orders arrive; all first checked from `start`.
+        try await BenchOrders.insertPending(orders, into: store, upTo: start, eventAt: start) { index, id, created in
+            Order(
+                id: id, account: .default, merchantOrderNumber: try MerchantOrderNumber("C-\(index)"), provider: provider, amount: amount,
+                subject: "bench", status: .pending, attempt: 1, version: 1, gatewayOrderNumber: nil, createdAt: created, updatedAt: created,
+                check: .start(PollLadder.progressive, anchor: start))
         }
         var prepUsage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &prepUsage)

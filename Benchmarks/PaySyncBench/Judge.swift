@@ -4,6 +4,7 @@ import Foundation
 import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
+import PaySyncSandbox
 import PaySyncSQLite
 import PaySyncStore
 
@@ -23,43 +24,11 @@ struct Judge: AsyncParsableCommand {
         let store = try SQLiteStore(path: database)
         let clock = SystemClock()
         let now = clock.now()
-        var random = SystemRandomNumberGenerator()
-        let secret = (0..<4).map { _ in String(random.next(), radix: 16) }.joined()
-        let secrets = try HMACSecrets([secret])
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<8 {
-                group.addTask {
-                    var random = SystemRandomNumberGenerator()
-                    for index in stride(from: worker, to: orders, by: 8) {
-                        let created = now.adding(milliseconds: Int64(index - orders))
-                        let order = Order(
-                            id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
-                            provider: try ProviderID("payzapp"), amount: Money(minorUnits: 1_525, currency: .INR), subject: "bench", status: .pending,
-                            attempt: 1, version: 1, gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created)
-                        try await store.insertOrder(
-                            order,
-                            event: OrderEvent(
-                                kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"),
-                                at: created),
-                            audit: [])
-                    }
-                }
-            }
-            try await group.waitForAll()
-        }
-        let requests: [(headers: [String: String], body: [UInt8])] = (0..<orders).map { index in
-            let body = Array(#"{"type":"payin","outTradeNo":"B-\#(index)","tradeNo":"G\#(index)","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS","channelCode":"UPI","attach":""}"#.utf8)
-            var headers = ["host": "127.0.0.1:8080", "content-type": "application/json", "content-length": String(body.count)]
-            for header in PayZAppWire.signedHeaders(
-                accessKey: "AK1", mno: "MNO1", nonce: "n\(index)", timestamp: now, query: [], body: body, secrets: secrets, includeBody: true)
-            {
-                headers[header.name] = header.value
-            }
-            return (headers, body)
-        }
+        let secrets = try HMACSecrets([SandboxCredentials.generate().payZAppSecret])
+        try await BenchOrders.insertPending(orders, into: store, upTo: now, BenchOrders.paid(by: "payzapp"))
+        let requests = (0..<orders).map { BenchPayZApp.receivedCallback($0, at: now, secrets: secrets) }
         var directory = GatewayDirectory()
-        directory.register(PayZAppAdapter(configuration: PayZAppConfiguration(
-            merchantNumber: "MNO1", accessKey: "AK1", secrets: secrets, baseURL: "http://127.0.0.1:9/payzapp")))
+        directory.register(BenchPayZApp.adapter(secrets))
         let ingestor = Ingestor(store: store, clock: clock, directory: directory, accounts: [.default])
 
         let next = Counter()

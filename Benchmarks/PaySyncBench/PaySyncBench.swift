@@ -29,27 +29,7 @@ struct PrepareIngest: AsyncParsableCommand {
         let credentials = SandboxCredentials.generate()
         let (store, databaseURL) = try await BenchStore.open(database, sqlitePath: "\(directory)/paysync.sqlite")
         let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
-        let currency: Currency = provider == "payzapp" ? .INR : .USD
-        let amount = Money(minorUnits: 1_525, currency: currency)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-          for worker in 0..<8 {
-            group.addTask {
-            var random = SystemRandomNumberGenerator()
-            for index in stride(from: worker, to: orders, by: 8) {
-                // Created one millisecond apart up to now, as a shop's orders arrive; the callbacks follow in the same order.
-                let created = now.adding(milliseconds: Int64(index - orders))
-                let order = Order(
-                    id: .make(at: created, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"),
-                    provider: try ProviderID(provider), amount: amount, subject: "bench", status: .pending, attempt: 1, version: 1,
-                    gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created)
-                try await store.insertOrder(
-                    order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: .pending, outcome: .applied, attempt: 1, evidence: Evidence(summary: "bench"), at: created),
-                    audit: [])
-            }
-            }
-          }
-          try await group.waitForAll()
-        }
+        try await BenchOrders.insertPending(orders, into: store, upTo: now, BenchOrders.paid(by: provider))
         try await store.close()
 
         // One line per request: `name=value;name=value<TAB>body` (bodies are single-line JSON).
@@ -59,10 +39,7 @@ struct PrepareIngest: AsyncParsableCommand {
             let headers: [String: String]
             let body: [UInt8]
             if provider == "payzapp" {
-                body = Array(#"{"type":"payin","outTradeNo":"B-\#(index)","tradeNo":"G\#(index)","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS","channelCode":"UPI","attach":""}"#.utf8)
-                let signed = PayZAppWire.signedHeaders(
-                    accessKey: "AK1", mno: "MNO1", nonce: "n\(index)", timestamp: now, query: [], body: body, secrets: secrets, includeBody: true)
-                headers = Dictionary(uniqueKeysWithValues: signed.map { ($0.name, $0.value) })
+                (headers, body) = BenchPayZApp.paidCallback(index, at: now, secrets: secrets)
             } else {
                 body = CodePayWire.signedBody(
                     [("merchant_no", "M100"), ("merchant_order_no", "B-\(index)"), ("trans_no", "G\(index)"), ("trans_type", "sale"), ("trans_status", "2"),

@@ -16,16 +16,9 @@ struct Verify: AsyncParsableCommand {
         let credentials = SandboxCredentials.generate()
         let now = Timestamp(millisecondsSinceEpoch: Int64(Date().timeIntervalSince1970 * 1000))
         let secrets = try HMACSecrets([credentials.payZAppSecret])
-        let payZApp = PayZAppAdapter(configuration: PayZAppConfiguration(
-            merchantNumber: "MNO1", accessKey: "AK1", secrets: secrets, baseURL: "http://127.0.0.1:9/payzapp"))
-        let body = Array(#"{"type":"payin","outTradeNo":"B-1","tradeNo":"G1","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS","channelCode":"UPI","attach":""}"#.utf8)
-        var headers = ["host": "127.0.0.1:18100", "content-type": "application/json", "content-length": String(body.count)]
-        for header in PayZAppWire.signedHeaders(
-            accessKey: "AK1", mno: "MNO1", nonce: "n1", timestamp: now, query: [], body: body, secrets: secrets, includeBody: true)
-        {
-            headers[header.name] = header.value
-        }
-        let request = InboundCallback(headers: headers, body: body)
+        let payZApp = BenchPayZApp.adapter(secrets)
+        let request = BenchPayZApp.receivedCallback(1, at: now, secrets: secrets)
+        let (headers, body) = (request.headers, request.body)
         _ = try payZApp.callback(request, now: now)
         measure("payzapp callback (parse, HMAC-SHA256 check, wire model, dedup key)") { _ = try? payZApp.callback(request, now: now) }
         measure("payzapp body parse alone") { _ = try? RawJSONParser().parse(body) }
