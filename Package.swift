@@ -35,12 +35,15 @@ let package = Package(
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
         .target(name: "PaySyncCore", swiftSettings: swiftSettings),
         // One adapter per gateway: wire models, signing, status maps, acks. Bytes in, bytes out; no sockets.
+        // The system's OpenSSL 3 libcrypto: RSA private-key signing on Linux (docs/decisions.md).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(
             name: "PaySyncGateways",
             dependencies: [
                 "PaySyncCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .target(name: "COpenSSL", condition: .when(platforms: [.linux])),
             ],
             swiftSettings: swiftSettings
         ),

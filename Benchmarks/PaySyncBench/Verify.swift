@@ -39,6 +39,9 @@ struct Verify: AsyncParsableCommand {
         measure("codepay callback (parse, RSA-2048 check, wire model, dedup key)", iterations: iterations / 10) {
             _ = try? codePay.callback(codePayRequest, now: now)
         }
+        measure("RSA-2048 SHA256withRSA signature (one request or answer signed)", iterations: iterations / 100) {
+            _ = credentials.gatewayKey.sign(codePayBody)
+        }
     }
 
     func measure(_ name: String, iterations: Int? = nil, _ body: () -> Void) {
