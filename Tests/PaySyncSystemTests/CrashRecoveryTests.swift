@@ -51,10 +51,10 @@ struct CrashRecoveryTests {
 
             // The burst, and a SIGKILL in the middle of it: sent by the delivery that brings the
             // gateway's acknowledgements to a tenth of the callbacks.
-            let pid = paysync.process.processIdentifier
+            let pid = paysync.pid
             sandbox.whenAcknowledged(count: orders / 10) { _ = Foundation.kill(pid, SIGKILL) }
             await sandbox.deliverDueCallbacks()
-            paysync.process.waitUntilExit()
+            paysync.waitUntilExit()
             let firstRound = await sandbox.deliveries()
             let acknowledgedBeforeKill = Set(firstRound.filter { $0.outcome == .acknowledged }.map(\.event))
             #expect(firstRound.count == orders)

@@ -5,11 +5,17 @@ import PaySyncGateways
 import PaySyncTransport
 
 /// The built `paysync` binary, run as a child process on a port of its own.
+///
+/// Spawned with `posix_spawn`, not Foundation's `Process`: on Linux, `Process.run()` copies a whole
+/// 256-byte `d_name` out of each `readdir` record while it lists /proc/self/fd, reads past the end
+/// of glibc's buffer when the next page is unmapped, and crashed this suite in CI now and then
+/// (swift-corelibs-foundation pull request 5472, fixed after Swift 6.3.1).
 final class PaySyncProcess: @unchecked Sendable {
-    // @unchecked: `process` is only touched from the test's own task, start to stop.
+    // @unchecked: `exited` is only touched from the test's own task, start to stop.
     let port: Int
-    let process = Process()
+    let pid: pid_t
     let log: URL
+    private var exited = false
 
     /// `.build/debug/paysync`, beside the test bundle.
     static var binary: URL {
@@ -24,21 +30,56 @@ final class PaySyncProcess: @unchecked Sendable {
         self.port = port
         log = directory.appendingPathComponent("paysync-\(port)-\(UUID().uuidString).log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = Self.binary
-        process.arguments = ["serve", "--config", configFile, "--port", String(port)]
         var environment = ProcessInfo.processInfo.environment
         environment["PAYSYNC_API_TOKEN"] = "system-test"
-        process.environment = environment
-        let handle = try FileHandle(forWritingTo: log)
-        process.standardOutput = handle
-        process.standardError = handle
-        // One launch at a time in this test process: Foundation's `Process.run()` crashed once in
-        // CI (a bad pointer in its memmove) while the crash test and the multi-instance test were
-        // launching servers at the same moment.
-        try Self.launching.withLock { _ in try process.run() }
+        pid = try Self.spawn(
+            Self.binary.path, arguments: ["serve", "--config", configFile, "--port", String(port)],
+            environment: environment.map { "\($0.key)=\($0.value)" }, output: log.path)
     }
 
-    private static let launching = Mutex(())
+    /// Starts `path` with its standard output and error appended to `output` and no other
+    /// descriptor of this process open in it.
+    private static func spawn(_ path: String, arguments: [String], environment: [String], output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_APPEND, 0)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if let closeFrom = Self.closeFrom { _ = closeFrom(&actions, 3) }
+        var pid: pid_t = 0
+        let status = withCStrings([path] + arguments) { argv in
+            withCStrings(environment) { envp in posix_spawn(&pid, path, &actions, nil, argv, envp) }
+        }
+        guard status == 0 else { throw POSIXError(POSIXErrorCode(rawValue: status) ?? .EINVAL) }
+        return pid
+    }
+
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later), which Swift's Glibc
+    /// module does not declare; without it the child inherits this process's descriptors.
+    private static let closeFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? =
+        dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self) }
+
+    private static func withCStrings<T>(_ strings: [String], _ body: ([UnsafeMutablePointer<CChar>?]) -> T) -> T {
+        let pointers = strings.map { strdup($0) } + [nil]
+        defer { pointers.forEach { free($0) } }
+        return body(pointers)
+    }
+
+    /// Whether the child still runs (reaps it when it has exited).
+    var isRunning: Bool {
+        guard !exited else { return false }
+        var status: Int32 = 0
+        if waitpid(pid, &status, WNOHANG) == pid { exited = true }
+        return !exited
+    }
+
+    /// Waits for the child to exit (after a signal sent elsewhere).
+    func waitUntilExit() {
+        guard !exited else { return }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        exited = true
+    }
 
     /// Starts `paysync serve` on `port`, or on a free port, retrying on another when the chosen
     /// one was taken before the server could bind it; returns once it answers `/health`.
@@ -62,7 +103,7 @@ final class PaySyncProcess: @unchecked Sendable {
     func waitUntilHealthy(transport: any HTTPTransport) async throws {
         for _ in 0..<1_200 {
             if let text = try? String(contentsOf: log, encoding: .utf8), text.contains("paysync: listening on") { break }
-            if !process.isRunning {
+            if !isRunning {
                 let text = (try? String(contentsOf: log, encoding: .utf8)) ?? ""
                 if text.contains("Address already in use") { throw PortTaken() }
                 break
@@ -79,13 +120,14 @@ final class PaySyncProcess: @unchecked Sendable {
 
     /// SIGKILL: no graceful shutdown, no flushing.
     func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        Foundation.kill(pid, SIGKILL)
+        waitUntilExit()
     }
 
+    /// SIGTERM: a graceful shutdown.
     func terminate() {
-        process.terminate()
-        process.waitUntilExit()
+        Foundation.kill(pid, SIGTERM)
+        waitUntilExit()
     }
 
     /// A free TCP port on loopback (bound once to ask the kernel, then released).
