@@ -70,10 +70,7 @@ actor CallbackDeliverer {
         let due = queue.filter { $0.dueAt <= now }
         queue.removeAll { $0.dueAt <= now }
         var later: [Pending] = []
-        // One event's messages (genuine, then its duplicate, forgery, tampered copy) go out one after
-        // another, as one gateway worker sends them; different events go out concurrently. So what
-        // PaySync sees for one order never depends on thread timing, and a seed replays exactly.
-        var sends: [(item: Pending, messages: [(DeliveryAttempt.Kind, SignedMessage)])] = []
+        var ready: [(item: Pending, plan: FaultPlan.DeliveryFaults)] = []
         for var item in due {
             let plan = faults.delivery(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt)
             if plan.delay, !item.delayed {
@@ -83,50 +80,66 @@ actor CallbackDeliverer {
                 later.append(item)
                 continue
             }
-            guard let message = item.gateway.callback(for: item.event, amount: nil, identity: .genuine, now: now) else { continue }
-            if plan.drop {
-                log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: .genuine, at: now, outcome: .dropped))
-                if let next = reschedule(item, now) { later.append(next) }
-                continue
-            }
-            var messages: [(DeliveryAttempt.Kind, SignedMessage)] = [(.genuine, message)]
-            if plan.duplicate { messages.append((.duplicate, message)) }
-            if plan.forge, let forged = item.gateway.callback(for: item.event, amount: nil, identity: .forged, now: now) {
-                messages.append((.forged, forged))
-            }
-            if plan.tamper, case .payment(let p) = item.event,
-                let tampered = item.gateway.callback(for: item.event, amount: Money(minorUnits: p.amount.minorUnits + 1, currency: p.amount.currency), identity: .genuine, now: now)
-            {
-                messages.append((.tampered, tampered))
-            }
-            sends.append((item, messages))
+            ready.append((item, plan))
         }
+        // Each event is signed and sent by a task of its own: signing (RSA for three of the four
+        // gateways) is most of the sandbox's work, and events are independent. One event's
+        // messages (genuine, then its duplicate, forgery, tampered copy) go out one after another,
+        // as one gateway worker sends them. So what PaySync sees for one order never depends on
+        // thread timing, and a seed replays exactly; the log is written in `due` order below.
         let transport = self.transport
         let acknowledgements = self.acknowledgements
-        let results = await withTaskGroup(of: (Int, [DeliveryAttempt.Outcome]).self) { group in
-            for (index, send) in sends.enumerated() {
-                group.addTask {
-                    var outcomes: [DeliveryAttempt.Outcome] = []
-                    for (_, message) in send.messages {
-                        let outcome = await Self.post(message, for: send.item, transport)
-                        if outcome == .acknowledged { acknowledgements.add() }
-                        outcomes.append(outcome)
-                    }
-                    return (index, outcomes)
-                }
+        let results = await withTaskGroup(of: (Int, Round?).self) { group in
+            for (index, (item, plan)) in ready.enumerated() {
+                group.addTask { (index, await Self.round(item, plan, now: now, transport, acknowledgements)) }
             }
-            return await group.reduce(into: [Int: [DeliveryAttempt.Outcome]]()) { $0[$1.0] = $1.1 }
+            return await group.reduce(into: [Int: Round]()) { $0[$1.0] = $1.1 }
         }
-        for (index, (item, messages)) in sends.enumerated() {
+        // Lost attempts first, then the sent ones, each in `due` order.
+        for (index, (item, _)) in ready.enumerated() where results[index]?.sent.isEmpty == true {
+            log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: .genuine, at: now, outcome: .dropped))
+            if let next = reschedule(item, now) { later.append(next) }
+        }
+        for (index, (item, _)) in ready.enumerated() {
+            guard let round = results[index], !round.sent.isEmpty else { continue }
             var acknowledged = false
-            for (position, (kind, _)) in messages.enumerated() {
-                let outcome = results[index]?[position] ?? .unreachable
+            for (kind, outcome) in round.sent {
                 log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: kind, at: now, outcome: outcome))
                 if kind == .genuine || kind == .duplicate, outcome == .acknowledged { acknowledged = true }
             }
             if !acknowledged, let next = reschedule(item, now) { later.append(next) }
         }
         queue += later
+    }
+
+    /// What one attempt sent and how each message was answered; `sent` is empty when a drop fault
+    /// lost it. Nil when the gateway sends no callback for the event.
+    private struct Round: Sendable {
+        var sent: [(DeliveryAttempt.Kind, DeliveryAttempt.Outcome)]
+    }
+
+    private static func round(
+        _ item: Pending, _ plan: FaultPlan.DeliveryFaults, now: Timestamp, _ transport: any HTTPTransport, _ acknowledgements: AcknowledgementCount
+    ) async -> Round? {
+        guard let message = item.gateway.callback(for: item.event, amount: nil, identity: .genuine, now: now) else { return nil }
+        if plan.drop { return Round(sent: []) }
+        var messages: [(DeliveryAttempt.Kind, SignedMessage)] = [(.genuine, message)]
+        if plan.duplicate { messages.append((.duplicate, message)) }
+        if plan.forge, let forged = item.gateway.callback(for: item.event, amount: nil, identity: .forged, now: now) {
+            messages.append((.forged, forged))
+        }
+        if plan.tamper, case .payment(let p) = item.event,
+            let tampered = item.gateway.callback(for: item.event, amount: Money(minorUnits: p.amount.minorUnits + 1, currency: p.amount.currency), identity: .genuine, now: now)
+        {
+            messages.append((.tampered, tampered))
+        }
+        var sent: [(DeliveryAttempt.Kind, DeliveryAttempt.Outcome)] = []
+        for (kind, message) in messages {
+            let outcome = await post(message, for: item, transport)
+            if outcome == .acknowledged { acknowledgements.add() }
+            sent.append((kind, outcome))
+        }
+        return Round(sent: sent)
     }
 
     private static func post(_ message: SignedMessage, for item: Pending, _ transport: any HTTPTransport) async -> DeliveryAttempt.Outcome {
