@@ -252,7 +252,11 @@ public final class PostgresStore: PaySyncStore {
     public func nextDueTime() async throws -> Timestamp? {
         let row = try await rows(
             """
-            SELECT (SELECT MIN(GREATEST(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL) AS checks,
+            SELECT (SELECT MIN(GREATEST(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders
+                    WHERE next_check_at IS NOT NULL AND next_check_at <= COALESCE(
+                      (SELECT next_check_at FROM orders WHERE next_check_at IS NOT NULL AND (lease_until IS NULL OR lease_until < next_check_at)
+                       ORDER BY next_check_at LIMIT 1),
+                      9223372036854775807)) AS checks,
                    (SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL) AS refunds,
                    (SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL) AS payouts
             """

@@ -218,9 +218,20 @@ public final class SQLiteStore: PaySyncStore {
         }
     }
 
+    /// When the next check can be claimed: the earliest `next_check_at`, a leased check counting
+    /// from its lease's end. Only checks up to the first one without a live lease can be earlier,
+    /// so the partial index on `next_check_at` is read that far, however many orders are open.
+    static let nextCheckSQL = """
+        SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders
+        WHERE next_check_at IS NOT NULL AND next_check_at <= COALESCE(
+          (SELECT next_check_at FROM orders WHERE next_check_at IS NOT NULL AND (lease_until IS NULL OR lease_until < next_check_at)
+           ORDER BY next_check_at LIMIT 1),
+          9223372036854775807)
+        """
+
     public func nextDueTime() async throws -> Timestamp? {
         try await pool.read { db in
-            let check = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(MAX(next_check_at, COALESCE(lease_until + 1, 0))) FROM orders WHERE next_check_at IS NOT NULL"))
+            let check = try Int64.fetchOne(db.cachedStatement(sql: Self.nextCheckSQL))
             let refund = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_check_at) FROM refunds WHERE next_check_at IS NOT NULL"))
             let payout = try Int64.fetchOne(db.cachedStatement(sql: "SELECT MIN(next_check_at) FROM payouts WHERE next_check_at IS NOT NULL"))
             return [check, refund, payout].compactMap { $0 }.min().map(Timestamp.init(millisecondsSinceEpoch:))

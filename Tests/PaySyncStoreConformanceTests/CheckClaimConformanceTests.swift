@@ -37,6 +37,23 @@ struct CheckClaimConformanceTests {
         try await store.close()
     }
 
+    @Test("the next due time is the earliest check, a leased one counting from its lease's end", arguments: StoreDriver.all)
+    func nextDueTimeCountsLeases(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        #expect(try await store.nextDueTime() == nil)
+        for (number, seconds) in [("C-1", Int64(5)), ("C-2", 20), ("C-3", 40)] { try await store.insert(Self.due(number, in: seconds)) }
+        #expect(try await store.nextDueTime() == Self.at(5))
+        // Leased for 60 s: C-1 counts from 65 s, so C-2 (20 s) is next, then C-3 (40 s).
+        _ = try await store.claimDueChecks(owner: "a", now: Self.at(5), leaseMilliseconds: 60_000, limit: 1)
+        #expect(try await store.nextDueTime() == Self.at(20))
+        _ = try await store.claimDueChecks(owner: "a", now: Self.at(20), leaseMilliseconds: 60_000, limit: 1)
+        #expect(try await store.nextDueTime() == Self.at(40))
+        // Every open check leased: the earliest lease's end.
+        _ = try await store.claimDueChecks(owner: "a", now: Self.at(40), leaseMilliseconds: 60_000, limit: 1)
+        #expect(try await store.nextDueTime() == Self.at(65).adding(milliseconds: 1))
+        try await store.close()
+    }
+
     @Test("writing an order releases its lease and stores its next check", arguments: StoreDriver.all)
     func writeReleasesLease(_ driver: StoreDriver) async throws {
         let store = try await driver.open()

@@ -1,5 +1,6 @@
 import PaySyncCore
 import GRDB
+import GRDBSQLite
 @testable import PaySyncSQLite
 import PaySyncStore
 import Testing
@@ -77,6 +78,28 @@ struct SQLiteStoreTests {
         }
         #expect(plan.contains { $0.contains("USING INDEX orders_due_checks") })
         #expect(!plan.contains { $0.hasPrefix("SCAN orders") })
+        try await store.close()
+    }
+
+    @Test("the next due time reads the due index up to the first unleased check, not every open order")
+    func nextDueTimeStopsEarly() async throws {
+        let store = try SQLiteStore(path: temporaryPath("next-due") + ".sqlite")
+        let steps = try await store.pool.writeWithoutTransaction { db in
+            // 5,000 open orders, one check a second; the first ten leased far ahead.
+            try db.execute(sql: """
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
+                INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject, status, attempt, version,
+                  created_at, updated_at, next_check_at, lease_owner, lease_until)
+                SELECT 'o' || i, 'default', 'N-' || i, 'payzapp', 100, 'INR', 's', 'pending', 1, 1, 0, 0, i * 1000,
+                  CASE WHEN i <= 10 THEN 'a' END, CASE WHEN i <= 10 THEN 9000000 END FROM n
+                """)
+            let statement = try db.makeStatement(sql: SQLiteStore.nextCheckSQL)
+            #expect(try Int64.fetchOne(statement) == 11_000)
+            return sqlite3_stmt_status(statement.sqliteStatement, SQLITE_STMTSTATUS_VM_STEP, 0)
+        }
+        // The eleven entries before the first unleased check, twice, plus the statement's own steps;
+        // reading every open order takes tens of thousands.
+        #expect(steps < 300)
         try await store.close()
     }
 
