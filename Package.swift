@@ -34,9 +34,9 @@ let package = Package(
     targets: [
         // Pure domain: money, order numbers, the order state machine. No package dependencies, no I/O.
         .target(name: "PaySyncCore", swiftSettings: swiftSettings),
-        // One adapter per gateway: wire models, signing, status maps, acks. Bytes in, bytes out; no sockets.
         // The system's OpenSSL 3 libcrypto: RSA private-key signing on Linux (docs/decisions.md).
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // One adapter per gateway: wire models, signing, status maps, acks. Bytes in, bytes out; no sockets.
         .target(
             name: "PaySyncGateways",
             dependencies: [
