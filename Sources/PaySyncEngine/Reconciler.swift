@@ -85,6 +85,9 @@ public struct Reconciler: Service {
     /// failed claim is thrown once the checks already started have finished.
     @discardableResult
     public func runDueChecks() async throws -> Int {
+        // Claims are write transactions on every driver: when nothing can be claimed yet, a read
+        // says so without taking the writer from the callbacks.
+        guard let due = try await store.nextDueTime(), due <= clock.now() else { return 0 }
         var ran = 0
         var claimFailure: (any Error)?
         await withTaskGroup(of: CheckProgress.self) { group in

@@ -25,6 +25,8 @@ final class GroupCommitter: Sendable {
     private let state = Mutex(State())
     /// Numbers the writes of the open transaction hand out; reset when each transaction begins.
     let counters = WriteCounters()
+    /// Write transactions committed so far (one per batch).
+    let committed = Atomic<Int>(0)
     private let queue = DispatchQueue(label: "paysync.sqlite.group-commit")
     /// The most writes one transaction takes.
     private let maximumBatch: Int
@@ -81,6 +83,7 @@ final class GroupCommitter: Sendable {
                     }
                     return completions
                 }
+                committed.add(1, ordering: .relaxed)
                 for complete in completions { complete() }
             } catch {
                 // The shared commit failed: nothing of the batch is durable, and every writer hears so.

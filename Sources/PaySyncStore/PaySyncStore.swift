@@ -35,7 +35,8 @@ public protocol PaySyncStore: Sendable {
 
     /// When the earliest scheduled check, refund or payout follow-up becomes claimable (a leased check
     /// counts from its lease's end), or `nil` when nothing is scheduled. A driver of time — the demo's
-    /// simulated clock — jumps to it instead of ticking.
+    /// simulated clock — jumps to it instead of ticking; the reconciler asks it before claiming, so an
+    /// idle run writes nothing. Drivers answer from the due indexes, not by reading every open order.
     func nextDueTime() async throws -> Timestamp?
 
     /// The order's events, oldest first.

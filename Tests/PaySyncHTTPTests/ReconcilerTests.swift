@@ -4,6 +4,7 @@ import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
 import PaySyncSandbox
+@testable import PaySyncSQLite
 import PaySyncStore
 import PaySyncTransport
 import Synchronization
@@ -59,6 +60,21 @@ struct ReconcilerTests {
         let order = try #require(try await api.order(number))
         return try await api.store.audit(orderID: order.id).filter { $0.kind == .outbound }.map {
             "\($0.summary.split(separator: " ")[1])@\(($0.at.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000)"
+        }
+    }
+
+    @Test("a run with nothing due yet writes nothing; once a check is due, it claims and runs it")
+    func idleRunWritesNothing() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await Self.insertUnsubmitted(api, "I-1")
+            let before = api.store.writer.committed.load(ordering: .relaxed)
+            #expect(try await client.reconciler.runDueChecks() == 0)
+            #expect(api.store.writer.committed.load(ordering: .relaxed) == before)
+            api.clock.advance(milliseconds: 5_000)
+            #expect(try await client.reconciler.runDueChecks() == 1)
+            #expect(api.store.writer.committed.load(ordering: .relaxed) > before)
+            #expect(try await Self.calls(api, "I-1") == ["query_payment@5"])
         }
     }
 
