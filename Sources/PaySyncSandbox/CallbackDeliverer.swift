@@ -96,14 +96,15 @@ actor CallbackDeliverer {
             return await group.reduce(into: [Int: Round]()) { $0[$1.0] = $1.1 }
         }
         // Lost attempts first, then the sent ones, each in `due` order.
-        for (index, (item, _)) in ready.enumerated() where results[index]?.sent.isEmpty == true {
+        for (index, (item, _)) in ready.enumerated() {
+            guard case .dropped? = results[index] else { continue }
             log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: .genuine, at: now, outcome: .dropped))
             if let next = reschedule(item, now) { later.append(next) }
         }
         for (index, (item, _)) in ready.enumerated() {
-            guard let round = results[index], !round.sent.isEmpty else { continue }
+            guard case .sent(let sent)? = results[index] else { continue }
             var acknowledged = false
-            for (kind, outcome) in round.sent {
+            for (kind, outcome) in sent {
                 log.append(DeliveryAttempt(provider: item.gateway.name, event: item.event.identity, attempt: item.attempt, kind: kind, at: now, outcome: outcome))
                 if kind == .genuine || kind == .duplicate, outcome == .acknowledged { acknowledged = true }
             }
@@ -112,17 +113,19 @@ actor CallbackDeliverer {
         queue += later
     }
 
-    /// What one attempt sent and how each message was answered; `sent` is empty when a drop fault
-    /// lost it. Nil when the gateway sends no callback for the event.
-    private struct Round: Sendable {
-        var sent: [(DeliveryAttempt.Kind, DeliveryAttempt.Outcome)]
+    /// What became of one attempt (nil when the gateway sends no callback for the event).
+    private enum Round: Sendable {
+        /// A drop fault lost it on the way.
+        case dropped
+        /// Its messages, in the order sent, and how each was answered.
+        case sent([(DeliveryAttempt.Kind, DeliveryAttempt.Outcome)])
     }
 
     private static func round(
         _ item: Pending, _ plan: FaultPlan.DeliveryFaults, now: Timestamp, _ transport: any HTTPTransport, _ acknowledgements: AcknowledgementCount
     ) async -> Round? {
         guard let message = item.gateway.callback(for: item.event, amount: nil, identity: .genuine, now: now) else { return nil }
-        if plan.drop { return Round(sent: []) }
+        if plan.drop { return .dropped }
         var messages: [(DeliveryAttempt.Kind, SignedMessage)] = [(.genuine, message)]
         if plan.duplicate { messages.append((.duplicate, message)) }
         if plan.forge, let forged = item.gateway.callback(for: item.event, amount: nil, identity: .forged, now: now) {
@@ -139,7 +142,7 @@ actor CallbackDeliverer {
             if outcome == .acknowledged { acknowledgements.add() }
             sent.append((kind, outcome))
         }
-        return Round(sent: sent)
+        return .sent(sent)
     }
 
     private static func post(_ message: SignedMessage, for item: Pending, _ transport: any HTTPTransport) async -> DeliveryAttempt.Outcome {
