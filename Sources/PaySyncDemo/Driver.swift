@@ -60,19 +60,21 @@ struct Driver: Sendable {
                 cursor += 1
             }
             try await perform(due, orderIDs: &orderIDs, tally: &tally)
-            // Everything due now: callbacks (which may finish orders) first, then checks, until quiet.
-            while true {
+            // Everything due now: callbacks (which may finish orders) first, then checks, until
+            // nothing more is due now (a check or a delivery may make another due at once).
+            var next: Timestamp?
+            repeat {
                 await sandbox.deliverDueCallbacks()
-                let ran = try await instance.reconciler.runDueChecks()
-                let deliveryDue = await sandbox.nextDeliveryDue().map { $0 <= now } ?? false
-                if ran == 0, !deliveryDue { break }
-            }
+                try await instance.reconciler.runDueChecks()
+                // Every customer action due now was taken above, so the next one is later.
+                let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
+                next = candidates.compactMap { $0 }.min()
+            } while next.map { $0 <= now } ?? false
             if ContinuousClock.now - lastProgress > .milliseconds(500) {
                 lastProgress = ContinuousClock.now
                 progress(await snapshot(now, created: tally.created + tally.unknownAtGateway))
             }
-            let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
-            guard let next = candidates.compactMap({ $0 }).min() else {
+            guard let next else {
                 return Finished(simulatedMilliseconds: now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch, settled: true, requests: tally)
             }
             guard next <= horizon else {

@@ -8,7 +8,7 @@ import ServiceLifecycle
 public struct ReconcilerPolicy: Sendable {
     /// Checks leased per claim.
     public var batchSize = 64
-    /// The most claims one `runDueChecks` makes (pipelined) before refunds and payouts get their turn.
+    /// The most claims of checks one `runDueChecks` makes (pipelined).
     public var claimsPerRun = 16
     /// How long a claimed check is ours; a crashed instance's checks return after it.
     public var leaseMilliseconds: Int64 = 30_000
@@ -81,13 +81,16 @@ public struct Reconciler: Service {
     /// start (and fewer than a batch wait to be written), while the rest run, so no batch waits for
     /// its slowest check and no check waits for a claim. At most two and a half batches, plus the
     /// checks in their gateway phase, are held in memory. One call claims at
-    /// most `claimsPerRun` batches, so refunds and payouts get their turn under any backlog. A
-    /// failed claim is thrown once the checks already started have finished.
+    /// most `claimsPerRun` batches; due refunds and payouts are claimed and followed up beside them.
+    /// A failed claim is thrown once the checks already started have finished.
     @discardableResult
     public func runDueChecks() async throws -> Int {
         // Claims are write transactions on every driver: when nothing can be claimed yet, a read
         // says so without taking the writer from the callbacks.
         guard let due = try await store.nextDueTime(), due <= clock.now() else { return 0 }
+        // Refunds and payouts are claimed beside the first batch of checks, so on SQLite the three
+        // claims share one commit instead of two more turns at the writer after the checks.
+        async let followed = followUpRefundsAndPayouts()
         var ran = 0
         var claimFailure: (any Error)?
         await withTaskGroup(of: CheckProgress.self) { group in
@@ -152,20 +155,23 @@ public struct Reconciler: Service {
                 }
             }
         }
+        let refundsAndPayouts: Result<Int, any Error>
+        do { refundsAndPayouts = .success(try await followed) } catch { refundsAndPayouts = .failure(error) }
         // A claim that failed is reported once the checks already started have finished.
         if let claimFailure { throw claimFailure }
-        var followed = 0
-        if let refunds {
-            let dueRefunds = try await store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
-            for refund in dueRefunds { _ = try? await refunds.followUp(refund) }
-            followed = dueRefunds.count
-        }
-        if let payouts {
-            let duePayouts = try await store.claimDuePayouts(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
-            for payout in duePayouts { _ = try? await payouts.followUp(payout) }
-            followed += duePayouts.count
-        }
-        return ran + followed
+        return ran + (try refundsAndPayouts.get())
+    }
+
+    /// Claims the refunds and payouts due now (one batch of each) and follows each up; returns how
+    /// many. A follow-up writes only its refund or payout row (and audit), never an order, so it
+    /// can run beside the checks.
+    private func followUpRefundsAndPayouts() async throws -> Int {
+        async let dueRefunds = refunds == nil ? [] : store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+        async let duePayouts = payouts == nil ? [] : store.claimDuePayouts(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
+        let (claimedRefunds, claimedPayouts) = try await (dueRefunds, duePayouts)
+        if let refunds { for refund in claimedRefunds { _ = try? await refunds.followUp(refund) } }
+        if let payouts { for payout in claimedPayouts { _ = try? await payouts.followUp(payout) } }
+        return claimedRefunds.count + claimedPayouts.count
     }
 
     /// What is left of a check once its gateway calls are answered: writing their outcome.
