@@ -45,7 +45,10 @@ public final class Sandbox: Sendable {
         self.clock = clock
         ledger = SandboxLedger(openingBalances: configuration.openingBalances)
         let forgery = Self.forgeryKey
-        let c = configuration
+        var c = configuration
+        // Answers repeat byte for byte (each query of a pending order gets the same one): their
+        // signatures are made once. What goes on the wire is unchanged.
+        c.gatewayKey = c.gatewayKey.remembering(upTo: Self.rememberedSignatures)
         let list: [any SandboxGateway] = [
             CodePaySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
             PayBySandbox(gatewayKey: c.gatewayKey, forgeryKey: forgery, merchantKeys: c.merchantPublicKeys, currencies: c.currencies, merchant: c.merchant),
@@ -55,6 +58,9 @@ public final class Sandbox: Sendable {
         gateways = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
         deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock)
     }
+
+    /// How many distinct messages the gateway key remembers its signatures of (~0.5 KB each).
+    static let rememberedSignatures = 50_000
 
     /// The key forged callbacks are signed with: any key that is not the gateway's. Made once per
     /// process (RSA key generation is slow).

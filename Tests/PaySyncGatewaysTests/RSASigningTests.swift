@@ -30,6 +30,26 @@ struct RSASigningTests {
         }
     }
 
+    @Test("a remembering key gives every message the plain key's signature, and signs a repeat from memory")
+    func rememberedSignatures() throws {
+        let key = Golden.gatewayKey.remembering(upTo: 3)
+        let memo = try #require(key.memo)
+        for message in Self.messages.prefix(3) {
+            #expect(key.sign(message) == Golden.gatewayKey.sign(message))
+        }
+        #expect(memo.count == 3)
+        // Repeats come from memory: nothing new is remembered.
+        for message in Self.messages.prefix(3) {
+            #expect(key.sign(message) == Golden.gatewayKey.sign(message))
+        }
+        #expect(memo.count == 3)
+        // A fourth message fills the memory: it starts afresh with that message.
+        #expect(key.sign(Self.messages[3]) == Golden.gatewayKey.sign(Self.messages[3]))
+        #expect(memo.count == 1)
+        #expect(key.sign(Self.messages[0]) == Golden.gatewayKey.sign(Self.messages[0]))
+        #expect(memo.count == 2)
+    }
+
     @Test("a signature verifies under the key's public half and not another's")
     func verifies() {
         let message = Self.messages[1]

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Synchronization
 import _CryptoExtras
 
 /// A private key that signs SHA256withRSA (RSASSA-PKCS1-v1_5 with SHA-256, "RSA2"), the scheme
@@ -10,6 +11,8 @@ public struct RSASigningKey: Sendable {
     /// The same key in OpenSSL, which signs twice as fast here (see `OpenSSLSigner`).
     let openSSL: OpenSSLSigner?
     #endif
+    /// Signatures already made, for a signer whose messages repeat (`remembering(upTo:)`).
+    let memo: SignatureMemo?
 
     public init(pem: String) throws(KeyError) {
         do { self.init(key: try _RSA.Signing.PrivateKey(pemRepresentation: pem)) } catch {
@@ -28,11 +31,38 @@ public struct RSASigningKey: Sendable {
         #if os(Linux)
         openSSL = OpenSSLSigner(pem: key.pemRepresentation)
         #endif
+        memo = nil
+    }
+
+    private init(_ other: RSASigningKey, memo: SignatureMemo) {
+        key = other.key
+        #if os(Linux)
+        openSSL = other.openSSL
+        #endif
+        self.memo = memo
+    }
+
+    /// This key, remembering the signatures of the last `capacity` distinct messages it signed
+    /// (then it starts afresh). PKCS#1 v1.5 signatures are deterministic, so a repeated message
+    /// gets the same bytes for the cost of a SHA-256 instead of an RSA private-key operation. For
+    /// a signer whose messages repeat: the sandbox answers every query about a pending order with
+    /// the same bytes. (PaySync's own requests carry a timestamp and never repeat.)
+    public func remembering(upTo capacity: Int) -> RSASigningKey {
+        RSASigningKey(self, memo: SignatureMemo(capacity: capacity))
     }
 
     /// Standard Base64 of the SHA256withRSA signature of `bytes`.
     public func sign(_ bytes: some DataProtocol) -> String {
         let message = Data(bytes)
+        guard let memo else { return signature(message) }
+        let digest = SHA256.hash(data: message)
+        if let known = memo.signature(of: digest) { return known }
+        let signature = signature(message)
+        memo.remember(signature, of: digest)
+        return signature
+    }
+
+    private func signature(_ message: Data) -> String {
         #if os(Linux)
         if let openSSL, let signature = message.withUnsafeBytes({ openSSL.sign($0) }) {
             return Data(signature).base64EncodedString()
@@ -50,6 +80,25 @@ public struct RSASigningKey: Sendable {
     public var publicKeyPEM: String { key.publicKey.pemRepresentation }
     /// The private key in PKCS#8 PEM (for writing sandbox key files).
     public var privateKeyPEM: String { key.pemRepresentation }
+}
+
+/// Signatures by message digest, at most `capacity` of them.
+final class SignatureMemo: Sendable {
+    let capacity: Int
+    private let signatures = Mutex<[SHA256Digest: String]>([:])
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func signature(of digest: SHA256Digest) -> String? { signatures.withLock { $0[digest] } }
+
+    func remember(_ signature: String, of digest: SHA256Digest) {
+        signatures.withLock {
+            if $0.count >= capacity { $0.removeAll(keepingCapacity: true) }
+            $0[digest] = signature
+        }
+    }
+
+    var count: Int { signatures.withLock { $0.count } }
 }
 
 /// The public keys a signature may verify against: the current key and any still accepted during
