@@ -20,7 +20,8 @@ public struct ReconcilerPolicy: Sendable {
     public var perGatewayConcurrency = 16
     /// After an order is closed here because its gateway has no cancel API (NewPay, PayZApp), the
     /// gateway still holds it open until its own expiry: it is queried again this long after the
-    /// close, so a late payment whose callbacks are all lost still reaches review.
+    /// close (at the next whole minute), so a late payment whose callbacks are all lost still
+    /// reaches review.
     public var watchAfterLocalCloseMilliseconds: [Int64] = [3_600_000, 21_600_000, 86_400_000]
     /// Whether money that lands on a closed order (callback or query) is refunded in full
     /// automatically, besides the review item. Off by default: an operator decides.
@@ -267,7 +268,7 @@ public struct Reconciler: Service {
                 applying: .expired, source: .scheduler,
                 evidence: Evidence(summary: "\(current.provider) has no cancel API; expired locally after the last check"), at: now, audit: audit)
             if var closed = change.order, closed.status == .canceled, let first = watch.first {
-                closed.check = CheckState(anchor: now, rung: 0, nextAt: now.adding(milliseconds: first))
+                closed.check = CheckState(anchor: now, rung: 0, nextAt: Self.watchTime(closedAt: now, after: first))
                 change.order = closed
             }
             return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
@@ -281,6 +282,15 @@ public struct Reconciler: Service {
         let call = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
         guard case .answered(.payment(let report)) = call.outcome else { return { try await self.backOff(order, audit: call.audit) } }
         return { try await self.recordWatch(order, report: report, audit: call.audit) }
+    }
+
+    /// When a watch `offset` after a local close at `closedAt` is due: rounded up to a whole
+    /// minute, so the watches of every order closed within one minute are due together and leased
+    /// in one claim instead of one claim each. A watch is hours out; a minute changes nothing.
+    static func watchTime(closedAt: Timestamp, after offset: Int64) -> Timestamp {
+        let due = closedAt.millisecondsSinceEpoch + offset
+        let minute: Int64 = 60_000
+        return Timestamp(millisecondsSinceEpoch: (due + minute - 1) / minute * minute)
     }
 
     private func recordWatch(_ order: Order, report: PaymentReport, audit: AuditRecord) async throws {
@@ -302,7 +312,8 @@ public struct Reconciler: Service {
             let state = current.check ?? CheckState(anchor: now, rung: 0, nextAt: now)
             let rung = state.rung + 1
             let stillOpen = report.state == .pending || report.state == .processing
-            updated.check = stillOpen && rung < watch.count ? CheckState(anchor: state.anchor, rung: rung, nextAt: state.anchor.adding(milliseconds: watch[rung])) : nil
+            updated.check =
+                stillOpen && rung < watch.count ? CheckState(anchor: state.anchor, rung: rung, nextAt: Self.watchTime(closedAt: state.anchor, after: watch[rung])) : nil
             return OrderChange(order: updated, audit: [audit], result: ())
         }
     }

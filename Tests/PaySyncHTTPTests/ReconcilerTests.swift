@@ -263,7 +263,7 @@ struct ReconcilerTests {
         }
     }
 
-    @Test("an order closed locally stays watched at its gateway (1 h, 6 h, 24 h after the close): a payment found there goes to review")
+    @Test("an order closed locally stays watched at its gateway (on the minute after 1 h, 6 h, 24 h): a payment found there goes to review")
     func watchAfterLocalClose() async throws {
         let api = try APIHarness()
         try await api.run { client in
@@ -271,11 +271,17 @@ struct ReconcilerTests {
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 1_920)
             let closedAt = try #require(try await api.order("A-1001")?.updatedAt)
             // Paid at the gateway between the first and the second watch; every callback is lost.
-            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: (closedAt.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000 + 3_600)
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: (closedAt.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000 + 3_660)
             try await api.sandbox.pay("newpay", "A-1001")
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 200_000)
             let closed = (closedAt.millisecondsSinceEpoch - APIHarness.start.millisecondsSinceEpoch) / 1_000
-            #expect(try await Self.calls(api, "A-1001").suffix(3) == ["cancel_payment@\(closed)", "query_payment@\(closed + 3_600)", "query_payment@\(closed + 21_600)"])
+            // Watches fall on the first whole minute (of the clock) after 1 h and 6 h.
+            let start = APIHarness.start.millisecondsSinceEpoch / 1_000
+            let watches = [3_600, 21_600].map { (start + closed + $0 + 59) / 60 * 60 - start }
+            // Closed at 30 min (1_800 s) on a clock at :39 s past a minute: 21 s to the next one.
+            #expect(closed == 1_800)
+            #expect(watches == [5_421, 23_421] as [Int64])
+            #expect(try await Self.calls(api, "A-1001").suffix(3) == ["cancel_payment@\(closed)", "query_payment@\(watches[0])", "query_payment@\(watches[1])"])
             let order = try #require(try await api.order("A-1001"))
             #expect(order.status == .canceled)
             #expect(order.check == nil)
