@@ -59,7 +59,12 @@ struct Driver: Sendable {
                 due.append(actions[cursor])
                 cursor += 1
             }
-            try await perform(due, orderIDs: &orderIDs, tally: &tally)
+            // The orders due now are created while the rest of the moment plays. Nothing else due
+            // now concerns them (a customer acts two seconds after the create at the earliest, and
+            // a first check is later still), so the outcome never depends on which finishes first.
+            let creates = due.filter { $0.kind == .create }.map { scenario.customers[$0.customer] }
+            async let created = concurrently(creates, limit: 64, create)
+            try await perform(due, orderIDs: orderIDs, tally: &tally)
             // Everything due now: callbacks (which may finish orders) first, then checks, until
             // nothing more is due now (a check or a delivery may make another due at once).
             var next: Timestamp?
@@ -70,6 +75,19 @@ struct Driver: Sendable {
                 let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
                 next = candidates.compactMap { $0 }.min()
             } while next.map { $0 <= now } ?? false
+            for (index, answer) in try await created {
+                switch answer {
+                case .created(let id):
+                    orderIDs[creates[index].index] = id
+                    tally.created += 1
+                case .unknown(let id):
+                    orderIDs[creates[index].index] = id
+                    tally.unknownAtGateway += 1
+                case .refused: tally.createRefused += 1
+                }
+            }
+            // The new orders' first checks.
+            if !creates.isEmpty, let first = try await instance.store.nextDueTime() { next = min(next ?? first, first) }
             if ContinuousClock.now - lastProgress > .milliseconds(500) {
                 lastProgress = ContinuousClock.now
                 progress(await snapshot(now, created: tally.created + tally.unknownAtGateway))
@@ -101,22 +119,10 @@ struct Driver: Sendable {
         if target > ContinuousClock.now { try? await Task.sleep(until: target, clock: .continuous) }
     }
 
-    /// The customers' actions due now: creates first (concurrently), then payments at the gateway
-    /// (in customer order), then front-end calls and refunds (concurrently), then the bank.
-    private func perform(_ due: [CustomerAction], orderIDs: inout [String?], tally: inout RequestTally) async throws {
+    /// The customers' actions due now but the creates: payments at the gateway (in customer
+    /// order), then front-end calls and refunds (concurrently), then the bank.
+    private func perform(_ due: [CustomerAction], orderIDs: [String?], tally: inout RequestTally) async throws {
         guard !due.isEmpty else { return }
-        let creates = due.filter { $0.kind == .create }.map { scenario.customers[$0.customer] }
-        for (index, answer) in try await concurrently(creates, limit: 64, create) {
-            switch answer {
-            case .created(let id):
-                orderIDs[creates[index].index] = id
-                tally.created += 1
-            case .unknown(let id):
-                orderIDs[creates[index].index] = id
-                tally.unknownAtGateway += 1
-            case .refused: tally.createRefused += 1
-            }
-        }
         for action in due {
             let customer = scenario.customers[action.customer]
             do {
