@@ -73,6 +73,34 @@ struct FaultTests {
         #expect(first.rejected == first.attempts.filter { $0.contains(" forged ") }.count)
     }
 
+    @Test("one event's messages arrive one after another: the callback, its duplicate, the forgery, the tampered copy")
+    func messagesOfAnEventInOrder() async throws {
+        var rates = FaultPlan.Rates()
+        rates.duplicate = 1
+        rates.forge = 1
+        rates.tamper = 1
+        let providers: [(String, Currency)] = [("codepay", .USD), ("payby", .AED), ("newpay", .BRL), ("payzapp", .INR)]
+        let plan = FaultPlan(seed: 1, rates: Dictionary(uniqueKeysWithValues: providers.map { ($0.0, rates) }))
+        try await Harness.run(faults: plan) { h in
+            // Twelve orders, three per gateway, all paid at once: their events are sent concurrently.
+            var numbers: [String] = []
+            for (index, (provider, currency)) in (providers + providers + providers).enumerated() {
+                let number = "M-\(101 + index)"
+                _ = await h.perform(
+                    .createPayment(PaymentCreation(merchantOrderNumber: number, amount: Money(minorUnits: 500, currency: currency), subject: "x", notifyURL: h.notifyURL(provider))),
+                    provider)
+                try await h.sandbox.pay(provider, number)
+                numbers.append(number)
+            }
+            await h.sandbox.deliverDueCallbacks()
+            let arrivals = await h.receiver.arrivals
+            #expect(arrivals.count == 48)
+            for number in numbers {
+                #expect(arrivals.filter { $0.body.contains(number) }.map(\.verdict) == ["paid 500", "paid 500", "rejected bad_signature", "paid 501"])
+            }
+        }
+    }
+
     @Test("query faults reach the adapter as failures, never as verdicts", arguments: [
         ("timeout", GatewayFailure.Kind.timeout), ("serverError", .httpStatus), ("malformed", .malformedResponse),
     ])

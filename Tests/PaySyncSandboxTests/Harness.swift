@@ -22,6 +22,8 @@ actor Receiver {
     var adapters: [String: any GatewayAdapter] = [:]
     var events: [(provider: String, event: CallbackEvent)] = []
     var rejections: [(provider: String, rejection: CallbackRejection)] = []
+    /// Every callback in the order it arrived: its body and how it was judged.
+    var arrivals: [(body: String, verdict: String)] = []
     var acknowledge = true
     let clock: any PaySyncClock
 
@@ -32,10 +34,16 @@ actor Receiver {
 
     func receive(_ provider: String, _ request: InboundCallback) -> CallbackAck {
         guard let adapter = adapters[provider] else { return CallbackAck(status: 404, contentType: "text/plain", body: "no adapter") }
+        let body = String(decoding: request.body, as: UTF8.self)
         do {
-            events.append((provider, try adapter.callback(request, now: clock.now())))
+            let event = try adapter.callback(request, now: clock.now())
+            events.append((provider, event))
+            if case .payment(let report) = event.subject {
+                arrivals.append((body, "\(report.state.rawValue) \(report.amount.map { "\($0.minorUnits)" } ?? "-")"))
+            }
         } catch {
             rejections.append((provider, error))
+            arrivals.append((body, "rejected \(error.reason.rawValue)"))
             return adapter.acknowledgement(accepted: false)
         }
         return adapter.acknowledgement(accepted: acknowledge)
