@@ -42,11 +42,12 @@ public struct RSASigningKey: Sendable {
         self.memo = memo
     }
 
-    /// This key, remembering the signatures of the last `capacity` distinct messages it signed
-    /// (then it starts afresh). PKCS#1 v1.5 signatures are deterministic, so a repeated message
-    /// gets the same bytes for the cost of a SHA-256 instead of an RSA private-key operation. For
-    /// a signer whose messages repeat: the sandbox answers every query about a pending order with
-    /// the same bytes. (PaySync's own requests carry a timestamp and never repeat.)
+    /// This key, remembering the signatures of up to `capacity` distinct messages it signed
+    /// (when full, it forgets them all and starts afresh). PKCS#1 v1.5 signatures are
+    /// deterministic, so a repeated message gets the same bytes for the cost of a SHA-256 instead
+    /// of an RSA private-key operation. For a signer whose messages repeat: the sandbox answers
+    /// every query about a pending order with the same bytes. (PaySync's own requests carry a
+    /// timestamp and never repeat.)
     public func remembering(upTo capacity: Int) -> RSASigningKey {
         RSASigningKey(self, memo: SignatureMemo(capacity: capacity))
     }
