@@ -163,16 +163,25 @@ public struct Reconciler: Service {
         return ran + (try refundsAndPayouts.get())
     }
 
-    /// Claims the refunds and payouts due now (one batch of each) and follows each up; returns how
-    /// many. A follow-up writes only its refund or payout row (and audit), never an order, so it
-    /// can run beside the checks.
+    /// Claims the refunds and payouts due now (one batch of each) and follows them up, at most
+    /// `perGatewayConcurrency` at once; returns how many. A follow-up writes only its refund or
+    /// payout row (and audit), never an order, so follow-ups run beside the checks and beside
+    /// each other.
     private func followUpRefundsAndPayouts() async throws -> Int {
         async let dueRefunds = refunds == nil ? [] : store.claimDueRefunds(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
         async let duePayouts = payouts == nil ? [] : store.claimDuePayouts(now: clock.now(), leaseMilliseconds: policy.leaseMilliseconds, limit: policy.batchSize)
         let (claimedRefunds, claimedPayouts) = try await (dueRefunds, duePayouts)
-        if let refunds { for refund in claimedRefunds { _ = try? await refunds.followUp(refund) } }
-        if let payouts { for payout in claimedPayouts { _ = try? await payouts.followUp(payout) } }
-        return claimedRefunds.count + claimedPayouts.count
+        var followUps: [@Sendable () async -> Void] = []
+        if let refunds { followUps += claimedRefunds.map { refund in { _ = try? await refunds.followUp(refund) } } }
+        if let payouts { followUps += claimedPayouts.map { payout in { _ = try? await payouts.followUp(payout) } } }
+        let limit = max(1, policy.perGatewayConcurrency)
+        await withTaskGroup(of: Void.self) { group in
+            for (index, followUp) in followUps.enumerated() {
+                if index >= limit { await group.next() }
+                group.addTask(operation: followUp)
+            }
+        }
+        return followUps.count
     }
 
     /// What is left of a check once its gateway calls are answered: writing their outcome.

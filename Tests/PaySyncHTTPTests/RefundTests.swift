@@ -1,5 +1,6 @@
 import Foundation
 import PaySyncCore
+import PaySyncEngine
 import PaySyncStore
 import Testing
 
@@ -56,6 +57,31 @@ struct RefundTests {
             #expect(refunds.first?.nextCheckAt == nil)
             #expect(await api.sandbox.deliveries().map(\.outcome) == [.acknowledged, .acknowledged])
             #expect(try await api.store.audit(orderID: orderID).contains { $0.summary == "refund callback codepay 2 -> applied" })
+        }
+    }
+
+    @Test("refunds due together are followed up concurrently, at most perGatewayConcurrency at a time")
+    func followUpsConcurrent() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            for index in 1...5 {
+                let id = try #require(try await client.create(number: "A-100\(index)").order["id"] as? String)
+                try await api.sandbox.pay("codepay", "A-100\(index)")
+                await api.deliver()
+                let refund = try await client.request(.post, "/v1/orders/\(id)/refunds", json: #"{"amount":"10.00","reason":"x","refundNumber":"RF-\#(index)"}"#)
+                #expect(refund.json["status"] as? String == "processing")
+            }
+            api.clock.advance(milliseconds: 30_000)
+            // Each query is held 20 ms: one at a time, five would never overlap.
+            let counting = InFlightTransport()
+            let gateways = GatewayClient(directory: client.reconciler.gateways.directory, transport: counting, clock: api.clock)
+            var policy = ReconcilerPolicy()
+            policy.perGatewayConcurrency = 3
+            let reconciler = Reconciler(
+                store: api.store, gateways: gateways, clock: api.clock, schedules: OrderPolicy(), policy: policy,
+                refunds: RefundService(store: api.store, gateways: gateways, clock: api.clock, callbacks: api.callbacks), owner: "refunds")
+            #expect(try await reconciler.runDueChecks() == 5)
+            #expect(counting.tally == InFlightTransport.Tally(calls: 5, inFlight: 0, peak: 3))
         }
     }
 
