@@ -67,13 +67,13 @@ struct Driver: Sendable {
             try await perform(due, orderIDs: orderIDs, tally: &tally)
             // Everything due now: callbacks (which may finish orders) first, then checks, until
             // nothing more is due now (a check or a delivery may make another due at once).
+            // Every customer action due now was taken above, so the next one is later.
+            let nextAction = cursor < actions.count ? actions[cursor].at : nil
             var next: Timestamp?
             repeat {
                 await sandbox.deliverDueCallbacks()
                 try await instance.reconciler.runDueChecks()
-                // Every customer action due now was taken above, so the next one is later.
-                let candidates = [cursor < actions.count ? actions[cursor].at : nil, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()]
-                next = candidates.compactMap { $0 }.min()
+                next = try await nextMoment(after: nextAction)
             } while next.map { $0 <= now } ?? false
             for (index, answer) in try await created {
                 switch answer {
@@ -86,8 +86,8 @@ struct Driver: Sendable {
                 case .refused: tally.createRefused += 1
                 }
             }
-            // The new orders' first checks.
-            if !creates.isEmpty, let first = try await instance.store.nextDueTime() { next = min(next ?? first, first) }
+            // The new orders' first checks are scheduled now.
+            if !creates.isEmpty { next = try await nextMoment(after: nextAction) }
             if ContinuousClock.now - lastProgress > .milliseconds(500) {
                 lastProgress = ContinuousClock.now
                 progress(await snapshot(now, created: tally.created + tally.unknownAtGateway))
@@ -101,6 +101,12 @@ struct Driver: Sendable {
             await pace(until: next)
             clock.set(max(next, now.adding(milliseconds: 1)))
         }
+    }
+
+    /// The next due moment: the earliest of the next customer action, the sandbox's next delivery
+    /// and PaySync's next check or follow-up; nil when nothing is scheduled.
+    private func nextMoment(after action: Timestamp?) async throws -> Timestamp? {
+        [action, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()].compactMap { $0 }.min()
     }
 
     private func snapshot(_ now: Timestamp, created: Int) async -> DemoProgress {

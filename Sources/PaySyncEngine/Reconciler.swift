@@ -271,13 +271,13 @@ public struct Reconciler: Service {
     /// Closes an order the gateway cannot cancel, and keeps watching it at the gateway.
     private func closeLocally(_ order: Order, audit: [AuditRecord]) async throws {
         let now = clock.now()
-        let watch = policy.watchAfterLocalCloseMilliseconds
+        let watches = watchSchedule
         _ = try await store.updateOrder(id: order.id) { current in
             var change = current.change(
                 applying: .expired, source: .scheduler,
                 evidence: Evidence(summary: "\(current.provider) has no cancel API; expired locally after the last check"), at: now, audit: audit)
-            if var closed = change.order, closed.status == .canceled, let first = watch.first {
-                closed.check = CheckState(anchor: now, rung: 0, nextAt: Self.watchTime(closedAt: now, after: first))
+            if var closed = change.order, closed.status == .canceled, let first = watches.time(ofRung: 0, anchor: now) {
+                closed.check = CheckState(anchor: now, rung: 0, nextAt: first)
                 change.order = closed
             }
             return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
@@ -293,14 +293,8 @@ public struct Reconciler: Service {
         return { try await self.recordWatch(order, report: report, audit: call.audit) }
     }
 
-    /// When a watch `offset` after a local close at `closedAt` is due: rounded up to a whole
-    /// minute, so the watches of every order closed within one minute are due together and leased
-    /// in one claim instead of one claim each. A watch is hours out; a minute changes nothing.
-    static func watchTime(closedAt: Timestamp, after offset: Int64) -> Timestamp {
-        let due = closedAt.millisecondsSinceEpoch + offset
-        let minute: Int64 = 60_000
-        return Timestamp(millisecondsSinceEpoch: (due + minute - 1) / minute * minute)
-    }
+    /// When an order closed locally is queried again (`watchAfterLocalCloseMilliseconds`).
+    private var watchSchedule: WatchSchedule { WatchSchedule(offsetsMilliseconds: policy.watchAfterLocalCloseMilliseconds) }
 
     private func recordWatch(_ order: Order, report: PaymentReport, audit: AuditRecord) async throws {
         if report.state == .paid {
@@ -314,15 +308,14 @@ public struct Reconciler: Service {
             return
         }
         let now = clock.now()
-        let watch = policy.watchAfterLocalCloseMilliseconds
+        let watches = watchSchedule
         _ = try await store.updateOrder(id: order.id) { current in
             var updated = current
             updated.version += 1
             let state = current.check ?? CheckState(anchor: now, rung: 0, nextAt: now)
             let rung = state.rung + 1
             let stillOpen = report.state == .pending || report.state == .processing
-            updated.check =
-                stillOpen && rung < watch.count ? CheckState(anchor: state.anchor, rung: rung, nextAt: Self.watchTime(closedAt: state.anchor, after: watch[rung])) : nil
+            updated.check = stillOpen ? watches.time(ofRung: rung, anchor: state.anchor).map { CheckState(anchor: state.anchor, rung: rung, nextAt: $0) } : nil
             return OrderChange(order: updated, audit: [audit], result: ())
         }
     }

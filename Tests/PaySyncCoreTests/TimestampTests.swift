@@ -48,4 +48,14 @@ struct CheckScheduleTests {
         let narrow = SweepPolicy(intervalMilliseconds: 30_000, windowMilliseconds: 100_000, maximumChecks: 10)
         #expect((0..<5).map { narrow.time(ofRung: $0, anchor: anchor) != nil } == [true, true, true, false, false])
     }
+
+    @Test("a watch falls on the first whole minute at or after its offset from the close, then it is exhausted")
+    func watches() {
+        let watches = WatchSchedule(offsetsMilliseconds: [3_600_000, 21_600_000])
+        let closedAt = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)  // 39 s past a minute
+        #expect((0..<3).map { watches.time(ofRung: $0, anchor: closedAt)?.millisecondsSinceEpoch } == [1_795_542_060_000, 1_795_560_060_000, nil])
+        let onTheMinute = Timestamp(millisecondsSinceEpoch: 1_795_538_400_000)
+        #expect(watches.time(ofRung: 0, anchor: onTheMinute)?.millisecondsSinceEpoch == 1_795_542_000_000)
+        #expect(WatchSchedule(offsetsMilliseconds: []).time(ofRung: 0, anchor: closedAt) == nil)
+    }
 }

@@ -30,3 +30,23 @@ public struct SweepPolicy: CheckSchedule, Hashable {
         return Timestamp(millisecondsSinceEpoch: tick)
     }
 }
+
+/// The watch of an order closed here because its gateway has no cancel API (NewPay, PayZApp): the
+/// gateway is queried again at fixed offsets after the close (the anchor), each rounded up to the
+/// next whole minute of the clock, so the watches of every order closed within one minute fall due
+/// together and one claim leases them all. A watch is hours out; a minute changes nothing.
+public struct WatchSchedule: CheckSchedule, Hashable {
+    /// Offsets from the close, in milliseconds; none means no watch.
+    public let offsetsMilliseconds: [Int64]
+    static let minute: Int64 = 60_000
+
+    public init(offsetsMilliseconds: [Int64]) { self.offsetsMilliseconds = offsetsMilliseconds }
+
+    /// Watch `rung` (0-based): its offset after the close, on the next whole minute; `nil` after the last.
+    public func time(ofRung rung: Int, anchor: Timestamp) -> Timestamp? {
+        guard rung >= 0, rung < offsetsMilliseconds.count else { return nil }
+        let due = anchor.millisecondsSinceEpoch + offsetsMilliseconds[rung]
+        let intoMinute = due % Self.minute
+        return Timestamp(millisecondsSinceEpoch: due - intoMinute + (intoMinute > 0 ? Self.minute : 0))
+    }
+}
