@@ -14,6 +14,8 @@ final class GroupCommitter: Sendable {
         let run: @Sendable (Database) -> @Sendable () -> Void
         /// Resumes the writer with an error when the shared transaction does not commit.
         let fail: @Sendable (any Error) -> Void
+        /// Whether the write must survive power loss once it returns.
+        let durable: Bool
     }
 
     private struct State {
@@ -25,11 +27,15 @@ final class GroupCommitter: Sendable {
     private let state = Mutex(State())
     /// Numbers the writes of the open transaction hand out; reset when each transaction begins.
     let counters = WriteCounters()
-    /// Write transactions committed so far (one per batch).
+    /// Write transactions committed so far (one per batch), and how many of them were synced.
     let committed = Atomic<Int>(0)
+    let synced = Atomic<Int>(0)
     private let queue = DispatchQueue(label: "paysync.sqlite.group-commit")
     /// The most writes one transaction takes.
     private let maximumBatch: Int
+    /// Whether the writer connection syncs its commits (`synchronous = FULL`, as the store opens
+    /// it). Touched only on `queue`.
+    nonisolated(unsafe) private var syncing = true
 
     init(pool: DatabasePool, maximumBatch: Int = 512) {
         self.pool = pool
@@ -39,7 +45,13 @@ final class GroupCommitter: Sendable {
     /// Runs `work` in a write transaction shared with concurrent writes; returns after the commit.
     /// `work` runs in a savepoint of its own, so when it throws its writes roll back alone; a
     /// `work` that guarantees that itself passes `savepoint: false` and saves two statements.
-    func write<T: Sendable>(savepoint: Bool = true, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// A write that loses nothing when power fails before the next sync (a lease: the work it
+    /// guards dies with the machine, and the lease then lapses) passes `durable: false`. A batch
+    /// of such writes only commits with `synchronous = NORMAL`: its WAL frames are written but not
+    /// synced, and the next durable commit's sync carries them with its own. A batch holding a
+    /// durable write is synced as always, so a durable write never waits less.
+    func write<T: Sendable>(savepoint: Bool = true, durable: Bool = true, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in
@@ -50,7 +62,8 @@ final class GroupCommitter: Sendable {
                         return { continuation.resume(throwing: error) }
                     }
                 },
-                fail: { continuation.resume(throwing: $0) })
+                fail: { continuation.resume(throwing: $0) },
+                durable: durable)
             let start = state.withLock { state -> Bool in
                 state.pending.append(job)
                 guard !state.draining else { return false }
@@ -73,9 +86,16 @@ final class GroupCommitter: Sendable {
                 return batch
             }
             if batch.isEmpty { return }
+            let mustSync = batch.contains { $0.durable }
             do {
                 let completions = try pool.writeWithoutTransaction { db in
                     var completions: [@Sendable () -> Void] = []
+                    // Each batch sets the level it needs before it begins: a failed switch fails
+                    // the batch rather than leave a durable write unsynced.
+                    if mustSync != syncing {
+                        try db.cachedStatement(sql: mustSync ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL").execute()
+                        syncing = mustSync
+                    }
                     try db.inTransaction(.immediate) {
                         counters.reset()
                         completions = batch.map { $0.run(db) }
@@ -84,6 +104,7 @@ final class GroupCommitter: Sendable {
                     return completions
                 }
                 committed.add(1, ordering: .relaxed)
+                if mustSync { synced.add(1, ordering: .relaxed) }
                 for complete in completions { complete() }
             } catch {
                 // The shared commit failed: nothing of the batch is durable, and every writer hears so.

@@ -65,7 +65,7 @@ extension SQLiteStore {
     func claimDue<Record: Sendable>(
         in table: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int, _ decode: @escaping @Sendable (Row, CurrencyRegistry) throws -> Record
     ) async throws -> [Record] {
-        try await writer.write { [currencies] db in
+        try await writer.write(durable: false) { [currencies] db in
             let due = try Row.fetchAll(
                 db.cachedStatement(sql: "SELECT * FROM \(table) WHERE next_check_at IS NOT NULL AND next_check_at <= ? ORDER BY next_check_at LIMIT ?"),
                 arguments: [now.millisecondsSinceEpoch, limit])

@@ -206,7 +206,7 @@ public final class SQLiteStore: PaySyncStore {
         """
 
     public func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order] {
-        try await writer.write { [currencies] db in
+        try await writer.write(durable: false) { [currencies] db in
             // One statement leases the batch and returns it. The partial index on next_check_at
             // keeps it O(batch) however many orders are open.
             try Row.fetchAll(

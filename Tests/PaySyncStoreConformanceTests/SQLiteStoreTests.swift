@@ -115,6 +115,28 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("a claim commits without a sync, the next durable write syncs again: leases only live as long as the work they guard")
+    func claimsCommitUnsynced() async throws {
+        let store = try SQLiteStore(path: temporaryPath("unsynced-claims") + ".sqlite")
+        let commits = { (store.writer.committed.load(ordering: .relaxed), store.writer.synced.load(ordering: .relaxed)) }
+        try await store.insert(CheckClaimConformanceTests.due("C-1", in: 5))
+        try await store.insert(CheckClaimConformanceTests.due("C-2", in: 5))
+        #expect(commits() == (2, 2))
+        let claimed = try await store.claimDueChecks(owner: "a", now: CheckClaimConformanceTests.at(5), leaseMilliseconds: 30_000, limit: 1)
+        #expect(claimed.map(\.merchantOrderNumber.rawValue) == ["C-1"])
+        _ = try await store.claimDueRefunds(now: CheckClaimConformanceTests.at(5), leaseMilliseconds: 30_000, limit: 10)
+        _ = try await store.claimDuePayouts(now: CheckClaimConformanceTests.at(5), leaseMilliseconds: 30_000, limit: 10)
+        #expect(commits() == (5, 2))
+        let level = { try await store.pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") } }
+        #expect(try await level() == 1)
+        try await store.insert(CheckClaimConformanceTests.due("C-3", in: 5))
+        #expect(commits() == (6, 3))
+        #expect(try await level() == 2)
+        // The unsynced lease was written all the same.
+        #expect(try await store.claimDueChecks(owner: "b", now: CheckClaimConformanceTests.at(5), leaseMilliseconds: 30_000, limit: 10).map(\.merchantOrderNumber.rawValue).sorted() == ["C-2", "C-3"])
+        try await store.close()
+    }
+
     @Test("savepoints keep their page copies in memory: the writer's temp_store is MEMORY, not a file written per page")
     func subJournalsInMemory() async throws {
         let store = try SQLiteStore(path: temporaryPath("temp-store") + ".sqlite")
