@@ -6,15 +6,16 @@ import PostgresNIO
 
 extension PostgresStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        try await transaction { connection in try await insert(entry, verdict: .received, connection) }
+        try await client.withConnection { connection in try await insert(entry, id: nil, .received, connection) }
     }
 
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
+        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
         switch subject {
         case .new(let entry):
-            return try await transaction { connection in try await insert(entry, verdict: .rejected, reason: reason, detail: detail, connection) }
+            return try await client.withConnection { connection in try await insert(entry, id: nil, outcome, connection) }
         case .recorded(let id):
-            try await client.query("UPDATE inbox SET verdict = 'rejected', reason = \(reason), detail = \(detail) WHERE id = \(id)", logger: logger)
+            try await client.withConnection { connection in try await setOutcome(id, outcome, connection) }
             return id
         }
     }
@@ -23,17 +24,20 @@ extension PostgresStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
         _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
     ) async throws -> InboxJudgement<Result> {
-        try await judge(subject) { id, connection in
-            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
-            let order = try await rows(
-                "SELECT * FROM orders WHERE account = \(account.rawValue) AND merchant_order_number = \(merchantOrderNumber) FOR UPDATE", connection
-            ).first.map { try Self.order($0, currencies) }
+        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
+            let (earlier, row) = try await match(
+                id, provider: provider, dedupKey: dedupKey, in: "orders", numberColumn: "merchant_order_number", account: account, number: merchantOrderNumber,
+                connection)
+            if let earlier { return InboxOutcome.duplicate(of: earlier) }
+            let order = try row.map { try Self.order($0, currencies) }
             let decision = try decide(order, id)
             if let change = decision.change, let order { try await Self.commit(change, to: order, connection, logger) }
-            try await setVerdict(
-                id, dedupKey: dedupKey, number: merchantOrderNumber, decision.verdict, reason: decision.reason, detail: decision.detail,
-                orderID: order?.id, connection)
-            return .resolved(decision.verdict, reason: decision.reason, decision.result)
+            return (
+                .resolved(decision.verdict, reason: decision.reason, decision.result),
+                InboxOutcome(
+                    verdict: decision.verdict, reason: decision.reason, detail: decision.detail, dedupKey: dedupKey,
+                    merchantOrderNumber: merchantOrderNumber, orderID: order?.id)
+            )
         }
     }
 
@@ -41,85 +45,125 @@ extension PostgresStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
         _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
     ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { id, connection in
-            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
-            let refund = try await rows(
-                "SELECT * FROM refunds WHERE account = \(account.rawValue) AND refund_number = \(refundNumber) FOR UPDATE", connection
-            ).first.map { try Self.refund($0, currencies) }
+        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
+            let (earlier, row) = try await match(
+                id, provider: provider, dedupKey: dedupKey, in: "refunds", numberColumn: "refund_number", account: account, number: refundNumber, connection)
+            if let earlier { return InboxOutcome.duplicate(of: earlier) }
+            let refund = try row.map { try Self.refund($0, currencies) }
             let decision = decide(refund, id)
             if let updated = decision.refund { try await Self.update(updated, connection, logger) }
             try await Self.insert(decision.audit, connection, logger)
-            try await setVerdict(
-                id, dedupKey: dedupKey, number: refundNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: refund?.orderID, connection)
-            return .resolved(decision.verdict, reason: decision.reason, ())
+            return (
+                .resolved(decision.verdict, reason: decision.reason, ()),
+                InboxOutcome(
+                    verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: refundNumber, orderID: refund?.orderID)
+            )
         }
     }
 
-    /// One transaction for a callback's judging: a `.new` subject is recorded first and kept even
-    /// when `resolve` throws (only its savepoint rolls back; the entry stays `received`).
+    /// One transaction for a callback's judging, its first statement the advisory lock of its
+    /// dedup key (resolutions of one key serialize, so the second always sees the first's entry;
+    /// the unique index stays the backstop). A `.new` subject's entry is inserted last, with its
+    /// verdict, under an id taken with the lock: one statement fewer than an insert and an
+    /// update. When judging does not commit, the raw request is recorded `received` on its own
+    /// (start-up judges it again); only if that fails too does the caller hear an error.
     func judge<Result: Sendable>(
-        _ subject: InboxSubject, _ resolve: (Int64, PostgresConnection) async throws -> InboxResolution<Result>
+        _ subject: InboxSubject, provider: ProviderID, dedupKey: String,
+        _ resolve: (Int64, PostgresConnection) async throws -> (InboxResolution<Result>, InboxOutcome)
     ) async throws -> InboxJudgement<Result> {
+        let key = provider.rawValue + "\n" + dedupKey
         switch subject {
         case .recorded(let id):
             do {
-                return InboxJudgement(id: id, resolution: try await transaction { connection in try await resolve(id, connection) })
+                let resolution = try await transaction { connection in
+                    try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 7411))", logger: logger)
+                    let (resolution, outcome) = try await resolve(id, connection)
+                    try await setOutcome(id, outcome, connection)
+                    return resolution
+                }
+                return InboxJudgement(id: id, resolution: resolution)
             } catch {
                 return InboxJudgement(id: id, resolution: nil)
             }
         case .new(let entry):
-            return try await transaction { connection in
-                let id = try await insert(entry, verdict: .received, connection)
-                try await connection.query("SAVEPOINT judge", logger: logger)
-                do {
-                    let resolution = try await resolve(id, connection)
-                    try await connection.query("RELEASE SAVEPOINT judge", logger: logger)
+            var taken: Int64?
+            do {
+                return try await transaction { connection in
+                    let id = try await rows(
+                        "SELECT pg_advisory_xact_lock(hashtextextended(\(key), 7411)), nextval('inbox_id_seq') AS id", connection
+                    )[0]["id"].decode(Int64.self)
+                    taken = id
+                    let (resolution, outcome) = try await resolve(id, connection)
+                    try await insert(entry, id: id, outcome, connection)
                     return InboxJudgement(id: id, resolution: resolution)
-                } catch {
-                    try await connection.query("ROLLBACK TO SAVEPOINT judge", logger: logger)
-                    return InboxJudgement(id: id, resolution: nil)
                 }
+            } catch {
+                let id = try await client.withConnection { connection in try await insert(entry, id: taken, .received, connection) }
+                return InboxJudgement(id: id, resolution: nil)
             }
         }
     }
 
-    /// Inserts a raw callback with its first verdict; returns its id.
-    func insert(_ entry: NewInboxEntry, verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, _ connection: PostgresConnection) async throws -> Int64 {
+    /// The earlier entry of `provider` carrying `dedupKey` (entry `id` is then its duplicate), and
+    /// the row of `table` with `account` and `number`, locked. One statement when the row exists.
+    func match(
+        _ id: Int64, provider: ProviderID, dedupKey: String, in table: String, numberColumn: String, account: MerchantAccountID, number: String,
+        _ connection: PostgresConnection
+    ) async throws -> (earlier: Int64?, row: PostgresRandomAccessRow?) {
+        var binds = PostgresBindings()
+        binds.append(provider.rawValue)
+        binds.append(dedupKey)
+        binds.append(id)
+        binds.append(account.rawValue)
+        binds.append(number)
+        let found = try await rows(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT (SELECT id FROM inbox WHERE provider = $1 AND dedup_key = $2 AND id <> $3) AS paysync_earlier, t.*
+                    FROM \(table) t WHERE t.account = $4 AND t.\(numberColumn) = $5 FOR UPDATE OF t
+                    """, binds: binds),
+            connection
+        ).first
+        if let found { return (try found["paysync_earlier"].decode(Int64?.self), found) }
+        let earlier = try await rows(
+            "SELECT id FROM inbox WHERE provider = \(provider.rawValue) AND dedup_key = \(dedupKey) AND id <> \(id)", connection
+        ).first.map { try $0["id"].decode(Int64.self) }
+        return (earlier, nil)
+    }
+
+    /// Inserts a raw callback with its outcome, under `id` or the next one; returns its id.
+    func insert(_ entry: NewInboxEntry, id: Int64?, _ outcome: InboxOutcome, _ connection: PostgresConnection) async throws -> Int64 {
         let inserted = try await rows(
             """
-            INSERT INTO inbox (provider, account, received_at, remote_address, headers, body, verdict, reason, detail)
-            VALUES (\(entry.provider.rawValue), \(entry.account.rawValue), \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress),
-              \(InboxEntry.storedHeaders(entry.headers)), \(ByteBuffer(bytes: entry.body)), \(verdict.rawValue), \(reason), \(detail))
+            INSERT INTO inbox (id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail, dedup_key,
+              merchant_order_number, order_id, duplicate_of)
+            VALUES (COALESCE(\(id), nextval('inbox_id_seq')), \(entry.provider.rawValue), \(entry.account.rawValue),
+              \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress), \(InboxEntry.storedHeaders(entry.headers)), \(ByteBuffer(bytes: entry.body)),
+              \(outcome.verdict.rawValue), \(outcome.reason), \(outcome.detail), \(outcome.dedupKey), \(outcome.merchantOrderNumber),
+              \(outcome.orderID?.rawValue), \(outcome.duplicateOf))
             RETURNING id
             """, connection)
         return try inserted[0]["id"].decode(Int64.self)
     }
 
-    /// Writes a resolved entry's verdict and what it was matched on.
-    func setVerdict(
-        _ id: Int64, dedupKey: String, number: String, _ verdict: InboxVerdict, reason: String?, detail: String?, orderID: OrderID?,
-        _ connection: PostgresConnection
-    ) async throws {
+    /// Writes a recorded entry's outcome (a replay, or a rejection of one).
+    func setOutcome(_ id: Int64, _ outcome: InboxOutcome, _ connection: PostgresConnection) async throws {
+        if outcome.verdict == .duplicate || outcome.verdict == .rejected {
+            // What it was matched on stays as it was: a duplicate is the earlier entry's, a rejection matched nothing.
+            try await connection.query(
+                """
+                UPDATE inbox SET verdict = \(outcome.verdict.rawValue), reason = \(outcome.reason), detail = \(outcome.detail),
+                  duplicate_of = \(outcome.duplicateOf)
+                WHERE id = \(id)
+                """, logger: logger)
+            return
+        }
         try await connection.query(
             """
-            UPDATE inbox SET dedup_key = \(dedupKey), merchant_order_number = \(number), verdict = \(verdict.rawValue),
-              reason = \(reason), detail = \(detail), order_id = \(orderID?.rawValue)
+            UPDATE inbox SET dedup_key = \(outcome.dedupKey), merchant_order_number = \(outcome.merchantOrderNumber), verdict = \(outcome.verdict.rawValue),
+              reason = \(outcome.reason), detail = \(outcome.detail), order_id = \(outcome.orderID?.rawValue)
             WHERE id = \(id)
             """, logger: logger)
-    }
-
-    /// If an earlier entry of `provider` carries `dedupKey`, marks entry `id` its duplicate and
-    /// returns the earlier id. Resolutions of one key serialize on a transaction-scoped advisory
-    /// lock, so the second always sees the first's claim (the unique index stays the backstop).
-    func markDuplicate(_ id: Int64, provider: ProviderID, dedupKey: String, _ connection: PostgresConnection) async throws -> Int64? {
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(provider.rawValue + "\n" + dedupKey), 7411))", logger: logger)
-        guard
-            let earlier = try await rows(
-                "SELECT id FROM inbox WHERE provider = \(provider.rawValue) AND dedup_key = \(dedupKey) AND id <> \(id)", connection
-            ).first.map({ try $0["id"].decode(Int64.self) })
-        else { return nil }
-        try await connection.query("UPDATE inbox SET verdict = 'duplicate', duplicate_of = \(earlier) WHERE id = \(id)", logger: logger)
-        return earlier
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {

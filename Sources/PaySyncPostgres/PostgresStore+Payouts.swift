@@ -54,16 +54,18 @@ extension PostgresStore {
         _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
         _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
     ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { id, connection in
-            if let earlier = try await markDuplicate(id, provider: provider, dedupKey: dedupKey, connection) { return .duplicate(of: earlier) }
-            let payout = try await rows(
-                "SELECT * FROM payouts WHERE account = \(account.rawValue) AND payout_number = \(payoutNumber) FOR UPDATE", connection
-            ).first.map { try Self.payout($0, currencies) }
+        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
+            let (earlier, row) = try await match(
+                id, provider: provider, dedupKey: dedupKey, in: "payouts", numberColumn: "payout_number", account: account, number: payoutNumber, connection)
+            if let earlier { return InboxOutcome.duplicate(of: earlier) }
+            let payout = try row.map { try Self.payout($0, currencies) }
             let decision = decide(payout, id)
             if let updated = decision.payout { try await Self.update(updated, connection, logger) }
             try await Self.insert(decision.audit, connection, logger)
-            try await setVerdict(id, dedupKey: dedupKey, number: payoutNumber, decision.verdict, reason: decision.reason, detail: nil, orderID: nil, connection)
-            return .resolved(decision.verdict, reason: decision.reason, ())
+            return (
+                .resolved(decision.verdict, reason: decision.reason, ()),
+                InboxOutcome(verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: payoutNumber)
+            )
         }
     }
 

@@ -3,20 +3,6 @@ import GRDB
 import PaySyncCore
 import PaySyncStore
 
-/// What judging decided for an inbox entry: its verdict and what it was matched on, written with
-/// the entry (a live delivery: one `INSERT`) or onto it (a replay: one `UPDATE`).
-struct InboxOutcome {
-    var verdict: InboxVerdict
-    var reason: String? = nil
-    var detail: String? = nil
-    var dedupKey: String? = nil
-    var merchantOrderNumber: String? = nil
-    var orderID: OrderID? = nil
-    var duplicateOf: Int64? = nil
-
-    static let received = InboxOutcome(verdict: .received)
-}
-
 extension SQLiteStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
         let headers = InboxEntry.storedHeaders(entry.headers)
@@ -40,7 +26,7 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
     ) async throws -> InboxJudgement<Result> {
         try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: Self.orderByNumberSQL),
                 arguments: [account.rawValue, merchantOrderNumber])
@@ -61,7 +47,7 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
     ) async throws -> InboxJudgement<Void> {
         try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
             let refund = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?"), arguments: [account.rawValue, refundNumber]
             ).map { try Self.refund($0, currencies) }
@@ -150,11 +136,6 @@ extension SQLiteStore {
                 """).execute(arguments: [
                 outcome.dedupKey, outcome.merchantOrderNumber, outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.orderID?.rawValue, id,
             ])
-    }
-
-    /// The resolution and outcome of a redelivery of entry `earlier`.
-    static func duplicate<Result>(of earlier: Int64) -> (InboxResolution<Result>, InboxOutcome) {
-        (.duplicate(of: earlier), InboxOutcome(verdict: .duplicate, duplicateOf: earlier))
     }
 
     /// The earlier entry of `provider` carrying `dedupKey`, if any: entry `id` is then its

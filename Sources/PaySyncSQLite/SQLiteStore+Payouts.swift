@@ -61,7 +61,7 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
     ) async throws -> InboxJudgement<Void> {
         try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return Self.duplicate(of: earlier) }
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
             let payout = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, payoutNumber]
             ).map { try Self.payout($0, currencies) }

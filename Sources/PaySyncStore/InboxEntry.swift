@@ -160,6 +160,38 @@ public struct InboxDecision<Result: Sendable>: Sendable {
     }
 }
 
+/// What judging decided for an inbox entry: its verdict and what it was matched on, written by a
+/// driver with the entry (a live delivery: one `INSERT`) or onto it (a replay: one `UPDATE`).
+public struct InboxOutcome: Sendable {
+    public var verdict: InboxVerdict
+    public var reason: String?
+    public var detail: String?
+    public var dedupKey: String?
+    public var merchantOrderNumber: String?
+    public var orderID: OrderID?
+    public var duplicateOf: Int64?
+
+    public init(
+        verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, dedupKey: String? = nil, merchantOrderNumber: String? = nil,
+        orderID: OrderID? = nil, duplicateOf: Int64? = nil
+    ) {
+        self.verdict = verdict
+        self.reason = reason
+        self.detail = detail
+        self.dedupKey = dedupKey
+        self.merchantOrderNumber = merchantOrderNumber
+        self.orderID = orderID
+        self.duplicateOf = duplicateOf
+    }
+
+    public static let received = InboxOutcome(verdict: .received)
+
+    /// The resolution and outcome of a redelivery of entry `earlier`.
+    public static func duplicate<Result>(of earlier: Int64) -> (InboxResolution<Result>, InboxOutcome) {
+        (.duplicate(of: earlier), InboxOutcome(verdict: .duplicate, duplicateOf: earlier))
+    }
+}
+
 /// How `resolveInbox` ended.
 public enum InboxResolution<Result: Sendable>: Sendable {
     /// An earlier entry carries the same event; nothing else changed.
