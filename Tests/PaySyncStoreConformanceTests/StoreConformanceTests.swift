@@ -84,6 +84,33 @@ struct StoreConformanceTests {
         try await store.close()
     }
 
+    @Test("the timeline lists each write's audit rows, then its events, in the order they were written", arguments: StoreDriver.all)
+    func timelineInWriteOrder(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Fixture.order("A-1001", status: .pending)
+        try await store.insert(order)
+        let later = Fixture.t0.adding(milliseconds: 5_000)
+        _ = try await store.updateOrder(id: order.id) { current in
+            current.change(
+                applying: .paid, source: .callback, evidence: Evidence(summary: "callback says paid"), at: later,
+                audit: [AuditRecord(orderID: current.id, kind: .inbound, summary: "callback", at: later),
+                        AuditRecord(orderID: current.id, kind: .outbound, summary: "query", at: later)])
+        }
+        _ = try await store.updateOrder(id: order.id) { current in
+            current.change(
+                applying: .failed, source: .query, evidence: Evidence(summary: "query says failed"), at: later,
+                audit: [AuditRecord(orderID: current.id, kind: .outbound, summary: "late query", at: later)])
+        }
+        let entries = try await store.timeline(orderID: order.id).map { entry in
+            switch entry {
+            case .audit(let record): "audit \(record.summary)"
+            case .event(let event): "event \(event.kind) \(event.outcome.rawValue)"
+            }
+        }
+        #expect(entries == ["audit create", "event created applied", "audit callback", "audit query", "event paid applied", "audit late query", "event failed review"])
+        try await store.close()
+    }
+
     @Test("a transition stores the new status and bumps the version by exactly one", arguments: StoreDriver.all)
     func transitionBumpsVersion(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
