@@ -105,7 +105,7 @@ extension PostgresStore {
     }
 
     /// The earlier entry of `provider` carrying `dedupKey` (entry `id` is then its duplicate), and
-    /// the row of `table` with `account` and `number`, locked. One statement when the row exists.
+    /// the row of `table` with `account` and `number`, locked, if there is one: one statement.
     func match(
         _ id: Int64, provider: ProviderID, dedupKey: String, in table: String, numberColumn: String, account: MerchantAccountID, number: String,
         _ connection: PostgresConnection
@@ -116,19 +116,17 @@ extension PostgresStore {
         binds.append(id)
         binds.append(account.rawValue)
         binds.append(number)
+        // The lateral join keeps the one result row when no row matches (its columns then NULL);
+        // FOR UPDATE inside it locks the row when one does.
         let found = try await rows(
             PostgresQuery(
                 unsafeSQL: """
                     SELECT (SELECT id FROM inbox WHERE provider = $1 AND dedup_key = $2 AND id <> $3) AS paysync_earlier, t.*
-                    FROM \(table) t WHERE t.account = $4 AND t.\(numberColumn) = $5 FOR UPDATE OF t
+                    FROM (SELECT 1) AS one
+                    LEFT JOIN LATERAL (SELECT * FROM \(table) WHERE account = $4 AND \(numberColumn) = $5 FOR UPDATE) t ON true
                     """, binds: binds),
-            connection
-        ).first
-        if let found { return (try found["paysync_earlier"].decode(Int64?.self), found) }
-        let earlier = try await rows(
-            "SELECT id FROM inbox WHERE provider = \(provider.rawValue) AND dedup_key = \(dedupKey) AND id <> \(id)", connection
-        ).first.map { try $0["id"].decode(Int64.self) }
-        return (earlier, nil)
+            connection)[0]
+        return (try found["paysync_earlier"].decode(Int64?.self), try found["id"].decode(String?.self) == nil ? nil : found)
     }
 
     /// Inserts a raw callback with its outcome, under `id` or the next one; returns its id.
@@ -148,22 +146,16 @@ extension PostgresStore {
 
     /// Writes a recorded entry's outcome (a replay, or a rejection of one).
     func setOutcome(_ id: Int64, _ outcome: InboxOutcome, _ connection: PostgresConnection) async throws {
-        if outcome.verdict == .duplicate || outcome.verdict == .rejected {
-            // What it was matched on stays as it was: a duplicate is the earlier entry's, a rejection matched nothing.
-            try await connection.query(
-                """
-                UPDATE inbox SET verdict = \(outcome.verdict.rawValue), reason = \(outcome.reason), detail = \(outcome.detail),
-                  duplicate_of = \(outcome.duplicateOf)
-                WHERE id = \(id)
-                """, logger: logger)
-            return
-        }
-        try await connection.query(
-            """
-            UPDATE inbox SET dedup_key = \(outcome.dedupKey), merchant_order_number = \(outcome.merchantOrderNumber), verdict = \(outcome.verdict.rawValue),
-              reason = \(outcome.reason), detail = \(outcome.detail), order_id = \(outcome.orderID?.rawValue)
-            WHERE id = \(id)
-            """, logger: logger)
+        var binds = PostgresBindings()
+        binds.append(outcome.verdict.rawValue)
+        binds.append(outcome.reason)
+        binds.append(outcome.detail)
+        binds.append(outcome.dedupKey)
+        binds.append(outcome.merchantOrderNumber)
+        binds.append(outcome.orderID?.rawValue)
+        binds.append(outcome.duplicateOf)
+        binds.append(id)
+        try await connection.query(PostgresQuery(unsafeSQL: InboxOutcome.updateSQL, binds: binds), logger: logger)
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {

@@ -124,18 +124,10 @@ extension SQLiteStore {
 
     /// Writes a recorded entry's outcome (a replay, or a rejection of one).
     static func setOutcome(_ id: Int64, _ outcome: InboxOutcome, _ db: Database) throws {
-        if outcome.verdict == .duplicate || outcome.verdict == .rejected {
-            // What it was matched on stays as it was: a duplicate is the earlier entry's, a rejection matched nothing.
-            try db.cachedStatement(sql: "UPDATE inbox SET verdict = ?, reason = ?, detail = ?, duplicate_of = ? WHERE id = ?")
-                .execute(arguments: [outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.duplicateOf, id])
-            return
-        }
-        try db.cachedStatement(sql: """
-                UPDATE inbox SET dedup_key = ?, merchant_order_number = ?, verdict = ?, reason = ?, detail = ?, order_id = ?
-                WHERE id = ?
-                """).execute(arguments: [
-                outcome.dedupKey, outcome.merchantOrderNumber, outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.orderID?.rawValue, id,
-            ])
+        try db.cachedStatement(sql: InboxOutcome.updateSQL).execute(arguments: [
+            outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.dedupKey, outcome.merchantOrderNumber, outcome.orderID?.rawValue,
+            outcome.duplicateOf, id,
+        ])
     }
 
     /// The earlier entry of `provider` carrying `dedupKey`, if any: entry `id` is then its

@@ -186,6 +186,17 @@ public struct InboxOutcome: Sendable {
 
     public static let received = InboxOutcome(verdict: .received)
 
+    /// Writes an outcome onto a recorded entry (a replay, or a rejection of one); arguments
+    /// verdict, reason, detail, dedup key, merchant order number, order id, duplicate of, entry id.
+    /// What it was matched on is only ever added, never cleared: a duplicate's is the earlier
+    /// entry's and a rejection matched nothing, so theirs stays as it was. Plain SQL, the same on
+    /// both drivers.
+    public static let updateSQL = """
+        UPDATE inbox SET verdict = $1, reason = $2, detail = $3, dedup_key = COALESCE($4, dedup_key),
+          merchant_order_number = COALESCE($5, merchant_order_number), order_id = COALESCE($6, order_id), duplicate_of = COALESCE($7, duplicate_of)
+        WHERE id = $8
+        """
+
     /// The resolution and outcome of a redelivery of entry `earlier`.
     public static func duplicate<Result>(of earlier: Int64) -> (InboxResolution<Result>, InboxOutcome) {
         (.duplicate(of: earlier), InboxOutcome(verdict: .duplicate, duplicateOf: earlier))

@@ -102,6 +102,30 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
+    @Test("a recorded redelivery judged later is the earlier entry's duplicate: it points at it and takes none of its match", arguments: StoreDriver.all)
+    func replayedDuplicate(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Fixture.order("A-1001", status: .pending)
+        try await store.insert(order)
+        let first = try await store.resolveInbox(
+            .new(Self.entry("{\"trade\":\"T-3\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-3:paid",
+            merchantOrderNumber: "A-1001", Self.paid)
+        let later = try await store.recordInbox(Self.entry("{\"trade\":\"T-3\"}"))
+        let again = try await store.resolveInbox(
+            .recorded(id: later), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-3:paid", merchantOrderNumber: "A-1001", Self.paid)
+        guard case .duplicate(let earlier)? = again.resolution else { Issue.record("not a duplicate: \(String(describing: again.resolution))"); return }
+        #expect(earlier == first.id)
+        let entry = try #require(try await store.inboxEntry(id: later))
+        #expect(entry.verdict == .duplicate)
+        #expect(entry.duplicateOf == first.id)
+        #expect(entry.dedupKey == nil)
+        #expect(entry.merchantOrderNumber == nil)
+        #expect(entry.orderID == nil)
+        #expect(try await store.inboxEntry(id: first.id)?.dedupKey == "T-3:paid")
+        #expect(try await store.events(orderID: order.id).map(\.kind) == ["created", "paid"])
+        try await store.close()
+    }
+
     @Test("a callback for an order not yet known is parked, and found by its order number", arguments: StoreDriver.all)
     func parked(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
