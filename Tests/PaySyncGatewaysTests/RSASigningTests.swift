@@ -50,6 +50,27 @@ struct RSASigningTests {
         #expect(memo.count == 2)
     }
 
+    @Test("NewPay queries repeat byte for byte: the second query of an order is signed from memory, another order's is not")
+    func newPayQueriesSignedOnce() throws {
+        let adapter = Golden.newPay()
+        let memo = try #require(adapter.configuration.merchantKey.memo)
+        func query(_ number: String, at seconds: Int64) throws -> [UInt8] {
+            try adapter.request(
+                for: .queryPayment(PaymentReference(merchantOrderNumber: number)), now: Golden.now.adding(milliseconds: seconds * 1_000), nonce: "n\(seconds)"
+            ).body
+        }
+        let first = try query("A-1001", at: 0)
+        #expect(memo.count == 1)
+        // Thirty seconds later, another nonce: the same bytes, nothing new signed.
+        #expect(try query("A-1001", at: 30) == first)
+        #expect(memo.count == 1)
+        #expect(try query("A-1002", at: 60) != first)
+        #expect(memo.count == 2)
+        // The remembered signature is the plain key's.
+        let text = String(decoding: first, as: UTF8.self)
+        #expect(text.contains(#""sign":"\#(Golden.merchantKey.sign(Array("appId=app1&mchId=mch1&mchOrderNo=A-1001".utf8)))""#))
+    }
+
     @Test("a signature verifies under the key's public half and not another's")
     func verifies() {
         let message = Self.messages[1]

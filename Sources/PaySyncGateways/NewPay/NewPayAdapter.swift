@@ -37,7 +37,16 @@ public struct NewPayAdapter: GatewayAdapter {
     let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: ["LAK"])
     public var merchantIdentity: String { configuration.appID }
 
+    /// The most distinct requests whose signatures the adapter remembers (then it starts afresh).
+    static let rememberedRequests = 10_000
+
+    /// NewPay's requests carry no timestamp or nonce, so every query of one order or refund is the
+    /// same message, and PKCS#1 v1.5 signs it to the same bytes: the merchant key remembers its
+    /// signatures, and the ladder's later rungs and the watches cost a SHA-256 instead of an RSA
+    /// private-key operation each.
     public init(configuration: NewPayConfiguration) {
+        var configuration = configuration
+        configuration.merchantKey = configuration.merchantKey.remembering(upTo: Self.rememberedRequests)
         self.configuration = configuration
     }
 

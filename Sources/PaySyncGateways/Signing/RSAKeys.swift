@@ -46,8 +46,8 @@ public struct RSASigningKey: Sendable {
     /// (when full, it forgets them all and starts afresh). PKCS#1 v1.5 signatures are
     /// deterministic, so a repeated message gets the same bytes for the cost of a SHA-256 instead
     /// of an RSA private-key operation. For a signer whose messages repeat: the sandbox answers
-    /// every query about a pending order with the same bytes. (PaySync's own requests carry a
-    /// timestamp and never repeat.)
+    /// every query about a pending order with the same bytes, and PaySync queries NewPay with the
+    /// same bytes each time (CodePay's and PayBy's requests carry a timestamp and never repeat).
     public func remembering(upTo capacity: Int) -> RSASigningKey {
         RSASigningKey(self, memo: SignatureMemo(capacity: capacity))
     }
