@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Callback-ingestion benchmark: wrk against a release `paysync serve` on loopback, the raw HTTP
 # ceiling (GET /health) and verified, durable callback ingestion measured in the same run.
-# Usage: Benchmarks/ingest.sh [payzapp|codepay] [orders] [seconds] [connections] [sqlite|postgres]
+# Usage: Benchmarks/ingest.sh [payzapp|codepay] [orders] [seconds] [connections] [sqlite|postgres] [rate]
+# rate: callbacks per second, paced (Benchmarks/replay.lua); 0 (the default) sends as fast as answered.
 # postgres: a throwaway server (scripts/with-postgres), or the one PAYSYNC_TEST_POSTGRES_URL names.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,7 @@ orders=${2:-100000}
 seconds=${3:-10}
 connections=${4:-64}
 backend=${5:-sqlite}
+rate=${6:-0}
 if [ "$backend" = postgres ] && [ -z "${PAYSYNC_TEST_POSTGRES_URL:-}" ]; then exec scripts/with-postgres "$0" "$@"; fi
 database_option=()
 if [ "$backend" = postgres ]; then database_option=(--database "$PAYSYNC_TEST_POSTGRES_URL"); fi
@@ -19,8 +21,8 @@ source Benchmarks/serve-prepared.sh
 
 echo "== raw ceiling: GET /health, $connections connections, ${seconds}s"
 wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%"
-echo "== $provider callbacks on $backend (each distinct, validly signed, paying a pending order), $connections connections, ${seconds}s"
-BENCH_DIR=$dir BENCH_PROVIDER=$provider BENCH_THREADS=2 wrk -t2 -c"$connections" -d"${seconds}s" --latency -s Benchmarks/replay.lua \
+echo "== $provider callbacks on $backend (each distinct, validly signed, paying a pending order), $connections connections, ${seconds}s$([ "$rate" != 0 ] && echo ", paced at $rate/s")"
+BENCH_DIR=$dir BENCH_PROVIDER=$provider BENCH_THREADS=2 BENCH_RATE=$rate wrk -t2 -c"$connections" -d"${seconds}s" --latency -s Benchmarks/replay.lua \
   "http://127.0.0.1:$port" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
 sleep 1
 echo "== inbox verdicts and order states after the run"

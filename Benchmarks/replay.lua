@@ -1,6 +1,8 @@
 -- wrk script: posts each prepared callback once, in turn, spread over the threads.
 -- Reads $BENCH_DIR/requests.txt (written by `paysync-bench prepare-ingest`): one request a line,
 -- `name=value;name=value<TAB>body`.
+-- With BENCH_RATE set (requests per second, all threads together), each thread paces its requests
+-- on a fixed schedule, so latency is measured at that rate rather than at saturation.
 local dir = os.getenv("BENCH_DIR") or "/tmp/paysync-bench"
 local provider = os.getenv("BENCH_PROVIDER") or "payzapp"
 local step = tonumber(os.getenv("BENCH_THREADS") or "2")
@@ -31,4 +33,28 @@ function request()
   local r = requests[(index % #requests) + 1]
   index = index + step
   return r
+end
+
+local rate = tonumber(os.getenv("BENCH_RATE") or "0")
+if rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef[[
+    typedef struct { long tv_sec; long tv_nsec; } bench_timespec;
+    int clock_gettime(int clock, bench_timespec *now);
+  ]]
+  local now = ffi.new("bench_timespec")
+  local function milliseconds()
+    ffi.C.clock_gettime(1, now) -- CLOCK_MONOTONIC
+    return tonumber(now.tv_sec) * 1000 + tonumber(now.tv_nsec) / 1e6
+  end
+  local interval = step * 1000 / rate
+  local slot = nil
+  -- wrk asks before each request how many milliseconds to wait: until this thread's next slot.
+  -- A thread behind its schedule sends at once (at most 50 ms of slots are caught up).
+  function delay()
+    local t = milliseconds()
+    if slot == nil or slot < t - 50 then slot = t end
+    slot = slot + interval
+    return math.max(0, math.floor(slot - t))
+  end
 end
