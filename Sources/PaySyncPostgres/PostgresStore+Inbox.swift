@@ -130,6 +130,7 @@ extension PostgresStore {
     }
 
     /// Inserts a raw callback with its outcome, under `id` or the next one; returns its id.
+    @discardableResult
     func insert(_ entry: NewInboxEntry, id: Int64?, _ outcome: InboxOutcome, _ connection: PostgresConnection) async throws -> Int64 {
         let inserted = try await rows(
             """
