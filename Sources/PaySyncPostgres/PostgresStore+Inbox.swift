@@ -186,10 +186,11 @@ extension PostgresStore {
         return InboxEntry(
             id: id, provider: provider, account: account, receivedAt: Timestamp(millisecondsSinceEpoch: try row["received_at"].decode(Int64.self)),
             remoteAddress: try row["remote_address"].decode(String?.self), headers: headers,
-            body: Array(try row["body"].decode(ByteBuffer.self).readableBytesView), verdict: verdict, reason: try row["reason"].decode(String?.self),
-            detail: try row["detail"].decode(String?.self), dedupKey: try row["dedup_key"].decode(String?.self),
-            merchantOrderNumber: try row["merchant_order_number"].decode(String?.self),
-            orderID: try row["order_id"].decode(String?.self).flatMap(OrderID.init(rawValue:)), duplicateOf: try row["duplicate_of"].decode(Int64?.self))
+            body: Array(try row["body"].decode(ByteBuffer.self).readableBytesView),
+            outcome: InboxOutcome(
+                verdict: verdict, reason: try row["reason"].decode(String?.self), detail: try row["detail"].decode(String?.self),
+                dedupKey: try row["dedup_key"].decode(String?.self), merchantOrderNumber: try row["merchant_order_number"].decode(String?.self),
+                orderID: try row["order_id"].decode(String?.self).flatMap(OrderID.init(rawValue:)), duplicateOf: try row["duplicate_of"].decode(Int64?.self)))
     }
 
     // MARK: Refunds

@@ -165,8 +165,9 @@ extension SQLiteStore {
         let body: Data = row["body"]
         return InboxEntry(
             id: id, provider: provider, account: account, receivedAt: Timestamp(millisecondsSinceEpoch: row["received_at"]),
-            remoteAddress: row["remote_address"], headers: headers, body: Array(body), verdict: verdict, reason: row["reason"],
-            detail: row["detail"], dedupKey: row["dedup_key"], merchantOrderNumber: row["merchant_order_number"],
-            orderID: orderID.flatMap(OrderID.init(rawValue:)), duplicateOf: row["duplicate_of"])
+            remoteAddress: row["remote_address"], headers: headers, body: Array(body),
+            outcome: InboxOutcome(
+                verdict: verdict, reason: row["reason"], detail: row["detail"], dedupKey: row["dedup_key"], merchantOrderNumber: row["merchant_order_number"],
+                orderID: orderID.flatMap(OrderID.init(rawValue:)), duplicateOf: row["duplicate_of"]))
     }
 }

@@ -19,7 +19,9 @@ public enum InboxVerdict: String, Hashable, Sendable, CaseIterable {
     case parked
 }
 
-/// A callback as it reached PaySync, with its verdict. The raw bytes are kept for replay.
+/// A callback as it reached PaySync, with its verdict. The raw bytes are kept for replay; what
+/// judging decided is its `outcome`, read through the entry (`entry.verdict`, `entry.reason`, …).
+@dynamicMemberLookup
 public struct InboxEntry: Hashable, Sendable {
     public let id: Int64
     public let provider: ProviderID
@@ -29,19 +31,11 @@ public struct InboxEntry: Hashable, Sendable {
     /// The request headers that matter for verification (lower-cased names).
     public let headers: [String: String]
     public let body: [UInt8]
-    public var verdict: InboxVerdict
-    /// A stable reason code (`bad_signature`, `amount_mismatch`, …) when there is one.
-    public var reason: String?
-    public var detail: String?
-    public var dedupKey: String?
-    public var merchantOrderNumber: String?
-    public var orderID: OrderID?
-    public var duplicateOf: Int64?
+    public var outcome: InboxOutcome
 
     public init(
         id: Int64, provider: ProviderID, account: MerchantAccountID, receivedAt: Timestamp, remoteAddress: String?, headers: [String: String],
-        body: [UInt8], verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, dedupKey: String? = nil,
-        merchantOrderNumber: String? = nil, orderID: OrderID? = nil, duplicateOf: Int64? = nil
+        body: [UInt8], outcome: InboxOutcome
     ) {
         self.id = id
         self.provider = provider
@@ -50,14 +44,10 @@ public struct InboxEntry: Hashable, Sendable {
         self.remoteAddress = remoteAddress
         self.headers = headers
         self.body = body
-        self.verdict = verdict
-        self.reason = reason
-        self.detail = detail
-        self.dedupKey = dedupKey
-        self.merchantOrderNumber = merchantOrderNumber
-        self.orderID = orderID
-        self.duplicateOf = duplicateOf
+        self.outcome = outcome
     }
+
+    public subscript<Value>(dynamicMember field: KeyPath<InboxOutcome, Value>) -> Value { outcome[keyPath: field] }
 }
 
 extension InboxEntry {
@@ -162,8 +152,9 @@ public struct InboxDecision<Result: Sendable>: Sendable {
 
 /// What judging decided for an inbox entry: its verdict and what it was matched on, written by a
 /// driver with the entry (a live delivery: one `INSERT`) or onto it (a replay: one `UPDATE`).
-public struct InboxOutcome: Sendable {
+public struct InboxOutcome: Hashable, Sendable {
     public var verdict: InboxVerdict
+    /// A stable reason code (`bad_signature`, `amount_mismatch`, …) when there is one.
     public var reason: String?
     public var detail: String?
     public var dedupKey: String?
