@@ -7,10 +7,9 @@ extension SQLiteStore {
         orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
     ) async throws -> Refund {
         try await writer.write { [self] db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [orderID.rawValue]) else {
+            guard let order = try Self.fetchOrder(db, Self.orderByIDSQL, [orderID.rawValue], currencies) else {
                 throw StoreError(.orderNotFound, "no order \(orderID)")
             }
-            let order = try Self.order(row, currencies)
             let existing = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id"), arguments: [orderID.rawValue])
                 .map { try Self.refund($0, currencies) }
             let (refund, audit) = try make(order, existing)

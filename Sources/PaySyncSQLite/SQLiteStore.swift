@@ -64,15 +64,13 @@ public final class SQLiteStore: PaySyncStore {
 
     public func order(id: OrderID) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [id.rawValue]).map { try Self.order($0, currencies) }
+            try Self.fetchOrder(db, Self.orderByIDSQL, [id.rawValue], currencies)
         }
     }
 
     public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Row.fetchOne(db.cachedStatement(sql: Self.orderByNumberSQL),
-                arguments: [account.rawValue, number.rawValue]
-            ).map { try Self.order($0, currencies) }
+            try Self.fetchOrder(db, Self.orderByNumberSQL, [account.rawValue, number.rawValue], currencies)
         }
     }
 
@@ -92,7 +90,7 @@ public final class SQLiteStore: PaySyncStore {
         let limit = max(1, query.limit)
         let sql = "SELECT \(Self.orderColumns) FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
         let fetched = try await pool.read { [arguments, currencies] db in
-            try Row.fetchAll(db, sql: sql, arguments: arguments).map { try Self.order($0, currencies) }
+            try Self.fetchOrders(db.makeStatement(sql: sql), arguments, currencies)
         }
         let orders = Array(fetched.prefix(limit))
         let next = fetched.count > limit ? orders.last.map { OrderCursor(createdAt: $0.createdAt, id: $0.id) } : nil
@@ -103,10 +101,9 @@ public final class SQLiteStore: PaySyncStore {
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
         try await writer.write { [self] db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: Self.orderByIDSQL), arguments: [id.rawValue]) else {
+            guard let current = try Self.fetchOrder(db, Self.orderByIDSQL, [id.rawValue], currencies) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
-            let current = try Self.order(row, currencies)
             let outcome = try change(current)
             try commit(outcome, to: current, db)
             return outcome.result
@@ -209,10 +206,10 @@ public final class SQLiteStore: PaySyncStore {
         try await writer.write(durable: false) { [currencies] db in
             // One statement leases the batch and returns it. The partial index on next_check_at
             // keeps it O(batch) however many orders are open.
-            try Row.fetchAll(
+            try Self.fetchOrders(
                 db.cachedStatement(sql: Self.claimDueChecksSQL),
-                arguments: [owner, now.millisecondsSinceEpoch + leaseMilliseconds, now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit]
-            ).map { try Self.order($0, currencies) }
+                [owner, now.millisecondsSinceEpoch + leaseMilliseconds, now.millisecondsSinceEpoch, now.millisecondsSinceEpoch, limit], currencies
+            )
             // RETURNING has no order: most overdue first, as claimed.
             .sorted { ($0.check?.nextAt.millisecondsSinceEpoch ?? 0, $0.id.rawValue) < ($1.check?.nextAt.millisecondsSinceEpoch ?? 0, $1.id.rawValue) }
         }

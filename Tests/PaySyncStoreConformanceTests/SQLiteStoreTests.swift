@@ -145,6 +145,63 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("a database from before v7 keeps every row, number, index and append-only trigger once its logs are rebuilt without AUTOINCREMENT")
+    func appendOnlyTablesRebuiltWithoutAutoincrement() async throws {
+        let path = temporaryPath("v7") + ".sqlite"
+        let old = try DatabaseQueue(path: path)
+        try SQLiteMigrations.migrator.migrate(old, upTo: "v6-payouts")
+        let order = Fixture.order("A-1001")
+        try await old.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO orders (id, account, merchant_order_number, provider, amount_minor, currency, subject, status, attempt, version,
+                      created_at, updated_at) VALUES (?, 'default', 'A-1001', 'payzapp', 1525, 'INR', 's', 'pending', 1, 2, 0, 0);
+                    INSERT INTO audit_log (seq, order_id, kind, summary, at) VALUES (1, ?, 'inbound', 'create order -> created', 1);
+                    INSERT INTO order_events (seq, order_id, kind, source, to_status, outcome, attempt, summary, at)
+                      VALUES (2, ?, 'create', 'merchant_api', 'created', 'applied', 1, 'created', 2);
+                    INSERT INTO inbox (provider, account, received_at, headers, body, verdict, dedup_key, order_id)
+                      VALUES ('payzapp', 'default', 3, '{}', x'7b7d', 'applied', 'payzapp:payin:A-1001:x', ?);
+                    INSERT INTO inbox (provider, account, received_at, headers, body, verdict) VALUES ('payzapp', 'default', 4, '{}', x'7b7d', 'received');
+                    """, arguments: [order.id.rawValue, order.id.rawValue, order.id.rawValue, order.id.rawValue])
+        }
+        try old.close()
+
+        let store = try SQLiteStore(path: path)
+        let summaries = try await store.timeline(orderID: order.id).map {
+            switch $0 {
+            case .audit(let record): record.summary
+            case .event(let event): event.evidence.summary
+            }
+        }
+        #expect(summaries == ["create order -> created", "created"])
+        #expect(try await store.unjudgedInbox(limit: 10).map(\.id) == [2])
+        #expect(try await store.inboxEntry(id: 1)?.dedupKey == "payzapp:payin:A-1001:x")
+        // Numbers count on from the rebuilt tables.
+        #expect(try await store.recordInbox(InboxRefundConformanceTests.entry("{}")) == 3)
+        try await store.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "after v7", at: Fixture.t0)])
+        let (sequences, schema) = try await store.pool.read { db in
+            (
+                try Int64.fetchAll(db, sql: "SELECT seq FROM audit_log ORDER BY seq"),
+                Set(try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE tbl_name IN ('inbox', 'order_events', 'audit_log') AND type != 'table'"))
+            )
+        }
+        #expect(sequences == [1, 3])
+        #expect(schema == [
+            "order_events_by_order", "order_events_append_only_update", "order_events_append_only_delete",
+            "audit_log_by_order", "audit_log_append_only_update", "audit_log_append_only_delete",
+            "inbox_dedup", "inbox_parked", "inbox_unjudged", "inbox_raw_is_immutable", "inbox_append_only_delete",
+        ])
+        let autoincrementTables = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' ORDER BY name") }
+        #expect(autoincrementTables == ["review_items"])
+        await #expect(throws: DatabaseError.self) {
+            try await store.pool.write { db in try db.execute(sql: "DELETE FROM inbox WHERE id = 1") }
+        }
+        await #expect(throws: DatabaseError.self) {
+            try await store.pool.write { db in try db.execute(sql: "UPDATE audit_log SET summary = 'x'") }
+        }
+        try await store.close()
+    }
+
     @Test("a database written with an unknown currency reports a corrupt row instead of crashing")
     func unknownCurrencyIsCorrupt() async throws {
         let path = temporaryPath("currency") + ".sqlite"
