@@ -23,8 +23,8 @@ struct Verify: AsyncParsableCommand {
         measure("payzapp callback (parse, HMAC-SHA256 check, wire model, dedup key)") { _ = try? payZApp.callback(request, now: now) }
         measure("payzapp body parse alone") { _ = try? RawJSONParser().parse(body) }
         let parsed = try RawJSONParser().parse(body)
-        measure("payzapp signing string alone") { _ = PayZAppWire.signingString(headers: headers, query: [], body: parsed, includeBody: true) }
-        let text = Array(PayZAppWire.signingString(headers: headers, query: [], body: parsed, includeBody: true).utf8)
+        measure("payzapp signed bytes alone") { _ = PayZAppWire.signedBytes(headers: headers, query: [], body: parsed, includeBody: true) }
+        let text = PayZAppWire.signedBytes(headers: headers, query: [], body: parsed, includeBody: true)
         let signature = headers[PayZAppWire.signatureHeader]!
         measure("payzapp HMAC check alone") { _ = secrets.verify(base64Code: signature, over: text) }
 

@@ -123,8 +123,9 @@ struct OutboundRequestTests {
         #expect(request.url == "http://127.0.0.1:1/trade/payin/query?outTradeNo=A-1001")
         #expect(request.header("at-timestamp") == "1795538439")
         let headers = Dictionary(uniqueKeysWithValues: request.headers.map { ($0.name.lowercased(), $0.value) })
-        let text = PayZAppWire.signingString(headers: headers, query: [("outTradeNo", "A-1001")], body: nil, includeBody: true)
-        #expect(try HMACSecrets(["payzapp-secret-1"]).verify(base64Code: headers["at-signature"] ?? "", over: Array(text.utf8)))
+        let signed = PayZAppWire.signedBytes(headers: headers, query: [("outTradeNo", "A-1001")], body: nil, includeBody: true)
+        #expect(String(decoding: signed, as: UTF8.self) == "at-access-key=\(headers["at-access-key"] ?? "")&at-mno=\(headers["at-mno"] ?? "")&at-nonce=abc123&at-signature-method=HmacSHA256&at-timestamp=1795538439&outTradeNo=A-1001")
+        #expect(try HMACSecrets(["payzapp-secret-1"]).verify(base64Code: headers["at-signature"] ?? "", over: signed))
     }
 
     @Test("an answer with a forged signature is a failure, never a verdict")

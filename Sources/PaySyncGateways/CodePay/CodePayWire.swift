@@ -15,7 +15,7 @@ public enum CodePayWire {
 
     /// A signed flat JSON body: the fields in the given order, then `sign`.
     public static func signedBody(_ fields: [(String, String)], key: RSASigningKey) -> [UInt8] {
-        let sign = key.sign(Array(SortedPairs.string(fields.map { ($0.0, $0.1) }, skipEmpty: true).utf8))
+        let sign = key.sign(SortedPairs.bytes(fields.map { ($0.0, $0.1) }, skipEmpty: true))
         return Array(Wire.object((fields + [("sign", sign)]).map { ($0.0, Wire.quote($0.1)) }).utf8)
     }
 
@@ -23,8 +23,7 @@ public enum CodePayWire {
     /// never verifies (CodePay's own SDK accepts it; PaySync does not).
     public static func verify(_ object: RawJSON, keys: RSAVerificationKeys) -> Bool {
         guard let members = object.members, let sign = object["sign"]?.scalarText, !sign.isEmpty else { return false }
-        let text = SortedPairs.string(SortedPairs.pairs(of: members, excluding: ["sign"]), skipEmpty: true)
-        return keys.verify(base64Signature: sign, over: Array(text.utf8))
+        return keys.verify(base64Signature: sign, over: SortedPairs.bytes(SortedPairs.pairs(of: members, excluding: ["sign"]), skipEmpty: true))
     }
 
     /// [src] `trans_status` of a sale: 9 created, 0 paying, 1 closed, 2 success, 3 cancelled.

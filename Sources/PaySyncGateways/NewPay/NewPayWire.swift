@@ -16,22 +16,21 @@ public enum NewPayWire {
     public static let refundExceedsCode = "Z01020"
 
     public static func signedBody(_ fields: [(String, String)], key: RSASigningKey, signEmptyValues: Bool) -> [UInt8] {
-        let text = SortedPairs.string(fields.map { ($0.0, $0.1) }, skipEmpty: !signEmptyValues)
-        return Array(Wire.object((fields + [("sign", key.sign(Array(text.utf8)))]).map { ($0.0, Wire.quote($0.1)) }).utf8)
+        let signed = SortedPairs.bytes(fields.map { ($0.0, $0.1) }, skipEmpty: !signEmptyValues)
+        return Array(Wire.object((fields + [("sign", key.sign(signed))]).map { ($0.0, Wire.quote($0.1)) }).utf8)
     }
 
     /// Signs `data` members (already-encoded JSON values) and appends `sign`.
     public static func signedData(_ members: [(String, String)], key: RSASigningKey, signEmptyValues: Bool) throws -> String {
         let object = Wire.object(members)
         let parsed = try RawJSONParser().parse(Array(object.utf8))
-        let text = SortedPairs.string(SortedPairs.pairs(of: parsed.members ?? [], excluding: ["sign"]), skipEmpty: !signEmptyValues)
-        return Wire.object(members + [("sign", Wire.quote(key.sign(Array(text.utf8))))])
+        let signed = SortedPairs.bytes(SortedPairs.pairs(of: parsed.members ?? [], excluding: ["sign"]), skipEmpty: !signEmptyValues)
+        return Wire.object(members + [("sign", Wire.quote(key.sign(signed)))])
     }
 
     public static func verify(_ object: RawJSON, keys: RSAVerificationKeys, signEmptyValues: Bool) -> Bool {
         guard let members = object.members, let sign = object["sign"]?.scalarText, !sign.isEmpty else { return false }
-        let text = SortedPairs.string(SortedPairs.pairs(of: members, excluding: ["sign"]), skipEmpty: !signEmptyValues)
-        return keys.verify(base64Signature: sign, over: Array(text.utf8))
+        return keys.verify(base64Signature: sign, over: SortedPairs.bytes(SortedPairs.pairs(of: members, excluding: ["sign"]), skipEmpty: !signEmptyValues))
     }
 
     public static func amount(_ value: String, _ currency: String) -> String {

@@ -170,8 +170,8 @@ public struct PayZAppAdapter: GatewayAdapter {
         }
         let body = try Wire.parse(request.body)
         guard body.members != nil else { throw CallbackRejection(.malformedBody, "the callback is not a JSON object") }
-        let text = PayZAppWire.signingString(headers: request.headers, query: [], body: body, includeBody: configuration.signBody)
-        guard configuration.secrets.verify(base64Code: signature, over: Array(text.utf8)) else {
+        let signed = PayZAppWire.signedBytes(headers: request.headers, query: [], body: body, includeBody: configuration.signBody)
+        guard configuration.secrets.verify(base64Code: signature, over: signed) else {
             throw CallbackRejection(.badSignature, "at-signature does not verify with any configured PayZApp secret")
         }
         guard let seconds = request.headers["at-timestamp"].flatMap(Int64.init),

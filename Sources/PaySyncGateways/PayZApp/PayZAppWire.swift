@@ -13,14 +13,14 @@ public enum PayZAppWire {
     public static let signatureHeader = "at-signature"
     public static let headerNames = ["at-access-key", "at-mno", "at-nonce", "at-signature-method", "at-timestamp"]
 
-    /// The string to sign from the `at-*` headers (lower-cased names), query pairs and body members.
-    public static func signingString(
+    /// The bytes to sign from the `at-*` headers (lower-cased names), query pairs and body members.
+    public static func signedBytes(
         headers: [String: String], query: [(String, String)], body: RawJSON?, includeBody: Bool
-    ) -> String {
+    ) -> [UInt8] {
         var pairs: [(String, String?)] = headerNames.map { ($0, headers[$0]) }
         pairs += query.map { ($0.0, $0.1) }
         if includeBody, let members = body?.members { pairs += SortedPairs.pairs(of: members, excluding: []) }
-        return SortedPairs.string(pairs, skipEmpty: false)
+        return SortedPairs.bytes(pairs, skipEmpty: false)
     }
 
     /// The `at-*` headers, signature included, for a message.
@@ -33,8 +33,7 @@ public enum PayZAppWire {
             "at-timestamp": String(timestamp.millisecondsSinceEpoch / 1000),
         ]
         let parsed = body.flatMap { try? RawJSONParser().parse($0) }
-        let text = signingString(headers: headers, query: query, body: parsed, includeBody: includeBody)
-        headers[signatureHeader] = secrets.sign(Array(text.utf8))
+        headers[signatureHeader] = secrets.sign(signedBytes(headers: headers, query: query, body: parsed, includeBody: includeBody))
         return (headerNames + [signatureHeader]).map { ($0, headers[$0]!) }
     }
 

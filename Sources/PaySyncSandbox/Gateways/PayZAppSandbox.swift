@@ -13,8 +13,8 @@ struct PayZAppSandbox: SandboxGateway {
 
     func handle(_ request: SandboxRequest, _ context: SandboxContext) async -> SandboxResponse {
         let body = request.body.isEmpty ? nil : parseJSON(request.body)
-        let text = PayZAppWire.signingString(headers: request.headers, query: request.query, body: body, includeBody: true)
-        guard secrets.verify(base64Code: request.headers[PayZAppWire.signatureHeader] ?? "", over: Array(text.utf8)) else {
+        let signed = PayZAppWire.signedBytes(headers: request.headers, query: request.query, body: body, includeBody: true)
+        guard secrets.verify(base64Code: request.headers[PayZAppWire.signatureHeader] ?? "", over: signed) else {
             return answer(code: "401", message: "signature verification failed")
         }
         guard request.headers["at-access-key"] == merchant.payZAppAccessKey, request.headers["at-mno"] == merchant.payZAppMerchantNumber else {
