@@ -54,38 +54,36 @@ extension InboxEntry {
     /// The headers as drivers store them: a JSON object with sorted keys. Written by hand: it runs
     /// for every callback, and a `JSONEncoder` costs more than the rest of the recording.
     public static func storedHeaders(_ headers: [String: String]) -> String {
-        var json = "{"
-        for (index, name) in headers.keys.sorted().enumerated() {
-            if index > 0 { json += "," }
-            appendJSONString(name, to: &json)
-            json += ":"
-            appendJSONString(headers[name]!, to: &json)
+        var json: [UInt8] = [UInt8(ascii: "{")]
+        json.reserveCapacity(headers.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
+        for (index, header) in headers.sorted(by: { $0.key < $1.key }).enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            appendJSONString(header.key, to: &json)
+            json.append(UInt8(ascii: ":"))
+            appendJSONString(header.value, to: &json)
         }
-        return json + "}"
+        json.append(UInt8(ascii: "}"))
+        return String(decoding: json, as: UTF8.self)
     }
 
-    /// `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters escaped).
-    static func appendJSONString(_ text: String, to json: inout String) {
-        json += "\""
-        defer { json += "\"" }
-        // Header names and values rarely need escaping: copy those whole.
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else {
-            json += text
-            return
-        }
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": json += "\\\""
-            case "\\": json += "\\\\"
-            case "\n": json += "\\n"
-            case "\r": json += "\\r"
-            case "\t": json += "\\t"
-            case "\u{0}"..."\u{1F}":
-                let hex = String(scalar.value, radix: 16)
-                json += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: json.unicodeScalars.append(scalar)
+    /// `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters
+    /// escaped), appended as UTF-8.
+    static func appendJSONString(_ text: String, to json: inout [UInt8]) {
+        json.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): json += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): json += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): json += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): json += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): json += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                json += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]]
+            default: json.append(byte)  // multi-byte UTF-8 sequences pass through whole
             }
         }
+        json.append(UInt8(ascii: "\""))
     }
 
     /// Headers read back from `storedHeaders`; `nil` when the text is not such an object.
