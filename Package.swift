@@ -67,10 +67,12 @@ let package = Package(
         ),
         // The storage protocol every driver implements, and the records it speaks in.
         .target(name: "PaySyncStore", dependencies: ["PaySyncCore"], swiftSettings: swiftSettings),
+        // One C call Swift cannot make (`sqlite3_config` is variadic): SQLite's memory statistics off.
+        .target(name: "CSQLiteMemory", linkerSettings: [.linkedLibrary("sqlite3")]),
         // The embedded default driver: SQLite through GRDB (WAL, versioned migrations).
         .target(
             name: "PaySyncSQLite",
-            dependencies: ["PaySyncStore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PaySyncStore", "CSQLiteMemory", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // The driver for several instances on one database: PostgreSQL through postgres-nio (pooled).

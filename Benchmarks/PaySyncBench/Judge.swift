@@ -60,6 +60,7 @@ struct Judge: AsyncParsableCommand {
         let threads = Self.threadCPU().map { ($0.key, $0.value - (threadsBefore[$0.key] ?? 0)) }.sorted { $0.1 > $1.1 }
         let tick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
         print("busiest threads, µs of CPU per callback: " + threads.prefix(4).map { String(format: "%.0f", Double($0.1) * tick / Double(requests.count)) }.joined(separator: ", "))
+        print("SQLite memory statistics: \(SQLiteStore.memoryStatisticsOff ? "off" : "on")")
         try await store.close()
     }
 

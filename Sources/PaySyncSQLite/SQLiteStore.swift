@@ -1,4 +1,6 @@
+import CSQLiteMemory
 import GRDB
+import GRDBSQLite
 import PaySyncCore
 import PaySyncStore
 
@@ -15,8 +17,15 @@ public final class SQLiteStore: PaySyncStore {
     let writer: GroupCommitter
     let currencies: CurrencyRegistry
 
+    /// SQLite's memory statistics take a process-wide mutex around each of its allocations, a
+    /// dozen per statement; nothing here reads them. They can only be turned off before SQLite's
+    /// first connection in the process, so the first store tries once: a process that opened
+    /// SQLite before (a test, a tool) keeps them, and works the same.
+    public static let memoryStatisticsOff = paysync_sqlite_disable_memory_statistics() == SQLITE_OK
+
     /// Opens (creating when missing) the database at `path` and migrates it to the latest schema.
     public init(path: String, currencies: CurrencyRegistry = .standard) throws {
+        _ = Self.memoryStatisticsOff
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         // Every write runs in a savepoint (see `GroupCommitter`), and SQLite keeps the original of

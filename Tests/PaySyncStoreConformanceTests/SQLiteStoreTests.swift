@@ -202,6 +202,20 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("SQLite's memory statistics, and their mutex around every allocation, are off when a store opened the process's first connection")
+    func memoryStatisticsOff() async throws {
+        let store = try SQLiteStore(path: temporaryPath("memstatus") + ".sqlite")
+        try await store.insert(Fixture.order("M-1"))
+        // Off, nothing SQLite allocates is counted; on (another test opened SQLite first), the
+        // open store's memory is.
+        if SQLiteStore.memoryStatisticsOff {
+            #expect(sqlite3_memory_used() == 0)
+        } else {
+            #expect(sqlite3_memory_used() > 0)
+        }
+        try await store.close()
+    }
+
     @Test("a database written with an unknown currency reports a corrupt row instead of crashing")
     func unknownCurrencyIsCorrupt() async throws {
         let path = temporaryPath("currency") + ".sqlite"
