@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The SQLite schema, as numbered migrations. A migration, once released, never changes: a new
@@ -183,82 +184,25 @@ enum SQLiteMigrations {
             // The writer numbers inbox, event and audit rows itself (`WriteCounters`), and none of
             // these rows is ever deleted, so `max + 1` never reuses a number. AUTOINCREMENT only
             // added a read and a write of `sqlite_sequence` to every insert: three per callback.
-            // Each table is rebuilt with the same columns, indexes and triggers.
-            try db.execute(
-                sql: """
-                    CREATE TABLE order_events_v7 (
-                      seq INTEGER PRIMARY KEY,
-                      order_id TEXT NOT NULL REFERENCES orders(id),
-                      kind TEXT NOT NULL,
-                      source TEXT NOT NULL,
-                      from_status TEXT,
-                      to_status TEXT NOT NULL,
-                      outcome TEXT NOT NULL,
-                      attempt INTEGER NOT NULL,
-                      summary TEXT NOT NULL,
-                      provider_status TEXT,
-                      evidence_amount_minor INTEGER,
-                      evidence_currency TEXT,
-                      reference TEXT,
-                      at INTEGER NOT NULL
-                    );
-                    INSERT INTO order_events_v7 SELECT seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
-                      provider_status, evidence_amount_minor, evidence_currency, reference, at FROM order_events;
-                    DROP TABLE order_events;
-                    ALTER TABLE order_events_v7 RENAME TO order_events;
-                    CREATE INDEX order_events_by_order ON order_events (order_id, seq);
-                    CREATE TRIGGER order_events_append_only_update BEFORE UPDATE ON order_events
-                      BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
-                    CREATE TRIGGER order_events_append_only_delete BEFORE DELETE ON order_events
-                      BEGIN SELECT RAISE(ABORT, 'order_events is append-only'); END;
-
-                    CREATE TABLE audit_log_v7 (
-                      seq INTEGER PRIMARY KEY,
-                      order_id TEXT,
-                      kind TEXT NOT NULL,
-                      summary TEXT NOT NULL,
-                      detail TEXT,
-                      latency_ms INTEGER,
-                      error TEXT,
-                      at INTEGER NOT NULL
-                    );
-                    INSERT INTO audit_log_v7 SELECT seq, order_id, kind, summary, detail, latency_ms, error, at FROM audit_log;
-                    DROP TABLE audit_log;
-                    ALTER TABLE audit_log_v7 RENAME TO audit_log;
-                    CREATE INDEX audit_log_by_order ON audit_log (order_id, seq);
-                    CREATE TRIGGER audit_log_append_only_update BEFORE UPDATE ON audit_log
-                      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-                    CREATE TRIGGER audit_log_append_only_delete BEFORE DELETE ON audit_log
-                      BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
-
-                    CREATE TABLE inbox_v7 (
-                      id INTEGER PRIMARY KEY,
-                      provider TEXT NOT NULL,
-                      account TEXT NOT NULL,
-                      received_at INTEGER NOT NULL,
-                      remote_address TEXT,
-                      headers TEXT NOT NULL,
-                      body BLOB NOT NULL,
-                      verdict TEXT NOT NULL,
-                      reason TEXT,
-                      detail TEXT,
-                      dedup_key TEXT,
-                      merchant_order_number TEXT,
-                      order_id TEXT,
-                      duplicate_of INTEGER
-                    );
-                    INSERT INTO inbox_v7 SELECT id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail,
-                      dedup_key, merchant_order_number, order_id, duplicate_of FROM inbox;
-                    DROP TABLE inbox;
-                    ALTER TABLE inbox_v7 RENAME TO inbox;
-                    CREATE UNIQUE INDEX inbox_dedup ON inbox (provider, dedup_key) WHERE dedup_key IS NOT NULL;
-                    CREATE INDEX inbox_parked ON inbox (provider, account, merchant_order_number) WHERE verdict = 'parked';
-                    CREATE INDEX inbox_unjudged ON inbox (id) WHERE verdict = 'received';
-                    CREATE TRIGGER inbox_raw_is_immutable BEFORE UPDATE OF provider, account, received_at, remote_address, headers, body ON inbox
-                      BEGIN SELECT RAISE(ABORT, 'inbox raw requests are immutable'); END;
-                    CREATE TRIGGER inbox_append_only_delete BEFORE DELETE ON inbox
-                      BEGIN SELECT RAISE(ABORT, 'inbox is append-only'); END;
-                    """)
+            // Each table is rebuilt from its own stored definition minus AUTOINCREMENT (SQLite's
+            // way to change what ALTER TABLE cannot): copy, drop, rename, then its indexes and
+            // triggers as they were.
+            for table in ["order_events", "audit_log", "inbox"] {
+                let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]) ?? ""
+                let dependents = try String.fetchAll(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE tbl_name = ? AND type IN ('index', 'trigger') AND sql IS NOT NULL ORDER BY rowid",
+                    arguments: [table])
+                let head = "CREATE TABLE \(table) ("
+                guard definition.hasPrefix(head), definition.components(separatedBy: " PRIMARY KEY AUTOINCREMENT,").count == 2 else {
+                    throw DatabaseError(message: "v7: unexpected definition of \(table): \(definition)")
+                }
+                let rebuilt = "CREATE TABLE \(table)_v7 (" + definition.dropFirst(head.count).replacingOccurrences(of: " PRIMARY KEY AUTOINCREMENT,", with: " PRIMARY KEY,")
+                try db.execute(sql: rebuilt)
+                try db.execute(sql: "INSERT INTO \(table)_v7 SELECT * FROM \(table)")
+                try db.execute(sql: "DROP TABLE \(table)")
+                try db.execute(sql: "ALTER TABLE \(table)_v7 RENAME TO \(table)")
+                for statement in dependents { try db.execute(sql: statement) }
+            }
         }
         return migrator
     }
