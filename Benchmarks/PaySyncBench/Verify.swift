@@ -24,9 +24,9 @@ struct Verify: AsyncParsableCommand {
         measure("payzapp body parse alone") { _ = try? RawJSONParser().parse(body) }
         let parsed = try RawJSONParser().parse(body)
         measure("payzapp signed bytes alone") { _ = PayZAppWire.signedBytes(headers: headers, query: [], body: parsed, includeBody: true) }
-        let text = PayZAppWire.signedBytes(headers: headers, query: [], body: parsed, includeBody: true)
+        let signed = PayZAppWire.signedBytes(headers: headers, query: [], body: parsed, includeBody: true)
         let signature = headers[PayZAppWire.signatureHeader]!
-        measure("payzapp HMAC check alone") { _ = secrets.verify(base64Code: signature, over: text) }
+        measure("payzapp HMAC check alone") { _ = secrets.verify(base64Code: signature, over: signed) }
 
         let codePay = CodePayAdapter(configuration: CodePayConfiguration(
             appID: "app-cp", merchantNumber: "M100", merchantKey: credentials.merchantKey, gatewayKeys: try RSAVerificationKeys(pems: [credentials.gatewayKey.publicKeyPEM]),

@@ -27,7 +27,7 @@ extension SQLiteStore {
     ) async throws -> InboxJudgement<Result> {
         try await judge(subject) { [self] id, db in
             if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
-            let order = try Self.fetchOrder(db, Self.orderByNumberSQL, [account.rawValue, merchantOrderNumber], currencies)
+            let order = try Self.fetchOrder(db.cachedStatement(sql: Self.orderByNumberSQL), [account.rawValue, merchantOrderNumber], currencies)
             let decision = try decide(order, id)
             if let change = decision.change, let order { try commit(change, to: order, db) }
             return (

@@ -49,12 +49,12 @@ extension SQLiteStore {
         )
     }
 
-    /// The first order `sql` (selecting `orderColumns`) finds, if any.
-    static func fetchOrder(_ db: Database, _ sql: String, _ arguments: StatementArguments, _ currencies: CurrencyRegistry) throws -> Order? {
-        try OrderRows(db.cachedStatement(sql: sql), arguments, currencies).next()
+    /// The first order `statement` (selecting `orderColumns`) finds, if any.
+    static func fetchOrder(_ statement: Statement, _ arguments: StatementArguments, _ currencies: CurrencyRegistry) throws -> Order? {
+        try OrderRows(statement, arguments, currencies).next()
     }
 
-    /// Every order `sql` (selecting `orderColumns`) finds.
+    /// Every order `statement` (selecting `orderColumns`) finds.
     static func fetchOrders(_ statement: Statement, _ arguments: StatementArguments, _ currencies: CurrencyRegistry) throws -> [Order] {
         try Array(OrderRows(statement, arguments, currencies))
     }
