@@ -32,6 +32,7 @@ struct Judge: AsyncParsableCommand {
         let ingestor = Ingestor(store: store, clock: clock, directory: directory, accounts: [.default])
 
         let next = Counter()
+        let writesBefore = store.writeStatistics
         let threadsBefore = Self.threadCPU()
         let cpuBefore = Self.processCPU()
         let start = ContinuousClock.now
@@ -60,6 +61,11 @@ struct Judge: AsyncParsableCommand {
         let threads = Self.threadCPU().map { ($0.key, $0.value - (threadsBefore[$0.key] ?? 0)) }.sorted { $0.1 > $1.1 }
         let tick = 1e6 / Double(sysconf(Int32(_SC_CLK_TCK)))
         print("busiest threads, µs of CPU per callback: " + threads.prefix(4).map { String(format: "%.0f", Double($0.1) * tick / Double(requests.count)) }.joined(separator: ", "))
+        let writes = store.writeStatistics
+        let commits = writes.committed - writesBefore.committed
+        print(String(
+            format: "%d commits, %.1f callbacks each; %d batches ran again isolated", commits, Double(requests.count) / Double(max(commits, 1)),
+            writes.isolated - writesBefore.isolated))
         print("SQLite memory statistics: \(SQLiteStore.memoryStatisticsOff ? "off" : "on")")
         try await store.close()
     }

@@ -82,17 +82,19 @@ extension SQLiteStore {
         case .new(let entry):
             // Encoded before the write: the writer is the one serial part of ingestion.
             let headers = InboxEntry.storedHeaders(entry.headers)
-            // No savepoint of the committer's own: the one below leaves nothing behind when judging
-            // throws, and if the fallback `INSERT` throws nothing was written at all.
-            return try await writer.write(savepoint: false) { [self] db in
+            // No savepoint of the committer's own. In the batch's fast attempt judging runs bare: if
+            // it throws, the batch runs again isolated, where the savepoint below leaves nothing
+            // behind when judging throws, and if the fallback `INSERT` throws nothing was written.
+            return try await writer.write(savepoint: false) { [self, writer] db in
                 let id = try nextInboxID(db)
-                do {
-                    let resolution = try db.inCachedSavepoint("judge") {
-                        let (resolution, outcome) = try resolve(id, db)
-                        try insert(entry, headers: headers, outcome, id: id, db)
-                        return resolution
-                    }
+                let judged = {
+                    let (resolution, outcome) = try resolve(id, db)
+                    try self.insert(entry, headers: headers, outcome, id: id, db)
                     return InboxJudgement(id: id, resolution: resolution)
+                }
+                guard writer.isolating else { return try judged() }
+                do {
+                    return try db.inCachedSavepoint("judge", judged)
                 } catch {
                     try insert(entry, headers: headers, .received, id: id, db)
                     return InboxJudgement(id: id, resolution: nil)

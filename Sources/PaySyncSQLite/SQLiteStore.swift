@@ -3,6 +3,7 @@ import GRDB
 import GRDBSQLite
 import PaySyncCore
 import PaySyncStore
+import Synchronization
 
 /// The embedded default store: one SQLite file through GRDB.
 ///
@@ -42,6 +43,12 @@ public final class SQLiteStore: PaySyncStore {
         writer = GroupCommitter(pool: pool)
         self.currencies = currencies
         try SQLiteMigrations.migrator.migrate(pool)
+    }
+
+    /// Write transactions committed since the store opened, how many of them synced, and how many
+    /// batches ran again isolated (see `GroupCommitter`): for benchmarks and diagnostics.
+    public var writeStatistics: (committed: Int, synced: Int, isolated: Int) {
+        (writer.committed.load(ordering: .relaxed), writer.synced.load(ordering: .relaxed), writer.isolated.load(ordering: .relaxed))
     }
 
     public func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws {

@@ -11,6 +11,11 @@ import PaySyncCore
 ///   PostgreSQL: `SELECT … FOR UPDATE`). What it returns — the new order, events, audit rows,
 ///   review items — commits together or not at all, and the order's `version` rises by one.
 /// - Event and audit logs are append-only and read back in the order they were written.
+///
+/// The closures given to a write (`change`, `decide`) may run more than once — a driver may roll
+/// its transaction back and run it again (SQLite's group commit does when a write in a shared
+/// batch fails) — and only the run that commits counts. They must compute from what they are
+/// given and act on nothing outside their result.
 public protocol PaySyncStore: Sendable {
     /// Inserts a new order with its first event and audit rows.
     func insertOrder(_ order: Order, event: OrderEvent, audit: [AuditRecord]) async throws

@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import PaySyncCore
 import GRDB
 import GRDBSQLite
@@ -134,6 +136,74 @@ struct SQLiteStoreTests {
         #expect(try await level() == 2)
         // The unsynced lease was written all the same.
         #expect(try await store.claimDueChecks(owner: "b", now: CheckClaimConformanceTests.at(5), leaseMilliseconds: 30_000, limit: 10).map(\.merchantOrderNumber.rawValue).sorted() == ["C-2", "C-3"])
+        try await store.close()
+    }
+
+    /// Holds the writer until `writes` more writes wait behind it, so they share the next batch.
+    private static func batched<T: Sendable>(_ store: SQLiteStore, _ writes: [@Sendable () async throws -> T]) async throws -> [Result<T, any Error>] {
+        let gate = DispatchSemaphore(value: 0)
+        let holding = Atomic<Bool>(false)
+        let held = Task { try await store.writer.write { _ in holding.store(true, ordering: .sequentiallyConsistent); gate.wait() } }
+        while !holding.load(ordering: .sequentiallyConsistent) { await Task.yield() }
+        let tasks = writes.map { write in Task { () -> Result<T, any Error> in do { return .success(try await write()) } catch { return .failure(error) } } }
+        while store.writer.pendingWrites < writes.count { await Task.yield() }
+        gate.signal()
+        try await held.value
+        var results: [Result<T, any Error>] = []
+        for task in tasks { results.append(await task.value) }
+        return results
+    }
+
+    private struct Broken: Error {}
+
+    private static func note(_ text: String) -> String { "INSERT INTO audit_log (seq, kind, summary, at) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM audit_log), 'operator', '\(text)', 0)" }
+
+    @Test("a write that fails after writing rolls back alone: its batch is rolled back and runs again with each write in a savepoint")
+    func failedWriteIsolatesItsBatch() async throws {
+        let store = try SQLiteStore(path: temporaryPath("isolate") + ".sqlite")
+        let commits = store.writer.committed.load(ordering: .relaxed)
+        let results = try await Self.batched(store, [
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("broken")); throw Broken() } },
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("third")) } },
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, true])
+        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
+        #expect(store.writer.committed.load(ordering: .relaxed) == commits + 2)  // the holder's batch, then the three's
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
+        #expect(notes == ["first", "third"])
+        try await store.close()
+    }
+
+    @Test("a write that fails before changing a row fails alone, and its batch commits without running again")
+    func cleanFailureKeepsTheFastAttempt() async throws {
+        let store = try SQLiteStore(path: temporaryPath("clean-failure") + ".sqlite")
+        let results = try await Self.batched(store, [
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
+            { @Sendable in try await store.writer.write { _ in throw Broken() } },
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("third")) } },
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false, true])
+        #expect(store.writer.isolated.load(ordering: .relaxed) == 0)
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
+        #expect(notes == ["first", "third"])
+        try await store.close()
+    }
+
+    @Test("a write that fails on a constraint after an earlier statement of its own wrote rolls back alone")
+    func constraintFailureAfterAWriteRollsBackAlone() async throws {
+        let store = try SQLiteStore(path: temporaryPath("constraint") + ".sqlite")
+        let results = try await Self.batched(store, [
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
+            { @Sendable in try await store.writer.write { db in
+                try db.execute(sql: Self.note("half"))
+                try db.execute(sql: "INSERT INTO audit_log (seq, kind, summary, at) VALUES (1, 'operator', 'taken', 0)")
+            } },
+        ])
+        #expect(results.map { (try? $0.get()) != nil } == [true, false])
+        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
+        #expect(notes == ["first"])
         try await store.close()
     }
 
