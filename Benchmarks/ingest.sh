@@ -19,11 +19,23 @@ dir=$(mktemp -d /tmp/paysync-bench.XXXXXX)
 port=18100
 source Benchmarks/serve-prepared.sh
 
+# The server's CPU (user + system) per request of a run: the machine's speed drifts between runs
+# (the same build's /health costs 22 µs in one minute and 32 µs in the next), so the ratio of the
+# two runs' CPU per request says what a callback costs more steadily than their throughputs do.
+server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+report() { # wrk's output, the server's ticks before the run
+  echo "$1" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
+  local requests; requests=$(echo "$1" | awk '/requests in/ {print $1}')
+  awk -v t="$(( $(server_ticks) - $2 ))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN { printf "server CPU per request: %.1f µs\n", t * 1e6 / hz / n }'
+}
 echo "== raw ceiling: GET /health, $connections connections, ${seconds}s"
-wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/health" | grep -E "Requests/sec|50%|99%"
+before=$(server_ticks)
+report "$(wrk -t2 -c"$connections" -d"${seconds}s" --latency "http://127.0.0.1:$port/health")" "$before"
 echo "== $provider callbacks on $backend (each distinct, validly signed, paying a pending order), $connections connections, ${seconds}s$([ "$rate" != 0 ] && echo ", paced at $rate/s")"
-BENCH_DIR=$dir BENCH_PROVIDER=$provider BENCH_THREADS=2 BENCH_RATE=$rate wrk -t2 -c"$connections" -d"${seconds}s" --latency -s Benchmarks/replay.lua \
-  "http://127.0.0.1:$port" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
+before=$(server_ticks)
+report "$(BENCH_DIR=$dir BENCH_PROVIDER=$provider BENCH_THREADS=2 BENCH_RATE=$rate wrk -t2 -c"$connections" -d"${seconds}s" --latency -s Benchmarks/replay.lua \
+  "http://127.0.0.1:$port")" "$before"
 sleep 1
 echo "== inbox verdicts and order states after the run"
 counts="select 'inbox ' || verdict, count(*) from inbox group by verdict; select 'order ' || status, count(*) from orders group by status;"
