@@ -49,15 +49,34 @@ public enum Wire {
     /// together and — numbers grow with time — a group commit's keys on a few pages of the dedup
     /// index instead of one random page each.
     static func dedupKey(_ provider: String, _ kind: String, _ number: String, _ details: [String?]) -> String {
-        let joined = ([kind, number] + details.map { $0 ?? "" }).joined(separator: "\u{1F}")
-        let hex = Array("0123456789abcdef".utf8)
-        var text = Array("\(provider):\(kind):\(number):".utf8)
-        for byte in SHA256.hash(data: Data(joined.utf8)) {
-            text.append(hex[Int(byte >> 4)])
-            text.append(hex[Int(byte & 0x0F)])
+        // The hash of kind, number and details joined by U+001F, fed part by part.
+        var hasher = SHA256()
+        func feed(_ part: String) {
+            var part = part
+            part.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        }
+        func separate() { withUnsafeBytes(of: UInt8(0x1F)) { hasher.update(bufferPointer: $0) } }
+        feed(kind)
+        separate()
+        feed(number)
+        for detail in details {
+            separate()
+            feed(detail ?? "")
+        }
+        var text: [UInt8] = []
+        text.reserveCapacity(provider.utf8.count + kind.utf8.count + number.utf8.count + 3 + 2 * SHA256.byteCount)
+        for part in [provider, kind, number] {
+            text += part.utf8
+            text.append(UInt8(ascii: ":"))
+        }
+        for byte in hasher.finalize() {
+            text.append(hexDigits[Int(byte >> 4)])
+            text.append(hexDigits[Int(byte & 0x0F)])
         }
         return String(decoding: text, as: UTF8.self)
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// A JSON string literal for `text` (for building request bodies).
     public static func quote(_ text: String) -> String {
