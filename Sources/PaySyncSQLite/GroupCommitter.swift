@@ -63,7 +63,9 @@ final class GroupCommitter: Sendable {
     /// When `work` throws, its writes roll back alone (see the type's comment). A `work` that
     /// handles its own failure passes `savepoint: false`: it then runs in its own savepoint only
     /// when `isolating`, and any error it throws otherwise sends the batch to the isolated attempt.
-    /// `work` may run twice: it must not act outside the database.
+    /// `work` may run twice: it must not act outside the database. What it changes must be rows
+    /// (`INSERT`, `UPDATE`, `DELETE`, counted by `sqlite3_total_changes`): that count is how the
+    /// fast attempt knows a failed write left nothing behind.
     ///
     /// A write that loses nothing when power fails before the next sync (a lease: the work it
     /// guards dies with the machine, and the lease then lapses) passes `durable: false`. A batch
