@@ -158,53 +158,57 @@ struct SQLiteStoreTests {
 
     private static func note(_ text: String) -> String { "INSERT INTO audit_log (seq, kind, summary, at) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM audit_log), 'operator', '\(text)', 0)" }
 
+    /// Runs a write noting "first", `failing`, and a write noting "third" as one batch of a fresh
+    /// store: which of the three succeeded, how many batches ran again isolated, the notes left,
+    /// and the transactions committed (the holder's batch counts one).
+    private static func batch(around failing: @escaping @Sendable (Database) throws -> Void) async throws
+        -> (succeeded: [Bool], isolated: Int, notes: [String], commits: Int)
+    {
+        let store = try SQLiteStore(path: temporaryPath("batch") + ".sqlite")
+        let commits = store.writer.committed.load(ordering: .relaxed)
+        let results = try await batched(store, [
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: note("first")) } },
+            { @Sendable in try await store.writer.write(failing) },
+            { @Sendable in try await store.writer.write { db in try db.execute(sql: note("third")) } },
+        ])
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
+        let outcome = (
+            results.map { (try? $0.get()) != nil }, store.writer.isolated.load(ordering: .relaxed), notes,
+            store.writer.committed.load(ordering: .relaxed) - commits
+        )
+        try await store.close()
+        return outcome
+    }
+
     @Test("a write that fails after writing rolls back alone: its batch is rolled back and runs again with each write in a savepoint")
     func failedWriteIsolatesItsBatch() async throws {
-        let store = try SQLiteStore(path: temporaryPath("isolate") + ".sqlite")
-        let commits = store.writer.committed.load(ordering: .relaxed)
-        let results = try await Self.batched(store, [
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("broken")); throw Broken() } },
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("third")) } },
-        ])
-        #expect(results.map { (try? $0.get()) != nil } == [true, false, true])
-        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
-        #expect(store.writer.committed.load(ordering: .relaxed) == commits + 2)  // the holder's batch, then the three's
-        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
-        #expect(notes == ["first", "third"])
-        try await store.close()
+        let outcome = try await Self.batch { db in
+            try db.execute(sql: Self.note("broken"))
+            throw Broken()
+        }
+        #expect(outcome.succeeded == [true, false, true])
+        #expect(outcome.isolated == 1)
+        #expect(outcome.notes == ["first", "third"])
+        #expect(outcome.commits == 2)  // the holder's batch, then the three's, once
     }
 
     @Test("a write that fails before changing a row fails alone, and its batch commits without running again")
     func cleanFailureKeepsTheFastAttempt() async throws {
-        let store = try SQLiteStore(path: temporaryPath("clean-failure") + ".sqlite")
-        let results = try await Self.batched(store, [
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
-            { @Sendable in try await store.writer.write { _ in throw Broken() } },
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("third")) } },
-        ])
-        #expect(results.map { (try? $0.get()) != nil } == [true, false, true])
-        #expect(store.writer.isolated.load(ordering: .relaxed) == 0)
-        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
-        #expect(notes == ["first", "third"])
-        try await store.close()
+        let outcome = try await Self.batch { _ in throw Broken() }
+        #expect(outcome.succeeded == [true, false, true])
+        #expect(outcome.isolated == 0)
+        #expect(outcome.notes == ["first", "third"])
     }
 
     @Test("a write that fails on a constraint after an earlier statement of its own wrote rolls back alone")
     func constraintFailureAfterAWriteRollsBackAlone() async throws {
-        let store = try SQLiteStore(path: temporaryPath("constraint") + ".sqlite")
-        let results = try await Self.batched(store, [
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: Self.note("first")) } },
-            { @Sendable in try await store.writer.write { db in
-                try db.execute(sql: Self.note("half"))
-                try db.execute(sql: "INSERT INTO audit_log (seq, kind, summary, at) VALUES (1, 'operator', 'taken', 0)")
-            } },
-        ])
-        #expect(results.map { (try? $0.get()) != nil } == [true, false])
-        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
-        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
-        #expect(notes == ["first"])
-        try await store.close()
+        let outcome = try await Self.batch { db in
+            try db.execute(sql: Self.note("half"))
+            try db.execute(sql: "INSERT INTO audit_log (seq, kind, summary, at) VALUES (1, 'operator', 'taken', 0)")
+        }
+        #expect(outcome.succeeded == [true, false, true])
+        #expect(outcome.isolated == 1)
+        #expect(outcome.notes == ["first", "third"])
     }
 
     @Test("savepoints keep their page copies in memory: the writer's temp_store is MEMORY, not a file written per page")
