@@ -3,6 +3,8 @@
 -- `name=value;name=value<TAB>body`.
 -- With BENCH_RATE set (requests per second, all threads together), each thread paces its requests
 -- on a fixed schedule, so latency is measured at that rate rather than at saturation.
+-- BENCH_FIRST and BENCH_COUNT replay a slice: lines BENCH_FIRST .. BENCH_FIRST + BENCH_COUNT - 1
+-- (from 0; the default is every line), so consecutive runs can each send callbacks not sent before.
 local dir = os.getenv("BENCH_DIR") or "/tmp/paysync-bench"
 local provider = os.getenv("BENCH_PROVIDER") or "payzapp"
 local step = tonumber(os.getenv("BENCH_THREADS") or "2")
@@ -16,15 +18,25 @@ end
 local requests = {}
 local index = 0
 
+local first = tonumber(os.getenv("BENCH_FIRST") or "0")
+local count = tonumber(os.getenv("BENCH_COUNT") or "-1")
+
+local function add(line)
+  local tab = string.find(line, "\t", 1, true)
+  local headers = { ["Content-Type"] = "application/json" }
+  for pair in string.gmatch(string.sub(line, 1, tab - 1), "[^;]+") do
+    local eq = string.find(pair, "=", 1, true)
+    headers[string.sub(pair, 1, eq - 1)] = string.sub(pair, eq + 1)
+  end
+  requests[#requests + 1] = wrk.format("POST", "/callbacks/" .. provider .. "/default", headers, string.sub(line, tab + 1))
+end
+
 function init(args)
+  local number = 0
   for line in io.lines(dir .. "/requests.txt") do
-    local tab = string.find(line, "\t", 1, true)
-    local headers = { ["Content-Type"] = "application/json" }
-    for pair in string.gmatch(string.sub(line, 1, tab - 1), "[^;]+") do
-      local eq = string.find(pair, "=", 1, true)
-      headers[string.sub(pair, 1, eq - 1)] = string.sub(pair, eq + 1)
-    end
-    requests[#requests + 1] = wrk.format("POST", "/callbacks/" .. provider .. "/default", headers, string.sub(line, tab + 1))
+    if count >= 0 and number >= first + count then break end
+    if number >= first then add(line) end
+    number = number + 1
   end
   index = offset
 end
