@@ -21,7 +21,8 @@ completed() { echo "$1" | awk '/requests in/ {print $1}'; }
 elapsed() { echo "$1" | awk '/requests in/ {sub(/s,$/, "", $4); print $4}'; }
 hz=$(getconf CLK_TCK)
 first=0
-per_slice=$(( 40000 * seconds ))
+# Lines a slice may use: each of wrk's threads takes every other one, and must not run out.
+per_slice=$(( 50000 * seconds ))
 echo "== $slices rounds of GET /health then $provider callbacks, ${seconds}s each, $connections connections"
 for slice in $(seq 1 "$slices"); do
   before=$(server_ticks)
@@ -36,7 +37,7 @@ for slice in $(seq 1 "$slices"); do
   # lines but need not keep level (one ran 40 % ahead of the other in a test run), and the
   # requests in flight when wrk stopped are not counted. Line n pays order B-n.
   sleep 0.5
-  first=$(( $(sqlite3 "$dir/paysync.sqlite" "select max(cast(substr(merchant_order_number, 3) as integer)) from inbox") + 1 ))
+  first=$(( $(sqlite3 "$dir/paysync.sqlite" "select coalesce(max(cast(substr(merchant_order_number, 3) as integer)), -1) from inbox") + 1 ))
 done
 awk -v hz="$hz" '
   { hn += $1; ht += $2; hc += $3; cn += $4; ct += $5; cc += $6
