@@ -16,7 +16,6 @@ connections=${5:-64}
 dir=$(mktemp -d /tmp/paysync-ratio.XXXXXX)
 port=18101
 source Benchmarks/serve-prepared.sh
-server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 completed() { echo "$1" | awk '/requests in/ {print $1}'; }
 elapsed() { echo "$1" | awk '/requests in/ {sub(/s,$/, "", $4); print $4}'; }
 hz=$(getconf CLK_TCK)

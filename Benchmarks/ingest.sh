@@ -22,7 +22,6 @@ source Benchmarks/serve-prepared.sh
 # The server's CPU (user + system) per request of a run: the machine's speed drifts between runs
 # (the same build's /health costs 22 µs in one minute and 32 µs in the next), so the ratio of the
 # two runs' CPU per request says what a callback costs more steadily than their throughputs do.
-server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 report() { # wrk's output, the server's ticks before the run
   echo "$1" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
   local requests; requests=$(echo "$1" | awk '/requests in/ {print $1}')
