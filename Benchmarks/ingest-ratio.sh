@@ -16,7 +16,6 @@ connections=${5:-64}
 dir=$(mktemp -d /tmp/paysync-ratio.XXXXXX)
 port=18101
 source Benchmarks/serve-prepared.sh
-completed() { echo "$1" | awk '/requests in/ {print $1}'; }
 elapsed() { echo "$1" | awk '/requests in/ {sub(/s,$/, "", $4); print $4}'; }
 hz=$(getconf CLK_TCK)
 first=0
@@ -31,7 +30,7 @@ for slice in $(seq 1 "$slices"); do
     wrk -t2 -c"$connections" -d"${seconds}s" -s Benchmarks/replay.lua "http://127.0.0.1:$port")
   after=$(server_ticks)
   # One line per slice: /health requests, seconds, server ticks; callbacks, seconds, ticks.
-  echo "$(completed "$health") $(elapsed "$health") $(( middle - before )) $(completed "$callbacks") $(elapsed "$callbacks") $(( after - middle ))" >>"$dir/slices"
+  echo "$(wrk_requests "$health") $(elapsed "$health") $(( middle - before )) $(wrk_requests "$callbacks") $(elapsed "$callbacks") $(( after - middle ))" >>"$dir/slices"
   # The next slice starts past every callback this one sent: wrk's two threads take alternate
   # lines but need not keep level (one ran 40 % ahead of the other in a test run), and the
   # requests in flight when wrk stopped are not counted. Line n pays order B-n.

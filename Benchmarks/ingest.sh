@@ -24,8 +24,7 @@ source Benchmarks/serve-prepared.sh
 # two runs' CPU per request says what a callback costs more steadily than their throughputs do.
 report() { # wrk's output, the server's ticks before the run
   echo "$1" | grep -E "Requests/sec|50%|99%|Non-2xx|requests in"
-  local requests; requests=$(echo "$1" | awk '/requests in/ {print $1}')
-  awk -v t="$(( $(server_ticks) - $2 ))" -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+  awk -v t="$(( $(server_ticks) - $2 ))" -v n="$(wrk_requests "$1")" -v hz="$(getconf CLK_TCK)" \
     'BEGIN { printf "server CPU per request: %.1f µs\n", t * 1e6 / hz / n }'
 }
 echo "== raw ceiling: GET /health, $connections connections, ${seconds}s"

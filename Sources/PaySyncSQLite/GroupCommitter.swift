@@ -11,7 +11,7 @@ import Synchronization
 /// A failing write rolls back alone. Writes fail rarely, so a batch first runs without a savepoint
 /// per write (SQLite copies each page a savepoint changes, and opens and releases it: ~10 % of the
 /// writer). A write that fails before it changed a row fails alone and the batch goes on. One that
-/// fails after writing, or that handles its own failure (`savepoint: false`), rolls the
+/// fails after writing, or that handles its own failure (`write(handlingFailure:)`), rolls the
 /// transaction back, and the batch runs again with each write in its own savepoint, as if the
 /// fast attempt never happened. Writes are therefore pure functions of the database: one may run
 /// twice, and only the run that commits is answered.
@@ -46,11 +46,6 @@ final class GroupCommitter: Sendable {
     /// Whether the writer connection syncs its commits (`synchronous = FULL`, as the store opens
     /// it). Touched only on `queue`.
     nonisolated(unsafe) private var syncing = true
-    /// Whether the running batch is the isolated attempt: each write in its own savepoint. A write
-    /// that handles its own failure (`savepoint: false`) reads this to know whether it may. Touched
-    /// only on `queue`.
-    nonisolated(unsafe) private(set) var isolating = false
-
     /// Ends the fast attempt of a batch: a write failed after changing rows, or wants isolation.
     private struct Isolate: Error {}
 
@@ -60,35 +55,49 @@ final class GroupCommitter: Sendable {
     }
 
     /// Runs `work` in a write transaction shared with concurrent writes; returns after the commit.
-    /// When `work` throws, its writes roll back alone (see the type's comment). A `work` that
-    /// handles its own failure passes `savepoint: false`: it then runs in its own savepoint only
-    /// when `isolating`, and any error it throws otherwise sends the batch to the isolated attempt.
-    /// `work` may run twice: it must not act outside the database. What it changes must be rows
-    /// (`INSERT`, `UPDATE`, `DELETE`, counted by `sqlite3_total_changes`): that count is how the
-    /// fast attempt knows a failed write left nothing behind.
+    /// When `work` throws, its writes roll back alone (see the type's comment). `work` may run
+    /// twice: it must not act outside the database. What it changes must be rows (`INSERT`,
+    /// `UPDATE`, `DELETE`, counted by `sqlite3_total_changes`): that count is how the fast attempt
+    /// knows a failed write left nothing behind.
     ///
     /// A write that loses nothing when power fails before the next sync (a lease: the work it
     /// guards dies with the machine, and the lease then lapses) passes `durable: false`. A batch
     /// of such writes only commits with `synchronous = NORMAL`: its WAL frames are written but not
     /// synced, and the next durable commit's sync carries them with its own. A batch holding a
     /// durable write is synced as always, so a durable write never waits less.
-    func write<T: Sendable>(savepoint: Bool = true, durable: Bool = true, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(durable: Bool = true, _ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await enqueue(durable: durable, handlesFailure: false) { db, _ in try work(db) }
+    }
+
+    /// `write` for a `work` that handles its own failure — rolls part of its writes back and goes
+    /// on — and so needs a savepoint of its own. It learns whether its batch runs isolated: only
+    /// then may it open one; in the fast attempt, any error it throws sends the batch to the
+    /// isolated attempt.
+    func write<T: Sendable>(
+        durable: Bool = true, handlingFailure work: @escaping @Sendable (Database, _ isolated: Bool) throws -> T
+    ) async throws -> T {
+        try await enqueue(durable: durable, handlesFailure: true, work)
+    }
+
+    private func enqueue<T: Sendable>(
+        durable: Bool, handlesFailure: Bool, _ work: @escaping @Sendable (Database, _ isolated: Bool) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db, isolated in
                     guard isolated else {
                         let changes = db.totalChangesCount
                         do {
-                            let result = try work(db)
+                            let result = try work(db, false)
                             return { continuation.resume(returning: result) }
                         } catch {
                             // Nothing written: the error is this write's alone, the batch goes on.
-                            guard savepoint, db.totalChangesCount == changes, db.isInsideTransaction else { throw Isolate() }
+                            guard !handlesFailure, db.totalChangesCount == changes, db.isInsideTransaction else { throw Isolate() }
                             return { continuation.resume(throwing: error) }
                         }
                     }
                     do {
-                        let result = try savepoint ? db.inCachedSavepoint("job") { try work(db) } : work(db)
+                        let result = try handlesFailure ? work(db, true) : db.inCachedSavepoint("job") { try work(db, true) }
                         return { continuation.resume(returning: result) }
                     } catch {
                         return { continuation.resume(throwing: error) }
@@ -149,8 +158,6 @@ final class GroupCommitter: Sendable {
 
     /// One attempt at a batch: its writes in one transaction, committed; their completions.
     private func run(_ batch: [Job], isolated: Bool, _ db: Database) throws -> [@Sendable () -> Void] {
-        isolating = isolated
-        defer { isolating = false }
         var completions: [@Sendable () -> Void] = []
         completions.reserveCapacity(batch.count)
         try db.inTransaction(.immediate) {

@@ -82,24 +82,24 @@ extension SQLiteStore {
         case .new(let entry):
             // Encoded before the write: the writer is the one serial part of ingestion.
             let headers = InboxEntry.storedHeaders(entry.headers)
-            // No savepoint of the committer's own. In the batch's fast attempt judging runs bare: if
-            // it throws, the batch runs again isolated, where the savepoint below leaves nothing
-            // behind when judging throws, and if the fallback `INSERT` throws nothing was written.
-            return try await writer.write(savepoint: false) { [self, writer] db in
+            // In the batch's fast attempt judging runs bare: if it throws, the batch runs again
+            // isolated, where the savepoint below leaves nothing behind when judging throws, and if
+            // the fallback `INSERT` throws nothing was written.
+            return try await writer.write(handlingFailure: { [self] db, isolated in
                 let id = try nextInboxID(db)
                 let judged = {
                     let (resolution, outcome) = try resolve(id, db)
                     try self.insert(entry, headers: headers, outcome, id: id, db)
                     return InboxJudgement(id: id, resolution: resolution)
                 }
-                guard writer.isolating else { return try judged() }
+                guard isolated else { return try judged() }
                 do {
                     return try db.inCachedSavepoint("judge", judged)
                 } catch {
                     try insert(entry, headers: headers, .received, id: id, db)
                     return InboxJudgement(id: id, resolution: nil)
                 }
-            }
+            })
         }
     }
 

@@ -211,6 +211,33 @@ struct SQLiteStoreTests {
         #expect(outcome.notes == ["first", "third"])
     }
 
+    @Test("a callback whose judging throws in a shared batch is recorded as received, and the batch's other writes commit")
+    func failedJudgingInASharedBatch() async throws {
+        let store = try SQLiteStore(path: temporaryPath("judging-batch") + ".sqlite")
+        let order = Fixture.order("A-1001", status: .pending)
+        try await store.insert(order)
+        let writes: [@Sendable () async throws -> Int64?] = [
+            { try await store.writer.write { db in try db.execute(sql: Self.note("first")) }; return nil },
+            {
+                let judgement: InboxJudgement<Void> = try await store.resolveInbox(
+                    .new(InboxRefundConformanceTests.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default,
+                    dedupKey: "T-2:paid", merchantOrderNumber: "A-1001"
+                ) { _, _ in throw Broken() }
+                return judgement.resolution == nil ? judgement.id : nil
+            },
+            { try await store.writer.write { db in try db.execute(sql: Self.note("third")) }; return nil },
+        ]
+        let results = try await Self.batched(store, writes)
+        #expect(results.map { if case .success = $0 { true } else { false } } == [true, true, true])
+        let id = try #require(try results[1].get())
+        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
+        #expect(try await store.inboxEntry(id: id)?.verdict == .received)
+        #expect(try await store.order(id: order.id)?.status == .pending)
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log WHERE kind = 'operator' ORDER BY seq") }
+        #expect(notes == ["first", "third"])
+        try await store.close()
+    }
+
     @Test("savepoints keep their page copies in memory: the writer's temp_store is MEMORY, not a file written per page")
     func subJournalsInMemory() async throws {
         let store = try SQLiteStore(path: temporaryPath("temp-store") + ".sqlite")
