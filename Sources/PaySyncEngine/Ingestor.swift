@@ -147,33 +147,41 @@ public struct Ingestor: Sendable {
     }
 
     /// The verdict for a verified payment report against the matched order (or none).
+    ///
+    /// A callback about a known order leaves one line on that order's timeline: the event of its
+    /// decision (applied, unchanged, review or refused), whose summary states the gateway's status
+    /// and the verdict and whose reference names the inbox entry, the raw request. Only a callback
+    /// that cannot be an event of the order — the order is another gateway's — leaves an audit row
+    /// instead.
     static func decide(_ report: PaymentReport, for order: Order?, provider: ProviderID, inboxID: Int64, now: Timestamp) -> InboxDecision<Void> {
         guard let order else {
             return InboxDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet", result: ())
         }
         let input = report.state.orderInput
-        let evidence = Evidence(
-            summary: "\(provider) callback: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
-            reference: "inbox:\(inboxID)")
-        func audit(_ verdict: InboxVerdict, _ reason: String?) -> AuditRecord {
-            AuditRecord(
-                orderID: order.id, kind: .inbound,
+        func evidence(_ verdict: InboxVerdict, _ reason: String?) -> Evidence {
+            Evidence(
                 summary: "callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
-                detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
+                providerStatus: report.providerStatus, amount: report.amount, reference: "inbox:\(inboxID)")
         }
         guard order.provider == provider else {
-            return InboxDecision(verdict: .review, reason: "provider_mismatch", detail: "order \(order.merchantOrderNumber) is at \(order.provider)", change: OrderChange(order: nil, audit: [audit(.review, "provider_mismatch")], result: ()), result: ())
+            let reason = "provider_mismatch"
+            let audit = AuditRecord(
+                orderID: order.id, kind: .inbound, summary: evidence(.review, reason).summary,
+                detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
+            return InboxDecision(
+                verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",
+                change: OrderChange(order: nil, audit: [audit], result: ()), result: ())
         }
         if let amount = report.amount, amount != order.amount {
             // A verified message with another amount never changes money state: it goes to review.
             let reason: ReviewReason = amount.currency == order.amount.currency ? .amountMismatch : .currencyMismatch
             let event = OrderEvent(
                 kind: input.rawValue, source: .callback, from: order.status, to: order.status, outcome: .review, attempt: order.attempt,
-                evidence: evidence, at: now)
+                evidence: evidence(.review, reason.rawValue), at: now)
             let review = NewReviewItem(reason: reason, detail: "callback states \(amount); the order is \(order.amount) (inbox \(inboxID))", at: now)
             return InboxDecision(
                 verdict: .review, reason: reason.rawValue, detail: review.detail,
-                change: OrderChange(order: nil, events: [event], audit: [audit(.review, reason.rawValue)], reviews: [review], result: ()), result: ())
+                change: OrderChange(order: nil, events: [event], reviews: [review], result: ()), result: ())
         }
         let verdict: InboxVerdict
         let reason: String?
@@ -182,7 +190,7 @@ public struct Ingestor: Sendable {
         case .unchanged, .refused: (verdict, reason) = (.unchanged, nil)
         case .review(let why): (verdict, reason) = (.review, why.rawValue)
         }
-        let change = order.change(applying: input, source: .callback, evidence: evidence, at: now, audit: [audit(verdict, reason)])
+        let change = order.change(applying: input, source: .callback, evidence: evidence(verdict, reason), at: now)
         return InboxDecision(
             verdict: verdict, reason: reason, change: OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ()),
             result: ())

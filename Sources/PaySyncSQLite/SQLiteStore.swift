@@ -92,10 +92,30 @@ public final class SQLiteStore: PaySyncStore {
     }
 
     public func listOrders(_ query: OrderQuery) async throws -> OrderPage {
+        let limit = max(1, query.limit)
+        let (sql, arguments) = Self.listing(query, limit: limit + 1)
+        let fetched = try await pool.read { [arguments, currencies] db in
+            try Self.fetchOrders(db.makeStatement(sql: sql), arguments, currencies)
+        }
+        let orders = Array(fetched.prefix(limit))
+        let next = fetched.count > limit ? orders.last.map { OrderCursor(createdAt: $0.createdAt, id: $0.id) } : nil
+        return OrderPage(orders: orders, next: next)
+    }
+
+    /// The statement listing `query`'s orders, newest first, at most `limit`.
+    static func listing(_ query: OrderQuery, limit: Int) -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        if let account = query.account { clauses.append("account = ?"); arguments += [account.rawValue] }
-        if let status = query.status { clauses.append("status = ?"); arguments += [status.rawValue] }
+        // `+account`: not through the (account, number) index, whose rows would all be read and
+        // sorted — a deployment has a few accounts — but newest first through a time index.
+        if let account = query.account { clauses.append("+account = ?"); arguments += [account.rawValue] }
+        if let status = query.status {
+            clauses.append("status = ?")
+            arguments += [status.rawValue]
+            // SQLite uses a partial index only when the query states the index's condition word for
+            // word. A settled status reads `orders_by_created` instead.
+            if !status.isSettledAttempt { clauses.append(openStatusSQL) }
+        }
         if let provider = query.provider { clauses.append("provider = ?"); arguments += [provider.rawValue] }
         if let from = query.createdFrom { clauses.append("created_at >= ?"); arguments += [from.millisecondsSinceEpoch] }
         if let before = query.createdBefore { clauses.append("created_at < ?"); arguments += [before.millisecondsSinceEpoch] }
@@ -104,15 +124,12 @@ public final class SQLiteStore: PaySyncStore {
             arguments += [after.createdAt.millisecondsSinceEpoch, after.id.rawValue]
         }
         let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
-        let limit = max(1, query.limit)
-        let sql = "SELECT \(Self.orderColumns) FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit + 1)"
-        let fetched = try await pool.read { [arguments, currencies] db in
-            try Self.fetchOrders(db.makeStatement(sql: sql), arguments, currencies)
-        }
-        let orders = Array(fetched.prefix(limit))
-        let next = fetched.count > limit ? orders.last.map { OrderCursor(createdAt: $0.createdAt, id: $0.id) } : nil
-        return OrderPage(orders: orders, next: next)
+        return ("SELECT \(orderColumns) FROM orders \(whereSQL) ORDER BY created_at DESC, id DESC LIMIT \(limit)", arguments)
     }
+
+    /// The condition of `orders_open_by_status` (migration v8): the statuses of
+    /// `!OrderStatus.isSettledAttempt`, the only ones that index holds.
+    static let openStatusSQL = "status IN ('created', 'pending', 'closing')"
 
     public func updateOrder<Result: Sendable>(
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>

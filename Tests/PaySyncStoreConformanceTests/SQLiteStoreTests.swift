@@ -303,6 +303,30 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
+    @Test("only open orders are indexed by status: a listing of an open status reads that index, one of a settled status or of an account reads orders newest first, never a sort")
+    func statusIndexHoldsOpenOrders() async throws {
+        #expect(SQLiteStore.openStatusSQL == "status IN (\(OrderStatus.allCases.filter { !$0.isSettledAttempt }.map { "'\($0.rawValue)'" }.joined(separator: ", ")))")
+        let store = try SQLiteStore(path: temporaryPath("status-index") + ".sqlite")
+        let (index, plans) = try await store.pool.read { db in
+            let index = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'orders_open_by_status'")
+            var plans: [OrderStatus?: [String]] = [:]
+            for status in [OrderStatus?.none, .pending, .closing, .paid, .canceled] {
+                let (sql, arguments) = SQLiteStore.listing(OrderQuery(account: try MerchantAccountID("default"), status: status), limit: 50)
+                plans[status] = try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments).map { $0["detail"] as String }
+            }
+            return (index, plans)
+        }
+        #expect(index?.hasSuffix("WHERE \(SQLiteStore.openStatusSQL)") == true)
+        #expect(try #require(plans[.pending]).contains { $0.contains("USING INDEX orders_open_by_status") })
+        #expect(try #require(plans[.closing]).contains { $0.contains("USING INDEX orders_open_by_status") })
+        #expect(try #require(plans[.paid]).contains { $0.contains("USING INDEX orders_by_created") })
+        #expect(try #require(plans[.canceled]).contains { $0.contains("USING INDEX orders_by_created") })
+        #expect(try #require(plans[.none]).contains { $0.contains("USING INDEX orders_by_created") })
+        // None sorts: each walks an index in the listing's order, the account a filter on the way.
+        #expect(plans.values.allSatisfy { !$0.contains { $0.contains("TEMP B-TREE") } })
+        try await store.close()
+    }
+
     @Test("SQLite's memory statistics, and their mutex around every allocation, are off when a store opened the process's first connection")
     func memoryStatisticsOff() async throws {
         let store = try SQLiteStore(path: temporaryPath("memstatus") + ".sqlite")

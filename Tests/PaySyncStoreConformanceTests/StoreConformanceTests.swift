@@ -228,6 +228,10 @@ struct StoreConformanceTests {
         #expect(seen == newestFirst)
 
         #expect(try await store.listOrders(OrderQuery(status: .paid)).orders.map(\.merchantOrderNumber.rawValue) == ["L-2", "L-1", "L-0"])
+        #expect(try await store.listOrders(OrderQuery(status: .created)).orders.map(\.merchantOrderNumber.rawValue) == ["L-6", "L-5", "L-4", "L-3"])
+        #expect(
+            try await store.listOrders(OrderQuery(account: try MerchantAccountID("default"), status: .created, limit: 2)).orders
+                .map(\.merchantOrderNumber.rawValue) == ["L-5", "L-4"])
         #expect(
             try await store.listOrders(OrderQuery(provider: try ProviderID("payby"))).orders.map(\.merchantOrderNumber.rawValue)
                 == ["L-5", "L-3", "L-1"])
