@@ -52,11 +52,12 @@ public struct Ingestor: Sendable {
         guard let provider = try? ProviderID(providerText), let account = try? MerchantAccountID(accountText) else {
             return Self.error(404, "unknown_callback_route", "no callback route for \(providerText)/\(accountText)", verdict: .rejected, inboxID: nil)
         }
-        metrics.received(provider.rawValue)
+        let gatewayMetrics = metrics.gateway(provider.rawValue)
+        gatewayMetrics.received()
         let reply = await judge(provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, remoteAddress: remoteAddress)
         let elapsed = started.duration(to: .now)
-        metrics.outcome(
-            provider.rawValue, reply.status >= 500 ? "failed" : reply.verdict.rawValue, reason: reply.reason,
+        gatewayMetrics.outcome(
+            reply.status >= 500 ? "failed" : reply.verdict.rawValue, reason: reply.reason,
             nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return reply
     }
