@@ -210,11 +210,15 @@ enum SQLiteMigrations {
             // each on its own page of the index for a commit's worth of callbacks. Only open orders
             // are indexed by status now: settling one removes its entry, and a listing of a settled
             // status — most orders, in a shop that runs — reads `orders_by_created` newest first,
-            // skipping the other statuses (see `SQLiteStore.listOrders`).
+            // skipping the other statuses (see `SQLiteStore.listOrders`). A listing by account gets
+            // an index in its own order too: through `(account, merchant_order_number)` it read and
+            // sorted every order of the account. Neither column ever changes, so callbacks never
+            // touch this one.
             try db.execute(
                 sql: """
                     DROP INDEX orders_by_status;
                     CREATE INDEX orders_open_by_status ON orders (status, created_at DESC, id DESC) WHERE status IN ('created', 'pending', 'closing');
+                    CREATE INDEX orders_by_account ON orders (account, created_at DESC, id DESC);
                     """)
         }
         return migrator

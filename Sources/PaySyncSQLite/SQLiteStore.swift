@@ -106,9 +106,7 @@ public final class SQLiteStore: PaySyncStore {
     static func listing(_ query: OrderQuery, limit: Int) -> (sql: String, arguments: StatementArguments) {
         var clauses: [String] = []
         var arguments: StatementArguments = []
-        // `+account`: not through the (account, number) index, whose rows would all be read and
-        // sorted — a deployment has a few accounts — but newest first through a time index.
-        if let account = query.account { clauses.append("+account = ?"); arguments += [account.rawValue] }
+        if let account = query.account { clauses.append("account = ?"); arguments += [account.rawValue] }
         if let status = query.status {
             clauses.append("status = ?")
             arguments += [status.rawValue]
