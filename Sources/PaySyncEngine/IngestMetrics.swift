@@ -1,4 +1,5 @@
 import Metrics
+import PaySyncStore
 import Synchronization
 
 /// Callback metrics, per gateway, with low-cardinality labels only (gateway, outcome, reason).
@@ -33,7 +34,8 @@ public final class IngestMetrics: Sendable {
 
 /// One gateway's callback metrics: every handle but the rejection reasons' is made up front.
 final class GatewayMetrics: Sendable {
-    static let outcomes = ["applied", "unchanged", "review", "duplicate", "parked", "rejected", "failed"]
+    /// Every verdict, and `failed` for a callback answered 5xx.
+    static let outcomes = InboxVerdict.allCases.map(\.rawValue) + ["failed"]
     let gateway: String
     private let factory: any MetricsFactory
     private let receivedCounter: Counter
