@@ -34,42 +34,46 @@ public final class IngestMetrics: Sendable {
 
 /// One gateway's callback metrics: every handle but the rejection reasons' is made up front.
 final class GatewayMetrics: Sendable {
-    /// Every verdict, and `failed` for a callback answered 5xx.
-    static let outcomes = InboxVerdict.allCases.map(\.rawValue) + ["failed"]
     let gateway: String
     private let factory: any MetricsFactory
     private let receivedCounter: Counter
-    private let outcomeCounters: [String: Counter]
+    /// `paysync_callbacks_total` by outcome: each inbox verdict, and `failed` for a 5xx answer.
+    private let verdictCounters: [InboxVerdict: Counter]
+    private let failedCounter: Counter
     private let duration: Timer
     private let rejections = Mutex<[String: Counter]>([:])
 
     init(gateway: String, factory: any MetricsFactory) {
         self.gateway = gateway
         self.factory = factory
+        func outcomeCounter(_ outcome: String) -> Counter {
+            Counter(label: "paysync_callbacks_total", dimensions: [("gateway", gateway), ("outcome", outcome)], factory: factory)
+        }
         receivedCounter = Counter(label: "paysync_callbacks_received_total", dimensions: [("gateway", gateway)], factory: factory)
-        outcomeCounters = Dictionary(
-            uniqueKeysWithValues: Self.outcomes.map {
-                ($0, Counter(label: "paysync_callbacks_total", dimensions: [("gateway", gateway), ("outcome", $0)], factory: factory))
-            })
+        verdictCounters = Dictionary(uniqueKeysWithValues: InboxVerdict.allCases.map { ($0, outcomeCounter($0.rawValue)) })
+        failedCounter = outcomeCounter("failed")
         duration = Timer(label: "paysync_callback_duration_seconds", dimensions: [("gateway", gateway)], factory: factory)
     }
 
     func received() { receivedCounter.increment() }
 
-    func outcome(_ outcome: String, reason: String?, nanoseconds: Int64) {
-        if let counter = outcomeCounters[outcome] {
-            counter.increment()
+    /// Counts how a callback was answered, and how long it took from record to reply.
+    func outcome(of reply: CallbackReply, nanoseconds: Int64) {
+        if reply.status >= 500 {
+            failedCounter.increment()
         } else {
-            Counter(label: "paysync_callbacks_total", dimensions: [("gateway", gateway), ("outcome", outcome)], factory: factory).increment()
-        }
-        if outcome == "rejected", let reason {
-            rejections.withLock { counters in
-                if let counter = counters[reason] { return counter }
-                let counter = Counter(label: "paysync_callbacks_rejected_total", dimensions: [("gateway", gateway), ("reason", reason)], factory: factory)
-                counters[reason] = counter
-                return counter
-            }.increment()
+            verdictCounters[reply.verdict]?.increment()
+            if reply.verdict == .rejected, let reason = reply.reason { rejection(reason).increment() }
         }
         duration.recordNanoseconds(nanoseconds)
+    }
+
+    private func rejection(_ reason: String) -> Counter {
+        rejections.withLock { counters in
+            if let counter = counters[reason] { return counter }
+            let counter = Counter(label: "paysync_callbacks_rejected_total", dimensions: [("gateway", gateway), ("reason", reason)], factory: factory)
+            counters[reason] = counter
+            return counter
+        }
     }
 }

@@ -56,9 +56,7 @@ public struct Ingestor: Sendable {
         gatewayMetrics.received()
         let reply = await judge(provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, remoteAddress: remoteAddress)
         let elapsed = started.duration(to: .now)
-        gatewayMetrics.outcome(
-            reply.status >= 500 ? "failed" : reply.verdict.rawValue, reason: reply.reason,
-            nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        gatewayMetrics.outcome(of: reply, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return reply
     }
 
@@ -192,9 +190,7 @@ public struct Ingestor: Sendable {
         case .review(let why): (verdict, reason) = (.review, why.rawValue)
         }
         let change = order.change(applying: input, source: .callback, evidence: evidence(verdict, reason), at: now)
-        return InboxDecision(
-            verdict: verdict, reason: reason, change: OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ()),
-            result: ())
+        return InboxDecision(verdict: verdict, reason: reason, change: change.with(result: ()), result: ())
     }
 
     private func resolve(

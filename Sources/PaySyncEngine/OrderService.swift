@@ -146,14 +146,14 @@ public struct OrderService: Sendable {
                     updated.checkout = Checkout(url: created.payURL, qrContent: created.qrContent)
                     change.order = updated
                 }
-                return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: change.order ?? current)
+                return change.with(result: change.order ?? current)
             }
             return CreateOrderResult(outcome: outcome, order: stored, submission: .accepted)
         case .refused(let code, let message):
             let evidence = Evidence(summary: "gateway refused the create: \(message)", providerStatus: code)
             let stored = try await store.updateOrder(id: order.id) { current in
                 let change = current.change(applying: .failed, source: .gateway, evidence: evidence, at: now, audit: [call.audit])
-                return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: change.order ?? current)
+                return change.with(result: change.order ?? current)
             }
             return CreateOrderResult(outcome: outcome, order: stored, submission: .refused(code: code, message: message))
         case .failed(let failure):

@@ -280,7 +280,7 @@ public struct Reconciler: Service {
                 closed.check = CheckState(anchor: now, rung: 0, nextAt: first)
                 change.order = closed
             }
-            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+            return change.with(result: ())
         }
     }
 
@@ -371,7 +371,7 @@ public struct Reconciler: Service {
             }
             // Write the order only if something about it changed (a stale answer changes nothing).
             change.order = updated == current ? nil : updated
-            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+            return change.with(result: ())
         }
     }
 
@@ -402,7 +402,7 @@ public struct Reconciler: Service {
                 updated.version += 1
                 change.order = updated
             }
-            return OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ())
+            return change.with(result: ())
         }
     }
 

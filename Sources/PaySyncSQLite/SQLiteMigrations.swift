@@ -210,7 +210,7 @@ enum SQLiteMigrations {
             // each on its own page of the index for a commit's worth of callbacks. Only open orders
             // are indexed by status now: settling one removes its entry, and a listing of a settled
             // status — most orders, in a shop that runs — reads `orders_by_created` newest first,
-            // skipping the other statuses (see `SQLiteStore.listOrders`). A listing by account gets
+            // skipping the other statuses (see `SQLiteStore.listing`). A listing by account gets
             // an index in its own order too: through `(account, merchant_order_number)` it read and
             // sorted every order of the account. Neither column ever changes, so callbacks never
             // touch this one.

@@ -16,4 +16,9 @@ public struct OrderChange<Result: Sendable>: Sendable {
         self.reviews = reviews
         self.result = result
     }
+
+    /// The same change, handing back `result` instead.
+    public func with<New: Sendable>(result: New) -> OrderChange<New> {
+        OrderChange<New>(order: order, events: events, audit: audit, reviews: reviews, result: result)
+    }
 }

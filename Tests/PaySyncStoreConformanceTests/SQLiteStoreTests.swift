@@ -158,24 +158,30 @@ struct SQLiteStoreTests {
 
     private static func note(_ text: String) -> String { "INSERT INTO audit_log (seq, kind, summary, at) VALUES ((SELECT coalesce(max(seq), 0) + 1 FROM audit_log), 'operator', '\(text)', 0)" }
 
-    /// Runs a write noting "first", `failing`, and a write noting "third" as one batch of a fresh
-    /// store: which of the three succeeded, how many batches ran again isolated, the notes left,
-    /// and the transactions committed (the holder's batch counts one).
+    /// Runs a write noting "first", `middle`, and a write noting "third" as one batch of `store`:
+    /// the three results and which of them succeeded, how many batches ran again isolated, the
+    /// notes left, and the transactions committed meanwhile (the holder's batch counts one).
+    private static func batch<T: Sendable>(_ store: SQLiteStore, around middle: @escaping @Sendable () async throws -> T) async throws
+        -> (results: [Result<T?, any Error>], succeeded: [Bool], isolated: Int, notes: [String], commits: Int)
+    {
+        let before = store.writeStatistics
+        let results = try await batched(store, [
+            { @Sendable () -> T? in try await store.writer.write { db in try db.execute(sql: note("first")) }; return nil },
+            { @Sendable () -> T? in try await middle() },
+            { @Sendable () -> T? in try await store.writer.write { db in try db.execute(sql: note("third")) }; return nil },
+        ])
+        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log WHERE kind = 'operator' ORDER BY seq") }
+        let after = store.writeStatistics
+        let succeeded = results.map { if case .success = $0 { true } else { false } }
+        return (results, succeeded, after.isolated - before.isolated, notes, after.committed - before.committed)
+    }
+
+    /// `batch(_:around:)` on a fresh store, `failing` the middle write.
     private static func batch(around failing: @escaping @Sendable (Database) throws -> Void) async throws
-        -> (succeeded: [Bool], isolated: Int, notes: [String], commits: Int)
+        -> (results: [Result<Void?, any Error>], succeeded: [Bool], isolated: Int, notes: [String], commits: Int)
     {
         let store = try SQLiteStore(path: temporaryPath("batch") + ".sqlite")
-        let commits = store.writer.committed.load(ordering: .relaxed)
-        let results = try await batched(store, [
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: note("first")) } },
-            { @Sendable in try await store.writer.write(failing) },
-            { @Sendable in try await store.writer.write { db in try db.execute(sql: note("third")) } },
-        ])
-        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log ORDER BY seq") }
-        let outcome = (
-            results.map { (try? $0.get()) != nil }, store.writer.isolated.load(ordering: .relaxed), notes,
-            store.writer.committed.load(ordering: .relaxed) - commits
-        )
+        let outcome = try await batch(store) { try await store.writer.write(failing) }
         try await store.close()
         return outcome
     }
@@ -216,25 +222,19 @@ struct SQLiteStoreTests {
         let store = try SQLiteStore(path: temporaryPath("judging-batch") + ".sqlite")
         let order = Fixture.order("A-1001", status: .pending)
         try await store.insert(order)
-        let writes: [@Sendable () async throws -> Int64?] = [
-            { try await store.writer.write { db in try db.execute(sql: Self.note("first")) }; return nil },
-            {
-                let judgement: InboxJudgement<Void> = try await store.resolveInbox(
-                    .new(InboxRefundConformanceTests.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default,
-                    dedupKey: "T-2:paid", merchantOrderNumber: "A-1001"
-                ) { _, _ in throw Broken() }
-                return judgement.resolution == nil ? judgement.id : nil
-            },
-            { try await store.writer.write { db in try db.execute(sql: Self.note("third")) }; return nil },
-        ]
-        let results = try await Self.batched(store, writes)
-        #expect(results.map { if case .success = $0 { true } else { false } } == [true, true, true])
-        let id = try #require(try results[1].get())
-        #expect(store.writer.isolated.load(ordering: .relaxed) == 1)
+        let outcome = try await Self.batch(store) { () -> Int64? in
+            let judgement: InboxJudgement<Void> = try await store.resolveInbox(
+                .new(InboxRefundConformanceTests.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default,
+                dedupKey: "T-2:paid", merchantOrderNumber: "A-1001"
+            ) { _, _ in throw Broken() }
+            return judgement.resolution == nil ? judgement.id : nil
+        }
+        #expect(outcome.succeeded == [true, true, true])
+        let id = try #require(try outcome.results[1].get() ?? nil)
+        #expect(outcome.isolated == 1)
         #expect(try await store.inboxEntry(id: id)?.verdict == .received)
         #expect(try await store.order(id: order.id)?.status == .pending)
-        let notes = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT summary FROM audit_log WHERE kind = 'operator' ORDER BY seq") }
-        #expect(notes == ["first", "third"])
+        #expect(outcome.notes == ["first", "third"])
         try await store.close()
     }
 
