@@ -139,6 +139,22 @@ struct CallbackIngestionTests {
         }
     }
 
+    @Test("metrics count every callback received, and a redelivery as a duplicate, per gateway")
+    func receivedAndDuplicateMetrics() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await api.sandbox.pay("codepay", "A-1001")
+            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            for _ in 0..<3 { _ = try await client.deliver(message, "codepay") }
+            let metrics = try await client.request(.get, "/metrics", token: nil).text
+            #expect(metrics.contains(#"paysync_callbacks_received_total{gateway="codepay"} 3"#))
+            #expect(metrics.contains(#"paysync_callbacks_total{gateway="codepay",outcome="applied"} 1"#))
+            #expect(metrics.contains(#"paysync_callbacks_total{gateway="codepay",outcome="duplicate"} 2"#))
+            #expect(!metrics.contains(#"gateway="payby""#))
+        }
+    }
+
     @Test("the timeline shows each callback with its verdict and reason; metrics count them")
     func timelineAndMetrics() async throws {
         let api = try APIHarness()
