@@ -33,14 +33,22 @@ enum BenchOrders {
     }
 
     /// Pending order `B-index` of 15.25 (INR at PayZApp, else USD), gateway order `G-index`: what
-    /// `BenchPayZApp`'s callbacks (and `prepare-ingest`'s CodePay ones) pay.
+    /// `BenchPayZApp`'s callbacks (and `prepare-ingest`'s CodePay ones) pay. Like a shop's order
+    /// awaiting payment, it has a check scheduled, so the callback that settles it also cancels
+    /// that check (an `orders_due_checks` entry). It is the last rung of the default ladder, 30
+    /// minutes after creation: `insertPending` creates orders a millisecond apart up to now, so a
+    /// million orders still leave every check over 13 minutes away, and no check runs during a
+    /// benchmark (its gateway is unreachable: checks would only add failed queries to measure).
     static func paid(by provider: String) -> @Sendable (Int, OrderID, Timestamp) throws -> Order {
         let currency: Currency = provider == "payzapp" ? .INR : .USD
+        let ladder = PollLadder.progressive
+        let lastRung = ladder.offsetsMilliseconds.count - 1
         return { index, id, created in
             Order(
                 id: id, account: .default, merchantOrderNumber: try MerchantOrderNumber("B-\(index)"), provider: try ProviderID(provider),
                 amount: Money(minorUnits: 1_525, currency: currency), subject: "bench", status: .pending, attempt: 1, version: 1,
-                gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created)
+                gatewayOrderNumber: "G\(index)", createdAt: created, updatedAt: created,
+                check: CheckState(anchor: created, rung: lastRung, nextAt: ladder.time(ofRung: lastRung, anchor: created) ?? created))
         }
     }
 }
