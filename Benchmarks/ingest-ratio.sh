@@ -5,14 +5,14 @@
 # CPU in one run and 32 µs in the next), so one long ceiling run and one long callback run can land
 # in different spells; interleaved short runs share them. Each callback slice replays callbacks no
 # earlier slice sent (replay.lua's BENCH_FIRST/BENCH_COUNT), so every callback is a first delivery.
-# Usage: Benchmarks/ingest-ratio.sh [payzapp|codepay] [orders] [slices] [seconds] [connections]
+# Usage: Benchmarks/ingest-ratio.sh [payzapp|codepay] [orders] [slices] [seconds] [connections (default 128, as BENCHMARKS.md measures the targets)]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 provider=${1:-payzapp}
 orders=${2:-400000}
 slices=${3:-5}
 seconds=${4:-2}
-connections=${5:-64}
+connections=${5:-128}
 dir=$(mktemp -d /tmp/paysync-ratio.XXXXXX)
 port=18101
 source Benchmarks/serve-prepared.sh
