@@ -4,51 +4,77 @@ import GRDB
 import GRDBSQLite
 
 /// `paysync-bench statements`: what one audit-row INSERT costs through GRDB's arguments and
-/// through SQLite's own binding calls on the same prepared statement (an in-memory-journal-free
-/// file in a single transaction: CPU only).
+/// through SQLite's own binding calls (SQLite copying each text, or each text's bytes bound with
+/// their length), on the same prepared statement shape. Each way fills a table of its own, in
+/// alternating rounds, so all three see trees of the same size (a file in one transaction: CPU
+/// only, no sync).
 struct Statements: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "statements")
 
     @Option var rows = 200_000
+    @Option(help: "Rounds each way's rows are split into, alternated.") var rounds = 10
 
     func run() throws {
         let path = NSTemporaryDirectory() + "paysync-statements-\(UUID().uuidString).sqlite"
+        defer { try? FileManager.default.removeItem(atPath: path) }
         let queue = try DatabaseQueue(path: path)
+        let ways = ["GRDB execute(arguments:)", "sqlite3_bind_* (C strings)", "sqlite3_bind_* (UTF-8 bytes and length)"]
         try queue.write { db in
-            try db.execute(sql: "CREATE TABLE audit_log (seq INTEGER PRIMARY KEY, order_id TEXT, kind TEXT NOT NULL, summary TEXT NOT NULL, detail TEXT, latency_ms INTEGER, error TEXT, at INTEGER NOT NULL)")
-            try db.execute(sql: "CREATE INDEX audit_log_by_order ON audit_log (order_id, seq)")
-        }
-        let sql = "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-        var seq: Int64 = 0
-        try queue.inTransaction { db in
-            let statement = try db.cachedStatement(sql: sql)
-            let start = ContinuousClock.now
-            for n in 0..<rows {
-                seq += 1
-                try statement.execute(arguments: [seq, "ord_0000000000000\(n % 1000)", "inbound", "callback payzapp SUCCESS -> applied", "inbox 123; gateway order G1; amount 15.25 INR", nil, nil, 1_700_000_000_000])
+            for way in ways.indices {
+                try db.execute(sql: "CREATE TABLE audit_\(way) (seq INTEGER PRIMARY KEY, order_id TEXT, kind TEXT NOT NULL, summary TEXT NOT NULL, detail TEXT, latency_ms INTEGER, error TEXT, at INTEGER NOT NULL)")
+                try db.execute(sql: "CREATE INDEX audit_\(way)_by_order ON audit_\(way) (order_id, seq)")
             }
-            print("GRDB execute(arguments:): \(start.duration(to: .now) / rows)")
-            return .commit
         }
-        try queue.inTransaction { db in
-            let statement = try db.cachedStatement(sql: sql).sqliteStatement
-            let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-            let start = ContinuousClock.now
-            for n in 0..<rows {
-                seq += 1
-                sqlite3_reset(statement)
-                sqlite3_bind_int64(statement, 1, seq)
-                sqlite3_bind_text(statement, 2, "ord_0000000000000\(n % 1000)", -1, transient)
-                sqlite3_bind_text(statement, 3, "inbound", -1, transient)
-                sqlite3_bind_text(statement, 4, "callback payzapp SUCCESS -> applied", -1, transient)
-                sqlite3_bind_text(statement, 5, "inbox 123; gateway order G1; amount 15.25 INR", -1, transient)
-                sqlite3_bind_null(statement, 6)
-                sqlite3_bind_null(statement, 7)
-                sqlite3_bind_int64(statement, 8, 1_700_000_000_000)
-                guard sqlite3_step(statement) == SQLITE_DONE else { throw CocoaError(.fileWriteUnknown) }
+        let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+        var elapsed = Array(repeating: Duration.zero, count: ways.count)
+        let perRound = rows / rounds
+        for round in 0..<rounds {
+            for way in ways.indices {
+                try queue.inTransaction { db in
+                    let statement = try db.cachedStatement(
+                        sql: "INSERT INTO audit_\(way) (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                    let handle = statement.sqliteStatement
+                    func text(_ index: Int32, _ value: String?) {
+                        guard var value else { sqlite3_bind_null(handle, index); return }
+                        value.withUTF8 { sqlite3_bind_text(handle, index, UnsafeRawPointer($0.baseAddress!).assumingMemoryBound(to: CChar.self), Int32($0.count), transient) }
+                    }
+                    let start = ContinuousClock.now
+                    for n in round * perRound..<(round + 1) * perRound {
+                        let seq = Int64(n + 1)
+                        let order = "ord_0000000000000\(n % 1000)"
+                        switch way {
+                        case 0:
+                            try statement.execute(arguments: [seq, order, "inbound", "callback payzapp SUCCESS -> applied", "inbox 123; gateway order G1; amount 15.25 INR", nil, nil, 1_700_000_000_000])
+                        case 1:
+                            sqlite3_reset(handle)
+                            sqlite3_bind_int64(handle, 1, seq)
+                            sqlite3_bind_text(handle, 2, order, -1, transient)
+                            sqlite3_bind_text(handle, 3, "inbound", -1, transient)
+                            sqlite3_bind_text(handle, 4, "callback payzapp SUCCESS -> applied", -1, transient)
+                            sqlite3_bind_text(handle, 5, "inbox 123; gateway order G1; amount 15.25 INR", -1, transient)
+                            sqlite3_bind_null(handle, 6)
+                            sqlite3_bind_null(handle, 7)
+                            sqlite3_bind_int64(handle, 8, 1_700_000_000_000)
+                            guard sqlite3_step(handle) == SQLITE_DONE else { throw CocoaError(.fileWriteUnknown) }
+                        default:
+                            sqlite3_reset(handle)
+                            sqlite3_bind_int64(handle, 1, seq)
+                            text(2, order)
+                            text(3, "inbound")
+                            text(4, "callback payzapp SUCCESS -> applied")
+                            text(5, "inbox 123; gateway order G1; amount 15.25 INR")
+                            text(6, nil)
+                            text(7, nil)
+                            sqlite3_bind_int64(handle, 8, 1_700_000_000_000)
+                            guard sqlite3_step(handle) == SQLITE_DONE else { throw CocoaError(.fileWriteUnknown) }
+                        }
+                    }
+                    elapsed[way] += start.duration(to: .now)
+                    sqlite3_reset(handle)
+                    return .commit
+                }
             }
-            print("sqlite3_bind_*: \(start.duration(to: .now) / rows)")
-            return .commit
         }
+        for way in ways.indices { print("\(ways[way]): \(elapsed[way] / (perRound * rounds))") }
     }
 }

@@ -109,14 +109,17 @@ extension SQLiteStore {
     @discardableResult
     func insert(_ entry: NewInboxEntry, headers: String, _ outcome: InboxOutcome, id: Int64? = nil, _ db: Database) throws -> Int64 {
         let id = try id ?? nextInboxID(db)
-        try db.cachedStatement(sql: """
-                INSERT INTO inbox (id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail, dedup_key,
-                  merchant_order_number, order_id, duplicate_of)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                id, entry.provider.rawValue, entry.account.rawValue, entry.receivedAt.millisecondsSinceEpoch, entry.remoteAddress,
-                headers, Data(entry.body), outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.dedupKey,
-                outcome.merchantOrderNumber, outcome.orderID?.rawValue, outcome.duplicateOf,
+        try db.run(
+            """
+            INSERT INTO inbox (id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail, dedup_key,
+              merchant_order_number, order_id, duplicate_of)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(id), .text(entry.provider.rawValue), .text(entry.account.rawValue), .integer(entry.receivedAt.millisecondsSinceEpoch),
+                .text(entry.remoteAddress), .text(headers), .blob(entry.body), .text(outcome.verdict.rawValue), .text(outcome.reason),
+                .text(outcome.detail), .text(outcome.dedupKey), .text(outcome.merchantOrderNumber), .text(outcome.orderID?.rawValue),
+                .integer(outcome.duplicateOf),
             ])
         return id
     }

@@ -122,25 +122,28 @@ extension SQLiteStore {
     }
 
     func insert(_ event: OrderEvent, orderID: OrderID, _ db: Database) throws {
-        try db.cachedStatement(sql: """
-                INSERT INTO order_events (seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
-                  provider_status, evidence_amount_minor, evidence_currency, reference, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [
-                try nextSequence(db), orderID.rawValue, event.kind, event.source.rawValue, event.from?.rawValue, event.to.rawValue, event.outcome.rawValue,
-                event.attempt, event.evidence.summary, event.evidence.providerStatus, event.evidence.amount?.minorUnits,
-                event.evidence.amount?.currency.code, event.evidence.reference, event.at.millisecondsSinceEpoch,
-            ]
-        )
+        try db.run(
+            """
+            INSERT INTO order_events (seq, order_id, kind, source, from_status, to_status, outcome, attempt, summary,
+              provider_status, evidence_amount_minor, evidence_currency, reference, at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                .integer(try nextSequence(db)), .text(orderID.rawValue), .text(event.kind), .text(event.source.rawValue), .text(event.from?.rawValue),
+                .text(event.to.rawValue), .text(event.outcome.rawValue), .integer(event.attempt), .text(event.evidence.summary),
+                .text(event.evidence.providerStatus), .integer(event.evidence.amount?.minorUnits), .text(event.evidence.amount?.currency.code),
+                .text(event.evidence.reference), .integer(event.at.millisecondsSinceEpoch),
+            ])
     }
 
     func insert(_ records: [AuditRecord], _ db: Database) throws {
         for record in records {
-            try db.cachedStatement(sql: "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)").execute(arguments: [
-                    try nextSequence(db), record.orderID?.rawValue, record.kind.rawValue, record.summary, record.detail, record.latencyMilliseconds,
-                    record.error, record.at.millisecondsSinceEpoch,
-                ]
-            )
+            try db.run(
+                "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    .integer(try nextSequence(db)), .text(record.orderID?.rawValue), .text(record.kind.rawValue), .text(record.summary),
+                    .text(record.detail), .integer(record.latencyMilliseconds), .text(record.error), .integer(record.at.millisecondsSinceEpoch),
+                ])
         }
     }
 }

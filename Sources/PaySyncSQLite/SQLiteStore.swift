@@ -152,27 +152,32 @@ public final class SQLiteStore: PaySyncStore {
                 // Only the schedule moved (a check that found nothing new). SQLite rewrites every
                 // index holding a column named in SET, changed or not: naming `status` here would
                 // rewrite the order's entry in `orders_by_status` for nothing.
-                try db.cachedStatement(sql: """
-                        UPDATE orders SET updated_at = ?, next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?,
-                          lease_owner = NULL, lease_until = NULL, version = version + 1
-                        WHERE id = ? AND version = ?
-                        """).execute(arguments: [
-                        updated.updatedAt.millisecondsSinceEpoch, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
-                        updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
-                    ]
-                )
+                try db.run(
+                    """
+                    UPDATE orders SET updated_at = ?, next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?,
+                      lease_owner = NULL, lease_until = NULL, version = version + 1
+                    WHERE id = ? AND version = ?
+                    """,
+                    [
+                        .integer(updated.updatedAt.millisecondsSinceEpoch), .integer(updated.check?.nextAt.millisecondsSinceEpoch),
+                        .integer(updated.check?.rung ?? 0), .integer(updated.check?.anchor.millisecondsSinceEpoch),
+                        .integer(updated.check?.failures ?? 0), .text(id.rawValue), .integer(current.version),
+                    ])
             } else {
-                try db.cachedStatement(sql: """
-                        UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
-                          next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?, lease_owner = NULL, lease_until = NULL,
-                          version = version + 1
-                        WHERE id = ? AND version = ?
-                        """).execute(arguments: [
-                        updated.status.rawValue, updated.attempt, updated.gatewayOrderNumber, updated.updatedAt.millisecondsSinceEpoch,
-                        updated.checkout?.url, updated.checkout?.qrContent, updated.check?.nextAt.millisecondsSinceEpoch, updated.check?.rung ?? 0,
-                        updated.check?.anchor.millisecondsSinceEpoch, updated.check?.failures ?? 0, id.rawValue, current.version,
-                    ]
-                )
+                try db.run(
+                    """
+                    UPDATE orders SET status = ?, attempt = ?, gateway_order_number = ?, updated_at = ?, checkout_url = ?, checkout_qr = ?,
+                      next_check_at = ?, check_rung = ?, check_anchor = ?, check_failures = ?, lease_owner = NULL, lease_until = NULL,
+                      version = version + 1
+                    WHERE id = ? AND version = ?
+                    """,
+                    [
+                        .text(updated.status.rawValue), .integer(updated.attempt), .text(updated.gatewayOrderNumber),
+                        .integer(updated.updatedAt.millisecondsSinceEpoch), .text(updated.checkout?.url), .text(updated.checkout?.qrContent),
+                        .integer(updated.check?.nextAt.millisecondsSinceEpoch), .integer(updated.check?.rung ?? 0),
+                        .integer(updated.check?.anchor.millisecondsSinceEpoch), .integer(updated.check?.failures ?? 0), .text(id.rawValue),
+                        .integer(current.version),
+                    ])
             }
             precondition(db.changesCount == 1, "the order row is locked by this transaction")
         }

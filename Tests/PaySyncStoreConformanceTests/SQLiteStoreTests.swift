@@ -1,3 +1,4 @@
+import Foundation
 import Dispatch
 import Synchronization
 import PaySyncCore
@@ -70,6 +71,55 @@ struct SQLiteStoreTests {
             [try counters.next(\.sequence, db) { _ in 7 }, try counters.next(\.sequence, db) { _ in 100 }]
         }
         #expect(numbers == [8, 9])
+    }
+
+    @Test("the writer's bound statements store each value as given: integers, texts and blobs, empty ones, and NULLs")
+    func boundValuesRoundTrip() throws {
+        let queue = try DatabaseQueue()
+        let row = try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (i INTEGER, n INTEGER, s TEXT, e TEXT, u TEXT, b BLOB, z BLOB NOT NULL)")
+            try db.run(
+                "INSERT INTO t (i, n, s, e, u, b, z) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [.integer(Int64.min), .integer(nil as Int64?), .text("callback payzapp SUCCESS -> applied"), .text(""), .text("ünïcødé ✓"),
+                 .blob([0, 1, 254, 255]), .blob([])])
+            return try Row.fetchOne(db, sql: "SELECT i, n, s, e, u, b, z, typeof(n), typeof(e), typeof(z) FROM t")!
+        }
+        #expect(row[0] as Int64 == Int64.min)
+        #expect(row[7] as String == "null")
+        #expect(row[2] as String == "callback payzapp SUCCESS -> applied")
+        #expect(row[3] as String == "")
+        #expect(row[8] as String == "text")
+        #expect(row[4] as String == "ünïcødé ✓")
+        #expect(Array(row[5] as Data) == [0, 1, 254, 255])
+        #expect(row[9] as String == "blob")
+        #expect((row[6] as Data).isEmpty)
+    }
+
+    @Test("a bound statement that fails throws SQLite's extended code and message, and the same statement runs again afterwards")
+    func boundStatementFailure() throws {
+        let queue = try DatabaseQueue()
+        let sql = "INSERT INTO t (k) VALUES (?)"
+        let error = try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (k TEXT NOT NULL UNIQUE)")
+            try db.run(sql, [.text("a")])
+            let error = #expect(throws: DatabaseError.self) { try db.run(sql, [.text("a")]) }
+            try db.run(sql, [.text("b")])
+            return error
+        }
+        #expect(error?.extendedResultCode == .SQLITE_CONSTRAINT_UNIQUE)
+        #expect(error?.message == "UNIQUE constraint failed: t.k")
+        #expect(try queue.read { db in try String.fetchAll(db, sql: "SELECT k FROM t ORDER BY k") } == ["a", "b"])
+    }
+
+    @Test("a bound statement refuses to run outside a transaction, so nothing is written in autocommit mode")
+    func boundStatementNeedsATransaction() throws {
+        let queue = try DatabaseQueue()
+        try queue.write { db in try db.execute(sql: "CREATE TABLE t (k TEXT)") }
+        let error = #expect(throws: DatabaseError.self) {
+            try queue.writeWithoutTransaction { db in try db.run("INSERT INTO t (k) VALUES (?)", [.text("a")]) }
+        }
+        #expect(error?.extendedResultCode == .SQLITE_ABORT)
+        #expect(try queue.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM t") } == 0)
     }
 
     @Test("claiming due checks reads the partial index on next_check_at, never the whole orders table")

@@ -1,0 +1,59 @@
+import GRDB
+import GRDBSQLite
+
+/// A value bound to one parameter of `Database.run`.
+enum SQLiteValue {
+    case integer(Int64?)
+    case text(String?)
+    case blob([UInt8])
+
+    static func integer(_ value: Int?) -> SQLiteValue { .integer(value.map(Int64.init)) }
+}
+
+extension Database {
+    /// Runs `sql`, an `INSERT` or `UPDATE` of the writer inside its transaction, with `values`
+    /// bound through SQLite's own calls. These are the rows every callback writes; GRDB's
+    /// `execute(arguments:)` first builds an array of existentials, converts and validates it,
+    /// and binds each value in a closure of its own. `paysync-bench statements`: 3.8 µs for an
+    /// 8-value `INSERT` that way, 2.9 µs this way. Failures throw GRDB's `DatabaseError`, with
+    /// SQLite's extended code and message, as GRDB would.
+    func run(_ sql: String, _ values: [SQLiteValue]) throws {
+        // What GRDB checks before each statement: once SQLite has rolled the transaction back on
+        // its own (disk full, I/O error), a write must not run in autocommit mode in its place.
+        guard isInsideTransaction else {
+            throw DatabaseError(resultCode: .SQLITE_ABORT, message: "a writer's statement runs inside its transaction", sql: sql)
+        }
+        let statement = try cachedStatement(sql: sql).sqliteStatement
+        precondition(Int(sqlite3_bind_parameter_count(statement)) == values.count, "one value per parameter of \(sql)")
+        sqlite3_reset(statement)
+        for (index, value) in zip(CInt(1)..., values) {
+            switch value {
+            case .integer(let number?):
+                sqlite3_bind_int64(statement, index, number)
+            case .text(var text?):
+                text.withUTF8 { bytes in
+                    // An empty buffer may have no address, which SQLite would bind as NULL.
+                    guard let start = bytes.baseAddress else { return _ = sqlite3_bind_text(statement, index, "", 0, transient) }
+                    sqlite3_bind_text(statement, index, UnsafeRawPointer(start).assumingMemoryBound(to: CChar.self), CInt(bytes.count), transient)
+                }
+            case .blob(let bytes):
+                bytes.withUnsafeBytes { raw in
+                    guard let start = raw.baseAddress else { return _ = sqlite3_bind_zeroblob(statement, index, 0) }
+                    sqlite3_bind_blob(statement, index, start, CInt(raw.count), transient)
+                }
+            case .integer(nil), .text(nil):
+                sqlite3_bind_null(statement, index)
+            }
+        }
+        let code = sqlite3_step(statement)
+        guard code == SQLITE_DONE else {
+            let error = DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
+            sqlite3_reset(statement)
+            throw error
+        }
+        sqlite3_reset(statement)
+    }
+}
+
+/// SQLite copies each bound text and blob: the Swift values need not outlive the call.
+private let transient = unsafeBitCast(OpaquePointer(bitPattern: -1), to: sqlite3_destructor_type.self)
