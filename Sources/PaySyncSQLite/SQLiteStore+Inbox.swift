@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import PaySyncCore
 import PaySyncStore
 
@@ -27,7 +28,7 @@ extension SQLiteStore {
     ) async throws -> InboxJudgement<Result> {
         try await judge(subject) { [self] id, db in
             if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
-            let order = try Self.fetchOrder(db.cachedStatement(sql: Self.orderByNumberSQL), [account.rawValue, merchantOrderNumber], currencies)
+            let order = try Self.fetchOrder(Self.orderByNumberSQL, [.text(account.rawValue), .text(merchantOrderNumber)], currencies, db)
             let decision = try decide(order, id)
             if let change = decision.change, let order { try commit(change, to: order, db) }
             return (
@@ -135,8 +136,9 @@ extension SQLiteStore {
     /// The earlier entry of `provider` carrying `dedupKey`, if any: entry `id` is then its
     /// duplicate. The dedup horizon is the table itself.
     static func earlierEntry(_ id: Int64, provider: ProviderID, dedupKey: String, _ db: Database) throws -> Int64? {
-        try Int64.fetchOne(
-            db.cachedStatement(sql: "SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?"), arguments: [provider.rawValue, dedupKey, id])
+        try db.first("SELECT id FROM inbox WHERE provider = ? AND dedup_key = ? AND id != ?", [.text(provider.rawValue), .text(dedupKey), .integer(id)]) {
+            sqlite3_column_int64($0, 0)
+        }
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {

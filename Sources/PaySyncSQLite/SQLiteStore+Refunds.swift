@@ -7,7 +7,7 @@ extension SQLiteStore {
         orderID: OrderID, _ make: @escaping @Sendable (Order, [Refund]) throws -> (Refund, [AuditRecord])
     ) async throws -> Refund {
         try await writer.write { [self] db in
-            guard let order = try Self.fetchOrder(db.cachedStatement(sql: Self.orderByIDSQL), [orderID.rawValue], currencies) else {
+            guard let order = try Self.fetchOrder(Self.orderByIDSQL, [.text(orderID.rawValue)], currencies, db) else {
                 throw StoreError(.orderNotFound, "no order \(orderID)")
             }
             let existing = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM refunds WHERE order_id = ? ORDER BY created_at, id"), arguments: [orderID.rawValue])

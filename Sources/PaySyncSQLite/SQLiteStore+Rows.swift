@@ -49,9 +49,9 @@ extension SQLiteStore {
         )
     }
 
-    /// The first order `statement` (selecting `orderColumns`) finds, if any.
-    static func fetchOrder(_ statement: Statement, _ arguments: StatementArguments, _ currencies: CurrencyRegistry) throws -> Order? {
-        try OrderRows(statement, arguments, currencies).next()
+    /// The order `sql` (selecting `orderColumns` by a unique key) finds with `values`, if any.
+    static func fetchOrder(_ sql: String, _ values: [SQLiteValue], _ currencies: CurrencyRegistry, _ db: Database) throws -> Order? {
+        try db.first(sql, values) { try order($0, currencies) }
     }
 
     /// Every order `statement` (selecting `orderColumns`) finds.

@@ -81,13 +81,13 @@ public final class SQLiteStore: PaySyncStore {
 
     public func order(id: OrderID) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Self.fetchOrder(db.cachedStatement(sql: Self.orderByIDSQL), [id.rawValue], currencies)
+            try Self.fetchOrder(Self.orderByIDSQL, [.text(id.rawValue)], currencies, db)
         }
     }
 
     public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order? {
         try await pool.read { [currencies] db in
-            try Self.fetchOrder(db.cachedStatement(sql: Self.orderByNumberSQL), [account.rawValue, number.rawValue], currencies)
+            try Self.fetchOrder(Self.orderByNumberSQL, [.text(account.rawValue), .text(number.rawValue)], currencies, db)
         }
     }
 
@@ -133,7 +133,7 @@ public final class SQLiteStore: PaySyncStore {
         id: OrderID, _ change: @escaping @Sendable (Order) throws -> OrderChange<Result>
     ) async throws -> Result {
         try await writer.write { [self] db in
-            guard let current = try Self.fetchOrder(db.cachedStatement(sql: Self.orderByIDSQL), [id.rawValue], currencies) else {
+            guard let current = try Self.fetchOrder(Self.orderByIDSQL, [.text(id.rawValue)], currencies, db) else {
                 throw StoreError(.orderNotFound, "no order \(id)")
             }
             let outcome = try change(current)

@@ -23,9 +23,32 @@ extension Database {
         guard isInsideTransaction else {
             throw DatabaseError(resultCode: .SQLITE_ABORT, message: "a writer's statement runs inside its transaction", sql: sql)
         }
+        try bound(sql, values) { statement in
+            let code = sqlite3_step(statement)
+            guard code == SQLITE_DONE else { throw stepError(code, sql) }
+        }
+    }
+
+    /// The first row `sql` selects with `values` bound as `run` binds them, read by `read` from the
+    /// statement, or `nil` when it selects none: a callback's dedup probe, an order by its id or
+    /// its number.
+    func first<T>(_ sql: String, _ values: [SQLiteValue], _ read: (SQLiteStatement) throws -> T) throws -> T? {
+        try bound(sql, values) { statement in
+            switch sqlite3_step(statement) {
+            case SQLITE_ROW: return try read(statement)
+            case SQLITE_DONE: return nil
+            case let code: throw stepError(code, sql)
+            }
+        }
+    }
+
+    /// GRDB's cached statement for `sql`, reset, with `values` bound, handed to `body`; reset again
+    /// when `body` returns or throws.
+    private func bound<T>(_ sql: String, _ values: [SQLiteValue], _ body: (SQLiteStatement) throws -> T) throws -> T {
         let statement = try cachedStatement(sql: sql).sqliteStatement
         precondition(Int(sqlite3_bind_parameter_count(statement)) == values.count, "one value per parameter of \(sql)")
         sqlite3_reset(statement)
+        defer { sqlite3_reset(statement) }
         for (index, value) in zip(CInt(1)..., values) {
             switch value {
             case .integer(let number?):
@@ -45,13 +68,12 @@ extension Database {
                 sqlite3_bind_null(statement, index)
             }
         }
-        let code = sqlite3_step(statement)
-        guard code == SQLITE_DONE else {
-            let error = DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
-            sqlite3_reset(statement)
-            throw error
-        }
-        sqlite3_reset(statement)
+        return try body(statement)
+    }
+
+    /// A failed step as GRDB reports it: SQLite's extended code and message, and the statement.
+    private func stepError(_ code: CInt, _ sql: String) -> DatabaseError {
+        DatabaseError(resultCode: ResultCode(rawValue: code), message: String(cString: sqlite3_errmsg(sqliteConnection)), sql: sql)
     }
 }
 

@@ -95,6 +95,18 @@ struct SQLiteStoreTests {
         #expect((row[6] as Data).isEmpty)
     }
 
+    @Test("a bound read gives its first row as read from the statement, or nil when nothing matches")
+    func boundReadFindsTheFirstRow() throws {
+        let queue = try DatabaseQueue()
+        let (found, missing) = try queue.write { db in
+            try db.execute(sql: "CREATE TABLE t (k TEXT, v INTEGER); INSERT INTO t VALUES ('a', 1), ('b', 2), ('b', 3)")
+            let sql = "SELECT v FROM t WHERE k = ? ORDER BY v"
+            return (try db.first(sql, [.text("b")]) { sqlite3_column_int64($0, 0) }, try db.first(sql, [.text("c")]) { sqlite3_column_int64($0, 0) })
+        }
+        #expect(found == 2)
+        #expect(missing == nil)
+    }
+
     @Test("a bound statement that fails throws SQLite's extended code and message, and the same statement runs again afterwards")
     func boundStatementFailure() throws {
         let queue = try DatabaseQueue()
