@@ -157,15 +157,16 @@ public struct Ingestor: Sendable {
             return InboxDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet", result: ())
         }
         let input = report.state.orderInput
+        func summary(_ verdict: InboxVerdict, _ reason: String?) -> String {
+            "callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")"
+        }
         func evidence(_ verdict: InboxVerdict, _ reason: String?) -> Evidence {
-            Evidence(
-                summary: "callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
-                providerStatus: report.providerStatus, amount: report.amount, reference: "inbox:\(inboxID)")
+            Evidence(summary: summary(verdict, reason), providerStatus: report.providerStatus, amount: report.amount, reference: "inbox:\(inboxID)")
         }
         guard order.provider == provider else {
             let reason = "provider_mismatch"
             let audit = AuditRecord(
-                orderID: order.id, kind: .inbound, summary: evidence(.review, reason).summary,
+                orderID: order.id, kind: .inbound, summary: summary(.review, reason),
                 detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
             return InboxDecision(
                 verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",

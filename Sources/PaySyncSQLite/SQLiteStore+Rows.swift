@@ -148,9 +148,10 @@ extension SQLiteStore {
     }
 }
 
-/// Orders decoded straight from a statement's columns. GRDB's `Row` builds an index of lower-cased
-/// column names and copies every value of each row fetched through it: on the writer, where every
-/// callback reads its order, that cost more than decoding the order itself.
+/// The orders of a statement selecting several (a listing, a claim of due checks), each decoded
+/// straight from the statement's columns by `SQLiteStore.order`, as `fetchOrder` decodes one.
+/// GRDB's `Row` builds an index of lower-cased column names and copies every value of each row
+/// fetched through it, which cost more than decoding the order itself.
 final class OrderRows: DatabaseCursor {
     typealias Element = Order
     let _statement: Statement

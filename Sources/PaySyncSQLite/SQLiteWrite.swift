@@ -7,6 +7,7 @@ enum SQLiteValue {
     case text(String?)
     case blob([UInt8])
 
+    /// An `Int` (an attempt, a rung) as SQLite's 64-bit integer.
     static func integer(_ value: Int?) -> SQLiteValue { .integer(value.map(Int64.init)) }
 }
 

@@ -39,9 +39,7 @@ struct CallbackIngestionTests {
     func concurrentDuplicates() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            _ = try await client.create()
-            try await api.sandbox.pay("codepay", "A-1001")
-            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            let message = try await paidOrderCallback(api, client)
             let replies = try await withThrowingTaskGroup(of: APIResponse.self) { group in
                 for _ in 0..<100 { group.addTask { try await client.deliver(message, "codepay") } }
                 return try await group.reduce(into: [APIResponse]()) { $0.append($1) }
@@ -127,9 +125,7 @@ struct CallbackIngestionTests {
     func lateDuplicate() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            _ = try await client.create()
-            try await api.sandbox.pay("codepay", "A-1001")
-            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            let message = try await paidOrderCallback(api, client)
             _ = try await client.deliver(message, "codepay")
             api.clock.advance(milliseconds: 3 * 86_400_000)
             let late = try await client.deliver(message, "codepay")
@@ -143,9 +139,7 @@ struct CallbackIngestionTests {
     func receivedAndDuplicateMetrics() async throws {
         let api = try APIHarness()
         try await api.run { client in
-            _ = try await client.create()
-            try await api.sandbox.pay("codepay", "A-1001")
-            let message = try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+            let message = try await paidOrderCallback(api, client)
             for _ in 0..<3 { _ = try await client.deliver(message, "codepay") }
             let metrics = try await client.request(.get, "/metrics", token: nil).text
             #expect(metrics.contains(#"paysync_callbacks_received_total{gateway="codepay"} 3"#))
@@ -203,4 +197,12 @@ struct CallbackIngestionTests {
             #expect(operatorRows.first?["detail"] as? String == "partial capture confirmed with CodePay")
         }
     }
+}
+
+/// Order A-1001 created at CodePay and paid at the sandbox: the gateway's signed callback for it,
+/// not yet delivered.
+private func paidOrderCallback(_ api: APIHarness, _ client: APIClient) async throws -> SignedMessage {
+    _ = try await client.create()
+    try await api.sandbox.pay("codepay", "A-1001")
+    return try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
 }
