@@ -128,6 +128,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: testSwiftSettings),
+        // The engine without HTTP: the check plan as values; services over a scripted transport and a temporary SQLite store.
+        .testTarget(
+            name: "PaySyncEngineTests", dependencies: ["PaySyncEngine", "PaySyncSQLite"],
+            swiftSettings: testSwiftSettings
+        ),
         .testTarget(
             name: "PaySyncGatewaysTests", dependencies: ["PaySyncGateways"], resources: [.copy("Fixtures")],
             swiftSettings: testSwiftSettings

@@ -18,7 +18,6 @@ extension Order {
             var order = self
             order.status = next
             order.updatedAt = now
-            order.version += 1
             if input == .reinitiated {
                 order.attempt += 1
                 order.gatewayOrderNumber = nil
@@ -41,7 +40,6 @@ extension Order {
             if reason == .paidAfterCanceled, check != nil {
                 var order = self
                 order.check = nil
-                order.version += 1
                 updated = order
             }
         case .refused:

@@ -100,7 +100,7 @@ public struct OrderService: Sendable {
                         at: now, audit: [inboundAudit(order.id, "create order -> already_paid", command, now)] + (validation.map { [$0.audit] } ?? []))
                     return OrderChange(
                         order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
-                        result: CreateOrderResult(outcome: .alreadyPaid, order: change.order ?? order))
+                        result: CreateOrderResult(outcome: .alreadyPaid, order: change.committed(over: order)))
                 }
                 var change = order.change(
                     applying: .reinitiated, source: .merchantAPI, evidence: Evidence(summary: "merchant paid again under the same number"),
@@ -108,7 +108,7 @@ public struct OrderService: Sendable {
                 change.order?.check = .start(policy.schedule(for: order.provider), anchor: now)
                 return OrderChange(
                     order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
-                    result: CreateOrderResult(outcome: .reinitiated, order: change.order ?? order))
+                    result: CreateOrderResult(outcome: .reinitiated, order: change.committed(over: order)))
             case .paid, .canceled:
                 let outcome: CreateOrderResult.Outcome = order.status == .paid ? .alreadyPaid : .alreadyCanceled
                 return OrderChange(
@@ -138,22 +138,19 @@ public struct OrderService: Sendable {
                 // A callback may have beaten this answer; the gateway's number still belongs on the attempt.
                 if current.attempt == attempt, current.gatewayOrderNumber == nil {
                     var updated = change.order ?? current
-                    if change.order == nil {
-                        updated.version += 1
-                        updated.updatedAt = now
-                    }
+                    if change.order == nil { updated.updatedAt = now }
                     updated.gatewayOrderNumber = created.gatewayOrderNumber
                     updated.checkout = Checkout(url: created.payURL, qrContent: created.qrContent)
                     change.order = updated
                 }
-                return change.with(result: change.order ?? current)
+                return change.with(result: change.committed(over: current))
             }
             return CreateOrderResult(outcome: outcome, order: stored, submission: .accepted)
         case .refused(let code, let message):
             let evidence = Evidence(summary: "gateway refused the create: \(message)", providerStatus: code)
             let stored = try await store.updateOrder(id: order.id) { current in
                 let change = current.change(applying: .failed, source: .gateway, evidence: evidence, at: now, audit: [call.audit])
-                return change.with(result: change.order ?? current)
+                return change.with(result: change.committed(over: current))
             }
             return CreateOrderResult(outcome: outcome, order: stored, submission: .refused(code: code, message: message))
         case .failed(let failure):
@@ -215,7 +212,7 @@ public struct OrderService: Sendable {
                     audit: [audit])
                 return OrderChange(
                     order: change.order, events: change.events, audit: change.audit, reviews: change.reviews,
-                    result: (change.result, change.order ?? order))
+                    result: (change.result, change.committed(over: order)))
             }
         } catch let error as StoreError where error.code == .orderNotFound {
             throw Self.notFound(id)

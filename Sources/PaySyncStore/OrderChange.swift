@@ -22,3 +22,14 @@ public struct OrderChange<Result: Sendable>: Sendable {
         OrderChange<New>(order: order, events: events, audit: audit, reviews: reviews, result: result)
     }
 }
+
+extension OrderChange {
+    /// The order as it stands once this change commits over `current`: the written row one
+    /// version later, or `current` when no row is written. Stores own `version`: they advance it
+    /// on every write, whatever the change's order says, and nothing else sets it.
+    public func committed(over current: Order) -> Order {
+        guard var order else { return current }
+        order.version = current.version + 1
+        return order
+    }
+}
