@@ -1,3 +1,4 @@
+import Logging
 import PaySyncCore
 import PaySyncGateways
 import PaySyncStore
@@ -33,12 +34,19 @@ public struct GatewayClient: Sendable {
     let transport: any HTTPTransport
     let clock: any PaySyncClock
     let timeoutMilliseconds: Int64
+    let logger: Logger
+    /// Failed calls in a row per gateway and account: logged when a streak starts and when it ends.
+    let streaks = FailureStreaks()
 
-    public init(directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000) {
+    public init(
+        directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000,
+        logger: Logger = Logger(label: "paysync.gateways")
+    ) {
         self.directory = directory
         self.transport = transport
         self.clock = clock
         self.timeoutMilliseconds = timeoutMilliseconds
+        self.logger = logger
     }
 
     public func perform(_ operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID = .default, orderID: OrderID?) async -> GatewayCall {
@@ -50,6 +58,7 @@ public struct GatewayClient: Sendable {
                 case .refused(let code, let message): "refused \(code): \(message)"
                 case .answered: nil
                 }
+            hear(outcome, of: operation, provider: provider, account: account, orderID: orderID)
             return GatewayCall(
                 outcome: outcome,
                 audit: AuditRecord(
@@ -78,6 +87,28 @@ public struct GatewayClient: Sendable {
             return record(outcome, detail: "\(requestLine); HTTP \(response.status) (\(response.body.count) bytes)", latency: latency)
         case .failure(let failure):
             return record(.failed(failure), detail: requestLine, latency: latency)
+        }
+    }
+
+    /// Logs the first failed call of a streak to a gateway (with the call's order and error) and
+    /// the first answer after one; an operation the gateway does not offer is no failure.
+    private func hear(_ outcome: GatewayOutcome, of operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID, orderID: OrderID?) {
+        let key = "\(account)/\(provider)"
+        var metadata: Logger.Metadata = ["paysync.provider": "\(provider)", "paysync.account": "\(account)", "paysync.operation": "\(operation.name)"]
+        if let orderID { metadata["paysync.order"] = "\(orderID)" }
+        switch outcome {
+        case .failed(let failure) where failure.kind == .unsupported:
+            break
+        case .failed(let failure):
+            if streaks.failed(key) {
+                metadata["error"] = "\(failure)"
+                logger.warning("gateway calls failing", metadata: metadata)
+            }
+        case .answered, .refused:
+            if let failures = streaks.succeeded(key) {
+                metadata["paysync.failures"] = "\(failures)"
+                logger.notice("gateway answering again", metadata: metadata)
+            }
         }
     }
 

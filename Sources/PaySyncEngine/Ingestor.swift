@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PaySyncCore
 import PaySyncGateways
 import PaySyncStore
@@ -26,12 +27,16 @@ public struct Ingestor: Sendable {
     /// Called after a verified payment for a closed order was committed to review (paid after
     /// canceled), with the order's account and number: the late-payment refund, when configured.
     let onLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
+    let logger: Logger
+    /// Failed store writes in a row: the first of a streak is logged, and the first success after it.
+    let streaks = FailureStreaks()
 
     public init(
         store: any PaySyncStore, clock: any PaySyncClock, directory: GatewayDirectory, accounts: Set<MerchantAccountID>,
         metrics: IngestMetrics = IngestMetrics(), maxBodyBytes: Int = 65_536, onUnverified: (@Sendable (Order) async -> Void)? = nil,
-        onLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)? = nil
+        onLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)? = nil, logger: Logger = Logger(label: "paysync.ingestor")
     ) {
+        self.logger = logger
         self.onUnverified = onUnverified
         self.onLatePayment = onLatePayment
         self.store = store
@@ -106,25 +111,24 @@ public struct Ingestor: Sendable {
     ) async -> CallbackReply {
         // 2. Bound and check the content type.
         guard let adapter = directory.adapter(provider, account: account), accounts.contains(account) else {
-            return await reject(subject, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
+            return await reject(subject, provider, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
         }
         if bodyTruncated {
-            return await reject(subject, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
+            return await reject(subject, provider, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
         }
         guard isJSONContentType(headers["content-type"]) else {
-            return await reject(subject, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
+            return await reject(subject, provider, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
         }
         // 3. Verify and parse.
         let event: CallbackEvent
         do {
             event = try adapter.callback(InboundCallback(headers: headers, body: body), now: now)
         } catch {
-            let reply = await reject(subject, Self.status(for: error.reason), error.reason.rawValue, error.message)
+            let reply = await reject(subject, provider, Self.status(for: error.reason), error.reason.rawValue, error.message)
             if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified,
                 let number = adapter.claimedOrderNumber(InboundCallback(headers: headers, body: body)),
-                let merchantNumber = try? MerchantOrderNumber(number),
-                let order = try? await store.order(account: account, number: merchantNumber), order.provider == provider,
-                !order.status.isSettledAttempt
+                let merchantNumber = try? MerchantOrderNumber(number),  // not an order number: no order to query about
+                let order = await claimedOrder(account, merchantNumber, reply: reply), order.provider == provider, !order.status.isSettledAttempt
             {
                 await onUnverified(order)
             }
@@ -137,7 +141,7 @@ public struct Ingestor: Sendable {
         case .payment(let payment): report = payment
         }
         if let merchant = report.merchantID, merchant != adapter.merchantIdentity {
-            return await reject(subject, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
+            return await reject(subject, provider, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
         }
         // 4–6. Deduplicate, match, check, apply — one transaction.
         return await resolve(subject, provider, account, event, number: report.merchantOrderNumber, adapter: adapter) { order, inboxID in
@@ -194,6 +198,18 @@ public struct Ingestor: Sendable {
         return InboxDecision(verdict: verdict, reason: reason, change: change.with(result: ()), result: ())
     }
 
+    /// The order an unverified callback names, for a query about it; a failed read is logged and
+    /// only costs that query.
+    private func claimedOrder(_ account: MerchantAccountID, _ number: MerchantOrderNumber, reply: CallbackReply) async -> Order? {
+        do {
+            return try await store.order(account: account, number: number)
+        } catch {
+            logger.error(
+                "order read failed after an unverified callback", metadata: ["paysync.inbox": "\(reply.inboxID.map(String.init) ?? "-")", "paysync.order_number": "\(number)", "error": "\(error)"])
+            return nil
+        }
+    }
+
     private func resolve(
         _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, number: String, adapter: any GatewayAdapter,
         _ decide: @escaping @Sendable (Order?, Int64) -> InboxDecision<Void>
@@ -204,9 +220,9 @@ public struct Ingestor: Sendable {
             if case .resolved(.review, ReviewReason.paidAfterCanceled.rawValue?, _)? = judgement.resolution, let onLatePayment {
                 await onLatePayment(account, number)
             }
-            return Self.reply(judgement, adapter: adapter)
+            return heard(judgement, subject, provider, adapter: adapter)
         } catch {
-            return Self.unrecorded
+            return unrecorded(subject, provider, error)
         }
     }
 
@@ -225,9 +241,9 @@ public struct Ingestor: Sendable {
                     providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
                 return RefundInboxDecision(verdict: verdict, reason: reason, refund: updated, audit: audit)
             }
-            return Self.reply(judgement, adapter: adapter)
+            return heard(judgement, subject, provider, adapter: adapter)
         } catch {
-            return Self.unrecorded
+            return unrecorded(subject, provider, error)
         }
     }
 
@@ -246,9 +262,9 @@ public struct Ingestor: Sendable {
                     providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
                 return PayoutInboxDecision(verdict: verdict, reason: reason, payout: updated, audit: audit)
             }
-            return Self.reply(judgement, adapter: adapter)
+            return heard(judgement, subject, provider, adapter: adapter)
         } catch {
-            return Self.unrecorded
+            return unrecorded(subject, provider, error)
         }
     }
 
@@ -296,15 +312,49 @@ public struct Ingestor: Sendable {
         error(503, "inbox_unavailable", "the callback could not be recorded; redeliver", verdict: .received, inboxID: nil)
     }
 
-    private func reject(_ subject: InboxSubject, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
+    /// The reply to a resolution that reached the store; a judgement that did not commit (its
+    /// entry stays `received`) counts as a failure of the store.
+    private func heard<Result>(_ judgement: InboxJudgement<Result>, _ subject: InboxSubject, _ provider: ProviderID, adapter: any GatewayAdapter) -> CallbackReply {
+        if judgement.resolution == nil {
+            storeFailed(subject, provider, inboxID: judgement.id, "the judgement did not commit; the entry stays received")
+        } else {
+            storeAnswered()
+        }
+        return Self.reply(judgement, adapter: adapter)
+    }
+
+    /// A callback the store could not record (or, replayed, not judge): 503, so the gateway redelivers.
+    private func unrecorded(_ subject: InboxSubject, _ provider: ProviderID, _ error: any Error) -> CallbackReply {
+        storeFailed(subject, provider, inboxID: nil, "\(error)")
+        if case .recorded(let id) = subject {
+            return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: id)
+        }
+        return Self.unrecorded
+    }
+
+    /// Logs the first store failure of a streak, with the callback's gateway and inbox entry.
+    private func storeFailed(_ subject: InboxSubject, _ provider: ProviderID, inboxID: Int64?, _ error: String) {
+        guard streaks.failed("store") else { return }
+        var id = inboxID
+        if case .recorded(let recorded) = subject { id = recorded }
+        logger.error(
+            "callbacks cannot be stored; answering 503 until the store recovers",
+            metadata: ["paysync.provider": "\(provider)", "paysync.inbox": "\(id.map(String.init) ?? "-")", "error": "\(error)"])
+    }
+
+    /// Logs the end of a store failure streak.
+    private func storeAnswered() {
+        guard let failures = streaks.succeeded("store") else { return }
+        logger.notice("callbacks are stored again", metadata: ["paysync.failures": "\(failures)"])
+    }
+
+    private func reject(_ subject: InboxSubject, _ provider: ProviderID, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
         do {
             let inboxID = try await store.rejectInbox(subject, reason: reason, detail: message)
+            storeAnswered()
             return Self.error(status, reason, message, verdict: .rejected, inboxID: inboxID)
         } catch {
-            if case .recorded(let id) = subject {
-                return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: id)
-            }
-            return Self.unrecorded
+            return unrecorded(subject, provider, error)
         }
     }
 
@@ -317,7 +367,8 @@ public struct Ingestor: Sendable {
     }
 
     static func error(_ status: Int, _ code: String, _ message: String, verdict: InboxVerdict, inboxID: Int64?) -> CallbackReply {
-        let body = (try? JSONEncoder().encode(["error": ["code": code, "message": message]])) ?? Data()
+        // Encoding a dictionary of strings cannot fail.
+        let body = try! JSONEncoder().encode(["error": ["code": code, "message": message]])
         return CallbackReply(status: status, contentType: "application/json", body: Array(body), verdict: verdict, reason: code, inboxID: inboxID)
     }
 }

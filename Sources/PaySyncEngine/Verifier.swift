@@ -1,3 +1,4 @@
+import Logging
 import PaySyncCore
 import PaySyncStore
 
@@ -27,10 +28,15 @@ public struct Verifier: Sendable {
     let reconciler: Reconciler
     let clock: any PaySyncClock
     let gate: QueryGate
+    let logger: Logger
 
     /// - Parameter minimumQueryIntervalMilliseconds: front-end queries of one order closer than
     ///   this answer from the store instead of calling the gateway again (rate limit).
-    public init(store: any PaySyncStore, reconciler: Reconciler, clock: any PaySyncClock, minimumQueryIntervalMilliseconds: Int64 = 2_000) {
+    public init(
+        store: any PaySyncStore, reconciler: Reconciler, clock: any PaySyncClock, minimumQueryIntervalMilliseconds: Int64 = 2_000,
+        logger: Logger = Logger(label: "paysync.verifier")
+    ) {
+        self.logger = logger
         self.store = store
         self.reconciler = reconciler
         self.clock = clock
@@ -42,7 +48,11 @@ public struct Verifier: Sendable {
     /// A query of `order` through the same coalescing, rate-limited gate as front-end checks (for
     /// well-formed callbacks whose signature failed).
     public func queryRateLimited(_ order: Order) async {
-        _ = try? await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
+        do {
+            _ = try await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
+        } catch {
+            logger.error("query after an unverified callback failed", metadata: ["paysync.order": "\(order.id)", "paysync.provider": "\(order.provider)", "error": "\(error)"])
+        }
     }
 
     public func verify(_ id: OrderID, report: Report?, waitMilliseconds: Int64) async throws -> (Order, Display) {

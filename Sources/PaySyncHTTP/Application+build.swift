@@ -114,18 +114,22 @@ public struct PaySyncInstance: Sendable {
         self.store = store
         self.clock = clock
         self.maxBodyBytes = maxBodyBytes
-        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds)
+        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds, logger: logger)
         registry = PrometheusCollectorRegistry()
         refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
         payouts = PayoutService(store: store, gateways: client, clock: clock, callbacks: callbacks)
         let reconciler = Reconciler(
             store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, payouts: payouts, owner: owner,
             logger: logger)
-        let verifier = Verifier(store: store, reconciler: reconciler, clock: clock)
+        let verifier = Verifier(store: store, reconciler: reconciler, clock: clock, logger: logger)
         let refundLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
         if reconcilerPolicy.refundPaidAfterClose {
             refundLatePayment = { [refunds] account, number in
-                _ = try? await refunds.refundLatePayment(account: account, merchantOrderNumber: number)
+                do {
+                    _ = try await refunds.refundLatePayment(account: account, merchantOrderNumber: number)
+                } catch {
+                    logger.error("late-payment refund failed", metadata: ["paysync.account": "\(account)", "paysync.order_number": "\(number)", "error": "\(error)"])
+                }
             }
         } else {
             refundLatePayment = nil
@@ -133,7 +137,7 @@ public struct PaySyncInstance: Sendable {
         ingestor = Ingestor(
             store: store, clock: clock, directory: directory, accounts: policy.accounts,
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
-            onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment)
+            onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment, logger: logger)
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
         self.reconciler = reconciler
         self.verifier = verifier
