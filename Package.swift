@@ -80,6 +80,7 @@ let package = Package(
             name: "PaySyncPostgres",
             dependencies: [
                 "PaySyncStore", .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -93,11 +94,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The merchant HTTP API (Hummingbird 2) and the service configuration.
+        // The merchant HTTP API (Hummingbird 2): routes and controllers over the engine's services.
         .target(
             name: "PaySyncHTTP",
             dependencies: [
-                "PaySyncEngine", "PaySyncSQLite", "PaySyncPostgres",
+                "PaySyncEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The composition root: configuration, the store it names, the engine and the HTTP app wired once.
+        .target(
+            name: "PaySyncApp",
+            dependencies: [
+                "PaySyncEngine", "PaySyncHTTP", "PaySyncSQLite", "PaySyncPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -111,7 +123,7 @@ let package = Package(
         .target(
             name: "PaySyncDemo",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox", "PaySyncPostgres",
+                "PaySyncApp", "PaySyncSandbox", "PaySyncPostgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -121,7 +133,7 @@ let package = Package(
         .executableTarget(
             name: "PaySyncCLI",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox", "PaySyncDemo",
+                "PaySyncApp", "PaySyncSandbox", "PaySyncDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SystemPackage", package: "swift-system"),
             ],
@@ -162,7 +174,7 @@ let package = Package(
         .testTarget(
             name: "PaySyncHTTPTests",
             dependencies: [
-                "PaySyncHTTP", "PaySyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "PaySyncApp", "PaySyncSandbox", .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"), .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],

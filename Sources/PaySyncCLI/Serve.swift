@@ -3,6 +3,7 @@ import Configuration
 import Hummingbird
 import Logging
 import PaySyncEngine
+import PaySyncApp
 import PaySyncHTTP
 import PaySyncSandbox
 import ServiceLifecycle

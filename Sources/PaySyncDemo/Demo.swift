@@ -5,6 +5,7 @@ import NIOCore
 import PaySyncCore
 import PaySyncEngine
 import PaySyncGateways
+import PaySyncApp
 import PaySyncHTTP
 import PaySyncPostgres
 import PaySyncSQLite

@@ -1,6 +1,7 @@
 import Foundation
 import PaySyncCore
 import PaySyncGateways
+import PaySyncApp
 import PaySyncHTTP
 import PaySyncEngine
 import PaySyncSandbox

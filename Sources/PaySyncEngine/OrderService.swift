@@ -189,6 +189,20 @@ public struct OrderService: Sendable {
         return order
     }
 
+    /// The order with this merchant number in `account`, or a `notFound` error.
+    public func order(account: MerchantAccountID, number: MerchantOrderNumber) async throws -> Order {
+        guard let order = try await store.order(account: account, number: number) else {
+            throw PaySyncError(.notFound, code: "order_not_found", message: "no order \(number) for account \(account)")
+        }
+        return order
+    }
+
+    /// The order's refunds, oldest first, or a `notFound` error when there is no such order.
+    public func refunds(id: OrderID) async throws -> [Refund] {
+        _ = try await order(id: id)
+        return try await store.refunds(orderID: id)
+    }
+
     public func list(_ query: OrderQuery) async throws -> OrderPage {
         try await store.listOrders(query)
     }

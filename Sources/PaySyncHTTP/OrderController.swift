@@ -9,8 +9,8 @@ import PaySyncStore
 /// The merchant order API under `/v1`. See docs/api.md for each route with curl examples.
 struct OrderController<Context: RequestContext>: Sendable {
     let service: OrderService
-    let verifier: Verifier?
-    let refunds: RefundService?
+    let verifier: Verifier
+    let refunds: RefundService
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -62,10 +62,7 @@ struct OrderController<Context: RequestContext>: Sendable {
         do { number = try MerchantOrderNumber(numberText) } catch {
             throw APIError(.badRequest, code: error.code, message: error.description, field: "merchantOrderNumber")
         }
-        guard let order = try await service.store.order(account: account, number: number) else {
-            throw APIError(.notFound, code: "order_not_found", message: "no order \(number) for account \(account)")
-        }
-        return try json(OrderBody(order), status: .ok)
+        return try json(OrderBody(try await service.order(account: account, number: number)), status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
@@ -95,7 +92,6 @@ struct OrderController<Context: RequestContext>: Sendable {
 
     /// `GET /v1/orders/{id}/verify?report=…&wait=…` — see `Verifier`.
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
-        guard let verifier else { throw APIError(.notFound, code: "route_not_found", message: "verification is not configured") }
         let id = try orderID(context)
         var report: Verifier.Report?
         if let text = request.uri.queryParameters["report"] {
@@ -160,7 +156,6 @@ struct OrderController<Context: RequestContext>: Sendable {
 
     /// `POST /v1/orders/{id}/refunds` — refund part or all of a paid order.
     @Sendable func createRefund(_ request: Request, context: Context) async throws -> Response {
-        guard let refunds else { throw APIError(.notFound, code: "route_not_found", message: "refunds are not configured") }
         let id = try orderID(context)
         let body = try await request.decodeJSON(RefundRequestBody.self, limit: maxBodyBytes)
         let order = try await service.order(id: id)
@@ -177,8 +172,7 @@ struct OrderController<Context: RequestContext>: Sendable {
 
     @Sendable func listRefunds(_ request: Request, context: Context) async throws -> Response {
         let id = try orderID(context)
-        _ = try await service.order(id: id)
-        return try json(["refunds": try await service.store.refunds(orderID: id).map(RefundBody.init)], status: .ok)
+        return try json(["refunds": try await service.refunds(id: id).map(RefundBody.init)], status: .ok)
     }
 
     // MARK: - Parsing

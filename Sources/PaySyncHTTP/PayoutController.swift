@@ -7,7 +7,6 @@ import PaySyncStore
 /// Payouts under `/v1/payouts`: money the merchant sends out (PayZApp transfers).
 struct PayoutController<Context: RequestContext>: Sendable {
     let payouts: PayoutService
-    let store: any PaySyncStore
     let currencies: CurrencyRegistry
     let maxBodyBytes: Int
 
@@ -100,9 +99,6 @@ struct PayoutController<Context: RequestContext>: Sendable {
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let id = try context.parameters.require("id")
-        guard let payout = try await store.payout(id: id) else {
-            throw APIError(.notFound, code: "payout_not_found", message: "no payout \(id)")
-        }
-        return try json(PayoutBody(payout), status: .ok)
+        return try json(PayoutBody(try await payouts.payout(id: id)), status: .ok)
     }
 }

@@ -6,8 +6,7 @@ import PaySyncStore
 
 /// The review queue under `/v1/reviews`: facts PaySync would not apply without a person.
 struct ReviewController<Context: RequestContext>: Sendable {
-    let store: any PaySyncStore
-    let clock: any PaySyncClock
+    let reviews: ReviewService
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -55,7 +54,7 @@ struct ReviewController<Context: RequestContext>: Sendable {
             }
             status = parsed
         }
-        let items = try await store.reviewItems(status: status, limit: 500)
+        let items = try await reviews.list(status: status)
         return try json(["reviews": items.map(ReviewBody.init)], status: .ok)
     }
 
@@ -70,11 +69,6 @@ struct ReviewController<Context: RequestContext>: Sendable {
         guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(.badRequest, code: "missing_field", message: "say why (note)", field: "note")
         }
-        do {
-            let item = try await store.resolveReview(id: id, by: body.by, note: body.note, at: clock.now())
-            return try json(ReviewBody(item), status: .ok)
-        } catch let error as StoreError where error.code == .reviewNotFound {
-            throw APIError(.notFound, code: "review_not_found", message: error.message)
-        }
+        return try json(ReviewBody(try await reviews.resolve(id: id, by: body.by, note: body.note)), status: .ok)
     }
 }

@@ -6,16 +6,16 @@ import PostgresNIO
 
 extension PostgresStore {
     public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        try await client.withConnection { connection in try await insert(entry, id: nil, .received, connection) }
+        try await withConnection { connection in try await insert(entry, id: nil, .received, connection) }
     }
 
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
         let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
         switch subject {
         case .new(let entry):
-            return try await client.withConnection { connection in try await insert(entry, id: nil, outcome, connection) }
+            return try await withConnection { connection in try await insert(entry, id: nil, outcome, connection) }
         case .recorded(let id):
-            try await client.withConnection { connection in try await setOutcome(id, outcome, connection) }
+            try await withConnection { connection in try await setOutcome(id, outcome, connection) }
             return id
         }
     }
@@ -98,7 +98,7 @@ extension PostgresStore {
                     return InboxJudgement(id: id, resolution: resolution)
                 }
             } catch {
-                let id = try await client.withConnection { connection in try await insert(entry, id: taken, .received, connection) }
+                let id = try await withConnection { connection in try await insert(entry, id: taken, .received, connection) }
                 return InboxJudgement(id: id, resolution: nil)
             }
         }

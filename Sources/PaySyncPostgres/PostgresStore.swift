@@ -4,6 +4,8 @@ import NIOCore
 import PaySyncCore
 import PaySyncStore
 import PostgresNIO
+import ServiceLifecycle
+import Synchronization
 
 /// The store for several PaySync instances on one PostgreSQL database, through postgres-nio's
 /// pooled `PostgresClient`.
@@ -13,21 +15,28 @@ import PostgresNIO
 /// claimed with `FOR UPDATE SKIP LOCKED` and leased, so instances never work the same check and a
 /// crashed instance's checks return when its lease ends; callback dedup is a unique index, and two
 /// instances resolving the same event serialize on a transaction-scoped advisory lock of its key.
-public final class PostgresStore: PaySyncStore {
+public final class PostgresStore: PaySyncStore, Service {
     let client: PostgresClient
     let currencies: CurrencyRegistry
     let logger: Logger
-    private let runner: Task<Void, Never>
+    let schema: String?
+    let startupTimeout: Duration
+    let host: String
+    /// Opens once `run` has reached the server and migrated the schema; every operation waits for it.
+    private let readiness = Readiness()
+    /// `run` in a task of `connect`'s own, for callers without a `ServiceGroup`.
+    private let runner = Mutex<Task<Void, any Error>?>(nil)
 
-    /// Connects to `url` (`postgres://user[:password]@host[:port]/database[?schema=name]`), migrates
-    /// the schema (several instances starting at once migrate one at a time), and returns the store.
+    /// A store for `url` (`postgres://user[:password]@host[:port]/database[?schema=name]`). No I/O:
+    /// the pool starts, and the schema is migrated, when `run` runs (as a `Service` of the server's
+    /// group); operations wait until then.
     /// - Parameter schema: a schema to create and work in instead of `public` (one database can hold
     ///   several deployments; tests use one per store). Default: the URL's `schema` parameter.
-    public static func connect(
+    public init(
         url: String, schema: String? = nil, currencies: CurrencyRegistry = .standard, maximumConnections: Int = 20,
         startupTimeout: Duration = .seconds(30), logger: Logger = PostgresStore.defaultLogger
-    ) async throws -> PostgresStore {
-        var configuration = try configuration(url: url)
+    ) throws {
+        var configuration = try Self.configuration(url: url)
         configuration.options.maximumConnections = maximumConnections
         let schema = schema ?? URLComponents(string: url)?.queryItems?.first { $0.name == "schema" }?.value
         if let schema {
@@ -36,25 +45,50 @@ public final class PostgresStore: PaySyncStore {
             }
             configuration.options.additionalStartupParameters = [("search_path", schema)]
         }
-        let store = PostgresStore(client: PostgresClient(configuration: configuration, backgroundLogger: logger), currencies: currencies, logger: logger)
-        do {
-            // postgres-nio keeps retrying a server it cannot reach; a starting instance gives up.
-            // The limit is on reaching the server only: waiting for another instance's migration
-            // is progress, not failure.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.client.query("SELECT 1", logger: logger) }
-                group.addTask {
-                    try await Task.sleep(for: startupTimeout)
-                    throw StoreError(.unavailable, "no connection within \(startupTimeout)")
-                }
-                try await group.next()
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.currencies = currencies
+        self.logger = logger
+        self.schema = schema
+        self.startupTimeout = startupTimeout
+        host = configuration.host ?? url
+    }
+
+    /// Runs the connection pool until graceful shutdown (or cancellation): first reaches the server
+    /// and migrates the schema — several instances starting at once migrate one at a time — then
+    /// lets operations through. Throws when the server cannot be reached within `startupTimeout`
+    /// or the migration fails; operations waiting then fail with the same error.
+    public func run() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await self.client.run() }
+            do {
+                try await reachServer()
+                try await migrate()
+            } catch {
+                // postgres-nio keeps server details out of `description`; an operator needs them.
+                let failure = StoreError(.unavailable, "PostgreSQL at \(host): \(String(reflecting: error))")
+                readiness.fail(failure)
                 group.cancelAll()
+                throw failure
             }
-            try await store.migrate(schema: schema)
+            readiness.open()
+            try await group.waitForAll()
+        }
+    }
+
+    /// A store whose pool runs in a task of its own until `close()`, migrated and ready: for tools
+    /// and tests that run no `ServiceGroup` (the server runs the store as a `Service` instead).
+    public static func connect(
+        url: String, schema: String? = nil, currencies: CurrencyRegistry = .standard, maximumConnections: Int = 20,
+        startupTimeout: Duration = .seconds(30), logger: Logger = PostgresStore.defaultLogger
+    ) async throws -> PostgresStore {
+        let store = try PostgresStore(
+            url: url, schema: schema, currencies: currencies, maximumConnections: maximumConnections, startupTimeout: startupTimeout, logger: logger)
+        store.runner.withLock { $0 = Task { try await store.run() } }
+        do {
+            try await store.readiness.wait()
         } catch {
-            try? await store.close()
-            // postgres-nio keeps server details out of `description`; an operator needs them.
-            throw StoreError(.unavailable, "PostgreSQL at \(configuration.host ?? url): \(String(reflecting: error))")
+            try await store.close()
+            throw error
         }
         return store
     }
@@ -66,11 +100,18 @@ public final class PostgresStore: PaySyncStore {
         return logger
     }
 
-    private init(client: PostgresClient, currencies: CurrencyRegistry, logger: Logger) {
-        self.client = client
-        self.currencies = currencies
-        self.logger = logger
-        runner = Task { await client.run() }
+    /// postgres-nio keeps retrying a server it cannot reach; a starting instance gives up. The
+    /// limit is on reaching the server only: waiting for another instance's migration is progress.
+    private func reachServer() async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.client.query("SELECT 1", logger: self.logger) }
+            group.addTask {
+                try await Task.sleep(for: self.startupTimeout)
+                throw StoreError(.unavailable, "no connection within \(self.startupTimeout)")
+            }
+            try await group.next()
+            group.cancelAll()
+        }
     }
 
     /// The client configuration a `postgres://` URL names (TLS off: loopback and private networks;
@@ -85,9 +126,14 @@ public final class PostgresStore: PaySyncStore {
             database: database.isEmpty ? nil : database, tls: .disable)
     }
 
+    /// Stops the pool `connect` started (the server's group stops its own on graceful shutdown).
+    /// Waits for it to end; a failure it ended with was already thrown to `connect`'s caller.
     public func close() async throws {
+        guard let runner = runner.withLock({ $0 }) else { return }
         runner.cancel()
-        await runner.value
+        if case .failure(let error) = await runner.result, !(error is CancellationError), !(error is StoreError) {
+            logger.error("PostgreSQL pool ended with an error", metadata: ["error": "\(error)"])
+        }
     }
 
     // MARK: Transactions
@@ -95,6 +141,12 @@ public final class PostgresStore: PaySyncStore {
     /// Runs `body` in one transaction on one pooled connection: committed when it returns, rolled
     /// back when it throws (and its error rethrown as is).
     func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await readiness.wait()
+        return try await unguardedTransaction(body)
+    }
+
+    /// `transaction` before the store is ready: the migration's own.
+    private func unguardedTransaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         try await client.withConnection { connection in
             try await connection.query("BEGIN", logger: logger)
             do {
@@ -102,7 +154,12 @@ public final class PostgresStore: PaySyncStore {
                 try await connection.query("COMMIT", logger: logger)
                 return value
             } catch {
-                _ = try? await connection.query("ROLLBACK", logger: logger)
+                do {
+                    try await connection.query("ROLLBACK", logger: logger)
+                } catch let rollback {
+                    // The pool discards a connection whose query failed; the transaction's error is the one to report.
+                    logger.error("ROLLBACK failed", metadata: ["error": "\(rollback)", "paysync.cause": "\(error)"])
+                }
                 throw error
             }
         }
@@ -113,15 +170,22 @@ public final class PostgresStore: PaySyncStore {
     }
 
     func rows(_ query: PostgresQuery) async throws -> [PostgresRandomAccessRow] {
-        try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+        try await readiness.wait()
+        return try await client.query(query, logger: logger).collect().map { $0.makeRandomAccess() }
+    }
+
+    /// One pooled connection, once the store is ready (a statement outside a transaction).
+    func withConnection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await readiness.wait()
+        return try await client.withConnection(body)
     }
 
     static func isUniqueViolation(_ error: any Error) -> Bool {
         (error as? PSQLError)?.serverInfo?[.sqlState] == "23505"
     }
 
-    private func migrate(schema: String?) async throws {
-        try await transaction { connection in
+    private func migrate() async throws {
+        try await unguardedTransaction { connection in
             // One instance migrates a schema at a time; the others wait, then find nothing left to
             // do. Deployments in other schemas of the database migrate in parallel.
             let scope = schema ?? "public"

@@ -6,6 +6,7 @@ import HummingbirdTesting
 import NIOCore
 import PaySyncCore
 import PaySyncEngine
+import PaySyncApp
 import PaySyncHTTP
 import PaySyncSQLite
 import PaySyncSandbox

@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import PaySyncCore
 import PaySyncGateways
+import PaySyncApp
 import PaySyncHTTP
 import Testing
 

@@ -5,53 +5,36 @@ import NIOCore
 import Prometheus
 import PaySyncCore
 import PaySyncEngine
+import PaySyncHTTP
 import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncStore
 import ServiceLifecycle
 
-/// The running pieces of a PaySync server, built from a configuration.
+/// The composition root: the one place the engine, a store and the HTTP app are wired together
+/// from a configuration, for the server, the demo and the tests.
 public enum PaySyncServer {
     /// This instance's lease-owner name: host and process id.
     static func instanceName() -> String {
         "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
     }
 
-    /// Opens the store `database.url` names: a `postgres://` (or `postgresql://`) URL is a
-    /// PostgreSQL database shared by several instances; anything else is a SQLite file path.
-    public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry, logger: Logger) async throws -> any PaySyncStore {
+    /// Opens the store `database.url` names — a `postgres://` (or `postgresql://`) URL is a
+    /// PostgreSQL database shared by several instances; anything else is a SQLite file path — with
+    /// the service that runs and closes it in the server's group: PostgreSQL's pool (which migrates
+    /// the schema as it starts), or the closer of the SQLite file.
+    public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry, logger: Logger) throws -> (
+        store: any PaySyncStore, service: any Service
+    ) {
         let url = configuration.database
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             var postgresLogger = logger
             postgresLogger.logLevel = max(logger.logLevel, .error)
-            return try await PostgresStore.connect(url: url, currencies: currencies, logger: postgresLogger)
+            let store = try PostgresStore(url: url, currencies: currencies, logger: postgresLogger)
+            return (store, store)
         }
-        return try SQLiteStore(path: url, currencies: currencies)
-    }
-
-    /// The router: `/health` and `/metrics` open, `/callbacks/…` authenticated by the gateways'
-    /// signatures, `/v1/…` behind the bearer token.
-    public static func buildRouter(
-        service: OrderService, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, verifier: Verifier? = nil,
-        refunds: RefundService? = nil, payouts: PayoutService? = nil
-    ) -> Router<PaySyncRequestContext> {
-        let router = Router(context: PaySyncRequestContext.self)
-        router.add(middleware: ErrorMiddleware())
-        router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
-        if let metrics {
-            router.get("metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
-            }
-        }
-        CallbackController<PaySyncRequestContext>(ingestor: service.ingestor).addRoutes(to: router)
-        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
-        OrderController<PaySyncRequestContext>(service: service, verifier: verifier, refunds: refunds, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
-        ReviewController<PaySyncRequestContext>(store: service.store, clock: service.clock, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
-        if let payouts {
-            PayoutController<PaySyncRequestContext>(payouts: payouts, store: service.store, currencies: service.policy.currencies, maxBodyBytes: maxBodyBytes)
-                .addRoutes(to: v1)
-        }
-        return router
+        let store = try SQLiteStore(path: url, currencies: currencies)
+        return (store, StoreCloser(store: store, logger: logger))
     }
 
     /// The whole server as one application: HTTP plus a service that closes the store after the
@@ -68,7 +51,7 @@ public enum PaySyncServer {
         }
         let policy = try configuration.orderPolicy()
         let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
-        let store = try await openStore(configuration, currencies: policy.currencies, logger: logger)
+        let (store, storeService) = try openStore(configuration, currencies: policy.currencies, logger: logger)
         let instance = PaySyncInstance(
             store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
@@ -77,10 +60,8 @@ public enum PaySyncServer {
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
-            services: services + [
-                StoreCloser(store: store, logger: logger), InboxReplayer(ingestor: instance.ingestor, logger: logger),
-                instance.reconciler,
-            ],
+            // Started in this order, shut down in the reverse: the store outlives everything that uses it.
+            services: services + [storeService, InboxReplayer(ingestor: instance.ingestor, logger: logger), instance.reconciler],
             onServerRunning: { channel in
                 // One line on standard output once the port is bound: how a supervisor (or a test)
                 // knows this process, and not another, is the one listening.
@@ -103,6 +84,7 @@ public struct PaySyncInstance: Sendable {
     public let verifier: Verifier
     public let refunds: RefundService
     public let payouts: PayoutService
+    public let reviews: ReviewService
     public let registry: PrometheusCollectorRegistry
     let maxBodyBytes: Int
 
@@ -139,14 +121,19 @@ public struct PaySyncInstance: Sendable {
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
             onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment, logger: logger)
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
+        reviews = ReviewService(store: store, clock: clock)
         self.reconciler = reconciler
         self.verifier = verifier
     }
 
+    /// The services the HTTP routes use.
+    public var services: PaySyncServices {
+        PaySyncServices(orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts)
+    }
+
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.
     public func router(apiToken: String) -> Router<PaySyncRequestContext> {
-        PaySyncServer.buildRouter(
-            service: service, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, verifier: verifier, refunds: refunds, payouts: payouts)
+        PaySyncRoutes.router(services, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry)
     }
 }
 
@@ -157,7 +144,8 @@ struct StoreCloser: Service {
     let logger: Logger
 
     func run() async throws {
-        try? await gracefulShutdown()
+        // Returns on graceful shutdown, or throws when the group is canceled: close either way.
+        do { try await gracefulShutdown() } catch { logger.notice("closing the database on cancellation") }
         try await store.close()
         logger.info("database closed")
     }
@@ -171,6 +159,7 @@ struct InboxReplayer: Service {
     func run() async throws {
         let count = try await ingestor.replayUnjudged()
         if count > 0 { logger.notice("replayed callbacks left unjudged by a previous run", metadata: ["count": "\(count)"]) }
-        try? await gracefulShutdown()
+        // Done; stay in the group until it shuts down (a canceled group ends this at once).
+        do { try await gracefulShutdown() } catch { return }
     }
 }

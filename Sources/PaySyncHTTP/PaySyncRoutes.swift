@@ -1,0 +1,46 @@
+import Hummingbird
+import NIOCore
+import PaySyncEngine
+import Prometheus
+
+/// The engine's services, as the HTTP routes use them: controllers talk to these, never to the store.
+public struct PaySyncServices: Sendable {
+    public let orders: OrderService
+    public let reviews: ReviewService
+    public let verifier: Verifier
+    public let refunds: RefundService
+    public let payouts: PayoutService
+
+    public init(orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService) {
+        self.orders = orders
+        self.reviews = reviews
+        self.verifier = verifier
+        self.refunds = refunds
+        self.payouts = payouts
+    }
+}
+
+/// The HTTP face of PaySync: `/health` and `/metrics` open, `/callbacks/…` authenticated by the
+/// gateways' signatures, `/v1/…` behind the bearer token.
+public enum PaySyncRoutes {
+    public static func router(
+        _ services: PaySyncServices, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil
+    ) -> Router<PaySyncRequestContext> {
+        let router = Router(context: PaySyncRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
+        if let metrics {
+            router.get("metrics") { _, _ in
+                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+            }
+        }
+        CallbackController<PaySyncRequestContext>(ingestor: services.orders.ingestor).addRoutes(to: router)
+        let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
+        OrderController<PaySyncRequestContext>(service: services.orders, verifier: services.verifier, refunds: services.refunds, maxBodyBytes: maxBodyBytes)
+            .addRoutes(to: v1)
+        ReviewController<PaySyncRequestContext>(reviews: services.reviews, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        PayoutController<PaySyncRequestContext>(payouts: services.payouts, currencies: services.orders.policy.currencies, maxBodyBytes: maxBodyBytes)
+            .addRoutes(to: v1)
+        return router
+    }
+}
