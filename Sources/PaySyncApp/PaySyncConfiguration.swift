@@ -1,5 +1,6 @@
 import Configuration
 import Foundation
+import Logging
 import SystemPackage
 import PaySyncCore
 import PaySyncEngine
@@ -29,6 +30,9 @@ public struct PaySyncConfiguration: Sendable {
     public var assets: [String] = ["USDT:6"]
     /// `log.level` (string, default `info`): trace, debug, info, notice, warning, error, critical.
     public var logLevel: String = "info"
+    /// `log.format` (string, default `text`): `text`, one human line per entry, or `json`, one
+    /// JSON object per line for log shippers (`JSONLogHandler`).
+    public var logFormat: String = "text"
     /// `callbacks.baseURL` (string, default `http://<http.host>:<http.port>`): PaySync's address as
     /// the gateways reach it; callbacks go to `<baseURL>/callbacks/<provider>/<account>`.
     public var callbackBaseURL: String?
@@ -66,6 +70,7 @@ public struct PaySyncConfiguration: Sendable {
         providers = reader.stringArray(forKey: "providers.enabled", default: providers)
         assets = reader.stringArray(forKey: "currencies.assets", default: assets)
         logLevel = reader.string(forKey: "log.level", default: logLevel)
+        logFormat = reader.string(forKey: "log.format", default: logFormat)
         callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
         ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
         sweepProviders = reader.stringArray(forKey: "reconciler.sweep.providers", default: sweepProviders)
@@ -102,6 +107,29 @@ public struct PaySyncConfiguration: Sendable {
         policy.failureBackoffMilliseconds = backoffSeconds.map { Int64($0) * 1_000 }
         policy.refundPaidAfterClose = refundPaidAfterClose
         return policy
+    }
+
+    /// The log handler `log.format` and `log.level` name, or an error naming the bad value.
+    public func logHandlerFactory() throws -> @Sendable (String) -> any LogHandler {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw ConfigurationError("log.level: \"\(logLevel)\" is not one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        switch logFormat {
+        case "text":
+            return { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        case "json":
+            return { label in
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        default:
+            throw ConfigurationError("log.format: \"\(logFormat)\" is not text or json")
+        }
     }
 
     /// `callbacks.baseURL`, or this server's own address.

@@ -30,10 +30,12 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let reader = try await PaySyncConfiguration.reader(flags: flagValues(), file: config)
         let settings = PaySyncConfiguration(reader: reader)
-        var logger = Logger(label: "paysync")
-        logger.logLevel = Logger.Level(rawValue: settings.logLevel) ?? .info
         let app: any ApplicationProtocol
+        let logger: Logger
         do {
+            let makeHandler = try settings.logHandlerFactory()
+            LoggingSystem.bootstrap(makeHandler)
+            logger = Logger(label: "paysync")
             if sandbox {
                 let (directory, services) = try Self.inProcessSandbox(settings, port: sandboxPort, logger: logger)
                 app = try await PaySyncServer.buildApplication(configuration: settings, gateways: directory, services: services, logger: logger)

@@ -1,9 +1,11 @@
 import Configuration
 import Foundation
+import Logging
 import PaySyncCore
 import PaySyncGateways
 import PaySyncApp
 import PaySyncHTTP
+import Synchronization
 import Testing
 
 @Suite("Configuration")
@@ -85,5 +87,35 @@ struct ConfigurationTests {
     func refusesBadValues(_ json: String, _ key: String) async throws {
         let settings = PaySyncConfiguration(reader: try await PaySyncConfiguration.reader(flags: [:], environment: [:], file: try Self.file(json)))
         #expect { try settings.orderPolicy() } throws: { ($0 as? ConfigurationError)?.description.hasPrefix(key) == true }
+    }
+}
+
+@Suite("Log format")
+struct LogFormatTests {
+    @Test("json writes one object per line: time, level, label, message and the metadata, keys sorted")
+    func jsonLine() {
+        let lines = Mutex<[String]>([])
+        var handler = JSONLogHandler(label: "paysync.ingestor", now: { Date(timeIntervalSince1970: 1_795_538_439.25) }, write: { line in lines.withLock { $0.append(line) } })
+        handler[metadataKey: "paysync.provider"] = "payzapp"
+        var logger = Logger(label: "paysync.ingestor") { _ in handler }
+        logger.logLevel = .info
+        logger.error("callbacks cannot be stored", metadata: ["paysync.inbox": "17", "error": "disk I/O error"])
+        logger.debug("below the level")
+        #expect(
+            lines.withLock { $0 } == [
+                #"{"error":"disk I/O error","label":"paysync.ingestor","level":"error","message":"callbacks cannot be stored","paysync.inbox":"17","paysync.provider":"payzapp","time":"2026-11-24T16:40:39.250Z"}"# + "\n"
+            ])
+    }
+
+    @Test("log.format and log.level refuse what they do not know")
+    func refusesUnknown() throws {
+        var settings = PaySyncConfiguration()
+        settings.logFormat = "xml"
+        #expect(throws: ConfigurationError.self) { try settings.logHandlerFactory() }
+        settings.logFormat = "json"
+        settings.logLevel = "loud"
+        #expect(throws: ConfigurationError.self) { try settings.logHandlerFactory() }
+        settings.logLevel = "warning"
+        #expect(try settings.logHandlerFactory()("x").logLevel == .warning)
     }
 }
