@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import NIOCore
 import PaySyncCore
 import PaySyncEngine
@@ -32,12 +33,14 @@ struct APIHarness: Sendable {
     private let gatewaysReachable: Bool
     private let sweep: SweepPolicy?
     private let reconcilerPolicy: ReconcilerPolicy
+    private let logger: Logger
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
     init(
         maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil,
-        reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy()
+        reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(), logger: Logger = Logger(label: "paysync")
     ) throws {
+        self.logger = logger
         self.reconcilerPolicy = reconcilerPolicy
         self.gatewaysReachable = gatewaysReachable
         self.sweep = sweep
@@ -71,7 +74,7 @@ struct APIHarness: Sendable {
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let instance = PaySyncInstance(
                 store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes,
-                reconcilerPolicy: reconcilerPolicy, owner: "test")
+                reconcilerPolicy: reconcilerPolicy, owner: "test", logger: logger)
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
