@@ -157,7 +157,7 @@ struct InboxReplayer: Service {
     let logger: Logger
 
     func run() async throws {
-        let count = try await ingestor.replayUnjudged()
+        let count = try await ingestor.replayUnresolved()
         if count > 0 { logger.notice("replayed callbacks left unjudged by a previous run", metadata: ["count": "\(count)"]) }
         // Done; stay in the group until it shuts down (a canceled group ends this at once).
         do { try await gracefulShutdown() } catch { return }

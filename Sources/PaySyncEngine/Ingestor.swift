@@ -19,7 +19,7 @@ public struct Ingestor: Sendable {
     let directory: GatewayDirectory
     let accounts: Set<MerchantAccountID>
     let metrics: IngestMetrics
-    /// The largest body judged; larger ones are recorded (truncated) and refused with 413.
+    /// The largest body verified; larger ones are recorded (truncated) and refused with 413.
     public let maxBodyBytes: Int
     /// Called with the order a well-formed callback claims to be about when its signature fails:
     /// at most a (rate-limited) gateway query — an unverified callback is never applied.
@@ -59,28 +59,22 @@ public struct Ingestor: Sendable {
         }
         let gatewayMetrics = metrics.gateway(provider.rawValue)
         gatewayMetrics.received()
-        let reply = await judge(provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, remoteAddress: remoteAddress)
+        // 1. Record first: the raw request is written in the same transaction as its verdict, before
+        // the verdict, and stays written if the resolution fails. Checks 2–3 are pure: nothing is
+        // acknowledged, and nothing can be lost, before that transaction commits.
+        let now = clock.now()
+        let entry = NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body)
+        let reply = await resolve(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
         let elapsed = started.duration(to: .now)
         gatewayMetrics.outcome(of: reply, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return reply
     }
 
-    private func judge(
-        _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool, remoteAddress: String?
-    ) async -> CallbackReply {
-        // 1. Record first: the raw request is written in the same transaction as its verdict, before
-        // the verdict, and stays written if judging fails. Checks 2–3 below are pure: nothing is
-        // acknowledged, and nothing can be lost, before that transaction commits.
-        let now = clock.now()
-        let entry = NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body)
-        return await judge(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
-    }
-
-    /// Judges an entry again from its stored bytes: a parked callback whose order now exists, or
-    /// one whose judging a crash interrupted. Duplicates and verdicts follow the same rules.
+    /// Resolves an entry again from its stored bytes: a parked callback whose order now exists, or
+    /// one whose resolution a crash interrupted. Duplicates and verdicts follow the same rules.
     @discardableResult
     public func replay(_ entry: InboxEntry) async -> CallbackReply {
-        await judge(
+        await resolve(
             .recorded(id: entry.id), entry.provider, entry.account, headers: entry.headers, body: entry.body, bodyTruncated: entry.body.count > maxBodyBytes,
             now: clock.now())
     }
@@ -94,18 +88,19 @@ public struct Ingestor: Sendable {
         return parked.count
     }
 
-    /// Replays entries whose judging never finished (call at start-up).
-    public func replayUnjudged() async throws -> Int {
+    /// Replays entries whose resolution never finished (call at start-up).
+    public func replayUnresolved() async throws -> Int {
         var count = 0
         while true {
-            let batch = try await store.unjudgedInbox(limit: 100)
+            let batch = try await store.unresolvedInbox(limit: 100)
             if batch.isEmpty { return count }
             for entry in batch { await replay(entry) }
             count += batch.count
         }
     }
 
-    private func judge(
+    /// Steps 2–7 for a recorded or new entry: bound, check, verify, then resolve in the store.
+    private func resolve(
         _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
         now: Timestamp
     ) async -> CallbackReply {
@@ -134,18 +129,59 @@ public struct Ingestor: Sendable {
             }
             return reply
         }
-        let report: PaymentReport
-        switch event.subject {
-        case .refund(let refund): return await resolveRefund(subject, provider, account, event, refund, adapter: adapter, now: now)
-        case .payout(let payout): return await resolvePayout(subject, provider, account, event, payout, adapter: adapter, now: now)
-        case .payment(let payment): report = payment
-        }
-        if let merchant = report.merchantID, merchant != adapter.merchantIdentity {
+        if case .payment(let report) = event.subject, let merchant = report.merchantID, merchant != adapter.merchantIdentity {
             return await reject(subject, provider, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
         }
-        // 4–6. Deduplicate, match, check, apply — one transaction.
-        return await resolve(subject, provider, account, event, number: report.merchantOrderNumber, adapter: adapter) { order, inboxID in
-            Self.decide(report, for: order, provider: provider, inboxID: inboxID, now: now)
+        // 4–6. Deduplicate, match, decide, apply — one transaction.
+        do {
+            let resolution = try await store.resolveInbox(
+                subject, provider: provider, account: account, dedupKey: event.dedupKey, target: Self.target(of: event.subject)
+            ) { record, inboxID in
+                Self.decide(event.subject, about: record, provider: provider, inboxID: inboxID, now: now)
+            }
+            if case .payment = event.subject, case .decided(.review, ReviewReason.paidAfterCanceled.rawValue?) = resolution.outcome, let onLatePayment {
+                await onLatePayment(account, Self.target(of: event.subject).number)
+            }
+            return heard(resolution, provider, adapter: adapter)
+        } catch {
+            return unrecorded(subject, provider, error)
+        }
+    }
+
+    /// The record a callback's event is about.
+    static func target(of event: CallbackEvent.Subject) -> CallbackTarget {
+        switch event {
+        case .payment(let report): .order(number: report.merchantOrderNumber)
+        case .refund(let report): .refund(number: report.refundNumber)
+        case .payout(let report): .payout(number: report.payoutNumber)
+        }
+    }
+
+    /// The one decision function of ingestion: a verified event against the record it names, as
+    /// committed and locked (or none yet: parked). Pure; the store calls it inside the transaction
+    /// that records the verdict.
+    static func decide(_ event: CallbackEvent.Subject, about record: CallbackRecord?, provider: ProviderID, inboxID: Int64, now: Timestamp) -> CallbackDecision {
+        switch (event, record) {
+        case (.payment(let report), .order(let order)?):
+            return decide(report, for: order, provider: provider, inboxID: inboxID, now: now)
+        case (.payment(let report), nil):
+            return CallbackDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet")
+        case (.refund(let report), .refund(let refund)?):
+            let (verdict, reason, updated, audit) = decide(
+                refund, number: report.refundNumber, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount,
+                providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+            return CallbackDecision(verdict: verdict, reason: reason, change: .refund(updated, audit: audit))
+        case (.refund, nil):
+            return CallbackDecision(verdict: .parked, reason: "unknown_refund")
+        case (.payout(let report), .payout(let payout)?):
+            let (verdict, reason, updated, audit) = decide(
+                payout, number: report.payoutNumber, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount,
+                providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+            return CallbackDecision(verdict: verdict, reason: reason, change: .payout(updated, audit: audit))
+        case (.payout, nil):
+            return CallbackDecision(verdict: .parked, reason: "unknown_payout")
+        case (.payment, _?), (.refund, _?), (.payout, _?):
+            preconditionFailure("the store matched a record of another kind than the callback's target")
         }
     }
 
@@ -156,10 +192,7 @@ public struct Ingestor: Sendable {
     /// and the verdict and whose reference names the inbox entry, the raw request. Only a callback
     /// that cannot be an event of the order — the order is another gateway's — leaves an audit row
     /// instead.
-    static func decide(_ report: PaymentReport, for order: Order?, provider: ProviderID, inboxID: Int64, now: Timestamp) -> InboxDecision<Void> {
-        guard let order else {
-            return InboxDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet", result: ())
-        }
+    static func decide(_ report: PaymentReport, for order: Order, provider: ProviderID, inboxID: Int64, now: Timestamp) -> CallbackDecision {
         let input = report.state.orderInput
         func summary(_ verdict: InboxVerdict, _ reason: String?) -> String {
             "callback \(provider) \(report.providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")"
@@ -172,9 +205,9 @@ public struct Ingestor: Sendable {
             let audit = AuditRecord(
                 orderID: order.id, kind: .inbound, summary: summary(.review, reason),
                 detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
-            return InboxDecision(
+            return CallbackDecision(
                 verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",
-                change: OrderChange(order: nil, audit: [audit], result: ()), result: ())
+                change: .order(OrderChange(order: nil, audit: [audit], result: ())))
         }
         if let amount = report.amount, amount != order.amount {
             // A verified message with another amount never changes money state: it goes to review.
@@ -183,9 +216,9 @@ public struct Ingestor: Sendable {
                 kind: input.rawValue, source: .callback, from: order.status, to: order.status, outcome: .review, attempt: order.attempt,
                 evidence: evidence(.review, reason.rawValue), at: now)
             let review = NewReviewItem(reason: reason, detail: "callback states \(amount); the order is \(order.amount) (inbox \(inboxID))", at: now)
-            return InboxDecision(
+            return CallbackDecision(
                 verdict: .review, reason: reason.rawValue, detail: review.detail,
-                change: OrderChange(order: nil, events: [event], reviews: [review], result: ()), result: ())
+                change: .order(OrderChange(order: nil, events: [event], reviews: [review], result: ())))
         }
         let verdict: InboxVerdict
         let reason: String?
@@ -195,7 +228,7 @@ public struct Ingestor: Sendable {
         case .review(let why): (verdict, reason) = (.review, why.rawValue)
         }
         let change = order.change(applying: input, source: .callback, evidence: evidence(verdict, reason), at: now)
-        return InboxDecision(verdict: verdict, reason: reason, change: change.with(result: ()), result: ())
+        return CallbackDecision(verdict: verdict, reason: reason, change: .order(change.with(result: ())))
     }
 
     /// The order an unverified callback names, for a query about it; a failed read is logged and
@@ -210,72 +243,13 @@ public struct Ingestor: Sendable {
         }
     }
 
-    private func resolve(
-        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, number: String, adapter: any GatewayAdapter,
-        _ decide: @escaping @Sendable (Order?, Int64) -> InboxDecision<Void>
-    ) async -> CallbackReply {
-        do {
-            let judgement = try await store.resolveInbox(
-                subject, provider: provider, account: account, dedupKey: event.dedupKey, merchantOrderNumber: number, decide)
-            if case .resolved(.review, ReviewReason.paidAfterCanceled.rawValue?, _)? = judgement.resolution, let onLatePayment {
-                await onLatePayment(account, number)
-            }
-            return heard(judgement, subject, provider, adapter: adapter)
-        } catch {
-            return unrecorded(subject, provider, error)
-        }
-    }
-
-    /// A verified refund callback: applied to the refund with its number, once; a final refund is
-    /// never moved again, and a stated amount that differs is not believed.
-    private func resolveRefund(
-        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: RefundReport,
-        adapter: any GatewayAdapter, now: Timestamp
-    ) async -> CallbackReply {
-        do {
-            let judgement = try await store.resolveRefundInbox(
-                subject, provider: provider, account: account, dedupKey: event.dedupKey, refundNumber: report.refundNumber
-            ) { refund, inboxID in
-                let (verdict, reason, updated, audit) = Self.judge(
-                    refund, number: report.refundNumber, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount,
-                    providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
-                return RefundInboxDecision(verdict: verdict, reason: reason, refund: updated, audit: audit)
-            }
-            return heard(judgement, subject, provider, adapter: adapter)
-        } catch {
-            return unrecorded(subject, provider, error)
-        }
-    }
-
-    /// A verified payout callback: applied to the payout with its number, once, by the same rule as
-    /// refunds.
-    private func resolvePayout(
-        _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, _ event: CallbackEvent, _ report: PayoutReport,
-        adapter: any GatewayAdapter, now: Timestamp
-    ) async -> CallbackReply {
-        do {
-            let judgement = try await store.resolvePayoutInbox(
-                subject, provider: provider, account: account, dedupKey: event.dedupKey, payoutNumber: report.payoutNumber
-            ) { payout, inboxID in
-                let (verdict, reason, updated, audit) = Self.judge(
-                    payout, number: report.payoutNumber, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount,
-                    providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
-                return PayoutInboxDecision(verdict: verdict, reason: reason, payout: updated, audit: audit)
-            }
-            return heard(judgement, subject, provider, adapter: adapter)
-        } catch {
-            return unrecorded(subject, provider, error)
-        }
-    }
-
-    /// The verdict on a refund or payout callback, with its reason and audit row: parked
-    /// (`unknown_refund`, `unknown_payout`) when the record is unknown; a stated amount that differs
-    /// is not believed (review); a final record never moves (unchanged).
-    static func judge<Record: MoneyOutRecord>(
-        _ record: Record?, number: String, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, providerStatus: String,
+    /// The verdict on a refund or payout callback, with its reason and audit row: a stated amount
+    /// that differs is not believed (review); a final record never moves (unchanged).
+    static func decide<Record: MoneyOutRecord>(
+        _ record: Record, number: String, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, providerStatus: String,
         provider: ProviderID, inboxID: Int64, now: Timestamp
     ) -> (InboxVerdict, String?, Record?, [AuditRecord]) {
-        guard var record else { return (.parked, "unknown_\(Record.noun)", nil, []) }
+        var record = record
         func audit(_ verdict: InboxVerdict, _ reason: String?) -> [AuditRecord] {
             [
                 AuditRecord(
@@ -294,17 +268,12 @@ public struct Ingestor: Sendable {
     }
 
     /// The gateway's acknowledgement for a committed resolution (7. only after the commit), or its
-    /// negative answer when judging did not commit (the entry stays `received`): the gateway will
-    /// redeliver, and start-up judges the entry again.
-    static func reply<Result>(_ judgement: InboxJudgement<Result>, adapter: any GatewayAdapter) -> CallbackReply {
-        let (verdict, reason): (InboxVerdict, String?)
-        switch judgement.resolution {
-        case .duplicate?: (verdict, reason) = (.duplicate, nil)
-        case .resolved(let v, let r, _)?: (verdict, reason) = (v, r)
-        case nil: (verdict, reason) = (.received, "commit_failed")
-        }
-        let ack = adapter.acknowledgement(accepted: judgement.resolution != nil)
-        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: judgement.id)
+    /// negative answer when the resolution did not commit (the entry stays `received`): the
+    /// gateway will redeliver, and start-up resolves the entry again.
+    static func reply(_ resolution: InboxResolution, adapter: any GatewayAdapter) -> CallbackReply {
+        let (verdict, reason) = resolution.verdict
+        let ack = adapter.acknowledgement(accepted: verdict != .received)
+        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: resolution.id)
     }
 
     /// The answer when the callback could not even be recorded: the gateway must redeliver.
@@ -312,22 +281,22 @@ public struct Ingestor: Sendable {
         error(503, "inbox_unavailable", "the callback could not be recorded; redeliver", verdict: .received, inboxID: nil)
     }
 
-    /// The reply to a resolution that reached the store; a judgement that did not commit (its
-    /// entry stays `received`) counts as a failure of the store.
-    private func heard<Result>(_ judgement: InboxJudgement<Result>, _ subject: InboxSubject, _ provider: ProviderID, adapter: any GatewayAdapter) -> CallbackReply {
-        if judgement.resolution == nil {
-            storeFailed(subject, provider, inboxID: judgement.id, "the judgement did not commit; the entry stays received")
+    /// The reply to a resolution that reached the store; one that did not commit (its entry stays
+    /// `received`) counts as a failure of the store.
+    private func heard(_ resolution: InboxResolution, _ provider: ProviderID, adapter: any GatewayAdapter) -> CallbackReply {
+        if case .notCommitted(let error) = resolution.outcome {
+            storeFailed(.recorded(id: resolution.id), provider, inboxID: resolution.id, "the resolution did not commit; the entry stays received: \(error)")
         } else {
             storeAnswered()
         }
-        return Self.reply(judgement, adapter: adapter)
+        return Self.reply(resolution, adapter: adapter)
     }
 
-    /// A callback the store could not record (or, replayed, not judge): 503, so the gateway redelivers.
+    /// A callback the store could not record (or, replayed, not resolve): 503, so the gateway redelivers.
     private func unrecorded(_ subject: InboxSubject, _ provider: ProviderID, _ error: any Error) -> CallbackReply {
         storeFailed(subject, provider, inboxID: nil, "\(error)")
         if case .recorded(let id) = subject {
-            return Self.error(503, "inbox_unavailable", "the callback could not be judged; redeliver", verdict: .received, inboxID: id)
+            return Self.error(503, "inbox_unavailable", "the callback could not be resolved; redeliver", verdict: .received, inboxID: id)
         }
         return Self.unrecorded
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import NIOCore
 import PaySyncCore
@@ -5,10 +6,6 @@ import PaySyncStore
 import PostgresNIO
 
 extension PostgresStore {
-    public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        try await withConnection { connection in try await insert(entry, id: nil, .received, connection) }
-    }
-
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
         let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
         switch subject {
@@ -20,57 +17,48 @@ extension PostgresStore {
         }
     }
 
-    public func resolveInbox<Result: Sendable>(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
-    ) async throws -> InboxJudgement<Result> {
-        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
-            let (earlier, row) = try await match(
-                id, provider: provider, dedupKey: dedupKey, in: "orders", numberColumn: "merchant_order_number", account: account, number: merchantOrderNumber,
-                connection)
-            if let earlier { return InboxOutcome.duplicate(of: earlier) }
-            let order = try row.map { try Self.order($0, currencies) }
-            let decision = try decide(order, id)
-            if let change = decision.change, let order { try await Self.commit(change, to: order, connection, logger) }
-            return (
-                .resolved(decision.verdict, reason: decision.reason, decision.result),
-                InboxOutcome(
-                    verdict: decision.verdict, reason: decision.reason, detail: decision.detail, dedupKey: dedupKey,
-                    merchantOrderNumber: merchantOrderNumber, orderID: order?.id)
-            )
+    public func resolveInbox(
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, target: CallbackTarget,
+        _ decide: @escaping @Sendable (CallbackRecord?, Int64) throws -> CallbackDecision
+    ) async throws -> InboxResolution {
+        try await resolve(subject, provider: provider, dedupKey: dedupKey) { id, connection in
+            let (earlier, record) = try await match(id, provider: provider, dedupKey: dedupKey, target: target, account: account, connection)
+            if let earlier { return (.duplicate(of: earlier), .duplicate(of: earlier)) }
+            let decision = try decide(record, id)
+            try await apply(decision.change, to: record, connection)
+            return (.decided(decision.verdict, reason: decision.reason), decision.outcome(dedupKey: dedupKey, target: target, record: record))
         }
     }
 
-    public func resolveRefundInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
-    ) async throws -> InboxJudgement<Void> {
-        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
-            let (earlier, row) = try await match(
-                id, provider: provider, dedupKey: dedupKey, in: "refunds", numberColumn: "refund_number", account: account, number: refundNumber, connection)
-            if let earlier { return InboxOutcome.duplicate(of: earlier) }
-            let refund = try row.map { try Self.refund($0, currencies) }
-            let decision = decide(refund, id)
-            if let updated = decision.refund { try await Self.update(updated, connection, logger) }
-            try await Self.insert(decision.audit, connection, logger)
-            return (
-                .resolved(decision.verdict, reason: decision.reason, ()),
-                InboxOutcome(
-                    verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: refundNumber, orderID: refund?.orderID)
-            )
+    /// Writes a decision's change to the record it was decided on. An order's change needs the
+    /// order; a refund's or payout's audit rows are written even when no record matched.
+    func apply(_ change: CallbackDecision.Change?, to record: CallbackRecord?, _ connection: PostgresConnection) async throws {
+        switch (change, record) {
+        case (nil, _), (.order, nil):
+            return
+        case (.order(let change), .order(let order)?):
+            try await Self.commit(change, to: order, connection, logger)
+        case (.refund(let refund, let audit), nil), (.refund(let refund, let audit), .refund?):
+            if let refund { try await Self.update(refund, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+        case (.payout(let payout, let audit), nil), (.payout(let payout, let audit), .payout?):
+            if let payout { try await Self.update(payout, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+        case (.order, _?), (.refund, _?), (.payout, _?):
+            preconditionFailure("a callback's change is for another kind of record than the one it matched")
         }
     }
 
-    /// One transaction for a callback's judging, its first statement the advisory lock of its
+    /// One transaction for a callback's resolution, its first statement the advisory lock of its
     /// dedup key (resolutions of one key serialize, so the second always sees the first's entry;
     /// the unique index stays the backstop). A `.new` subject's entry is inserted last, with its
     /// verdict, under an id taken with the lock: one statement fewer than an insert and an
     /// update. When judging does not commit, the raw request is recorded `received` on its own
     /// (start-up judges it again); only if that fails too does the caller hear an error.
-    func judge<Result: Sendable>(
+    func resolve(
         _ subject: InboxSubject, provider: ProviderID, dedupKey: String,
-        _ resolve: (Int64, PostgresConnection) async throws -> (InboxResolution<Result>, InboxOutcome)
-    ) async throws -> InboxJudgement<Result> {
+        _ resolve: (Int64, PostgresConnection) async throws -> (InboxResolution.Outcome, InboxOutcome)
+    ) async throws -> InboxResolution {
         let key = provider.rawValue + "\n" + dedupKey
         switch subject {
         case .recorded(let id):
@@ -81,9 +69,9 @@ extension PostgresStore {
                     try await setOutcome(id, outcome, connection)
                     return resolution
                 }
-                return InboxJudgement(id: id, resolution: resolution)
+                return InboxResolution(id: id, outcome: resolution)
             } catch {
-                return InboxJudgement(id: id, resolution: nil)
+                return InboxResolution(id: id, outcome: .notCommitted(error))
             }
         case .new(let entry):
             var taken: Int64?
@@ -95,21 +83,27 @@ extension PostgresStore {
                     taken = id
                     let (resolution, outcome) = try await resolve(id, connection)
                     try await insert(entry, id: id, outcome, connection)
-                    return InboxJudgement(id: id, resolution: resolution)
+                    return InboxResolution(id: id, outcome: resolution)
                 }
             } catch {
                 let id = try await withConnection { connection in try await insert(entry, id: taken, .received, connection) }
-                return InboxJudgement(id: id, resolution: nil)
+                return InboxResolution(id: id, outcome: .notCommitted(error))
             }
         }
     }
 
     /// The earlier entry of `provider` carrying `dedupKey` (entry `id` is then its duplicate), and
-    /// the row of `table` with `account` and `number`, locked, if there is one: one statement.
+    /// the record `target` names in `account`, locked, if there is one: one statement.
     func match(
-        _ id: Int64, provider: ProviderID, dedupKey: String, in table: String, numberColumn: String, account: MerchantAccountID, number: String,
-        _ connection: PostgresConnection
-    ) async throws -> (earlier: Int64?, row: PostgresRandomAccessRow?) {
+        _ id: Int64, provider: ProviderID, dedupKey: String, target: CallbackTarget, account: MerchantAccountID, _ connection: PostgresConnection
+    ) async throws -> (earlier: Int64?, record: CallbackRecord?) {
+        let (table, numberColumn) =
+            switch target {
+            case .order: ("orders", "merchant_order_number")
+            case .refund: ("refunds", "refund_number")
+            case .payout: ("payouts", "payout_number")
+            }
+        let number = target.number
         var binds = PostgresBindings()
         binds.append(provider.rawValue)
         binds.append(dedupKey)
@@ -126,7 +120,13 @@ extension PostgresStore {
                     LEFT JOIN LATERAL (SELECT * FROM \(table) WHERE account = $4 AND \(numberColumn) = $5 FOR UPDATE) t ON true
                     """, binds: binds),
             connection)[0]
-        return (try found["paysync_earlier"].decode(Int64?.self), try found["id"].decode(String?.self) == nil ? nil : found)
+        let earlier = try found["paysync_earlier"].decode(Int64?.self)
+        guard try found["id"].decode(String?.self) != nil else { return (earlier, nil) }
+        switch target {
+        case .order: return (earlier, .order(try Self.order(found, currencies)))
+        case .refund: return (earlier, .refund(try Self.refund(found, currencies)))
+        case .payout: return (earlier, .payout(try Self.payout(found, currencies)))
+        }
     }
 
     /// Inserts a raw callback with its outcome, under `id` or the next one; returns its id.
@@ -137,7 +137,7 @@ extension PostgresStore {
             INSERT INTO inbox (id, provider, account, received_at, remote_address, headers, body, verdict, reason, detail, dedup_key,
               merchant_order_number, order_id, duplicate_of)
             VALUES (COALESCE(\(id), nextval('inbox_id_seq')), \(entry.provider.rawValue), \(entry.account.rawValue),
-              \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress), \(InboxEntry.storedHeaders(entry.headers)), \(ByteBuffer(bytes: entry.body)),
+              \(entry.receivedAt.millisecondsSinceEpoch), \(entry.remoteAddress), \(try Self.storedHeaders(entry.headers)), \(ByteBuffer(bytes: entry.body)),
               \(outcome.verdict.rawValue), \(outcome.reason), \(outcome.detail), \(outcome.dedupKey), \(outcome.merchantOrderNumber),
               \(outcome.orderID?.rawValue), \(outcome.duplicateOf))
             RETURNING id
@@ -156,7 +156,22 @@ extension PostgresStore {
         binds.append(outcome.orderID?.rawValue)
         binds.append(outcome.duplicateOf)
         binds.append(id)
-        try await connection.query(PostgresQuery(unsafeSQL: InboxOutcome.updateSQL, binds: binds), logger: logger)
+        // What the entry was matched on is only ever added, never cleared: a duplicate's is the
+        // earlier entry's and a rejection matched nothing, so theirs stays as it was.
+        try await connection.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    UPDATE inbox SET verdict = $1, reason = $2, detail = $3, dedup_key = COALESCE($4, dedup_key),
+                      merchant_order_number = COALESCE($5, merchant_order_number), order_id = COALESCE($6, order_id), duplicate_of = COALESCE($7, duplicate_of)
+                    WHERE id = $8
+                    """, binds: binds), logger: logger)
+    }
+
+    /// The headers as PostgreSQL stores them: a JSON object with sorted keys (text).
+    static func storedHeaders(_ headers: [String: String]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(headers), as: UTF8.self)
     }
 
     public func inboxEntry(id: Int64) async throws -> InboxEntry? {
@@ -172,7 +187,7 @@ extension PostgresStore {
         ).map(Self.inboxEntry)
     }
 
-    public func unjudgedInbox(limit: Int) async throws -> [InboxEntry] {
+    public func unresolvedInbox(limit: Int) async throws -> [InboxEntry] {
         try await rows("SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT \(limit)").map(Self.inboxEntry)
     }
 
@@ -180,9 +195,14 @@ extension PostgresStore {
         let id = try row["id"].decode(Int64.self)
         guard let provider = try? ProviderID(try row["provider"].decode(String.self)),
             let account = try? MerchantAccountID(try row["account"].decode(String.self)),
-            let verdict = InboxVerdict(rawValue: try row["verdict"].decode(String.self)),
-            let headers = InboxEntry.headers(stored: try row["headers"].decode(String.self))
+            let verdict = InboxVerdict(rawValue: try row["verdict"].decode(String.self))
         else { throw StoreError(.corruptRow, "inbox row \(id) does not decode") }
+        let headers: [String: String]
+        do {
+            headers = try JSONDecoder().decode([String: String].self, from: Data(try row["headers"].decode(String.self).utf8))
+        } catch {
+            throw StoreError(.corruptRow, "inbox row \(id): headers do not decode: \(error)")
+        }
         return InboxEntry(
             id: id, provider: provider, account: account, receivedAt: Timestamp(millisecondsSinceEpoch: try row["received_at"].decode(Int64.self)),
             remoteAddress: try row["remote_address"].decode(String?.self), headers: headers,

@@ -50,25 +50,6 @@ extension PostgresStore {
         try await claimDue(in: "payouts", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.payout, id: \.id, due: \.nextCheckAt)
     }
 
-    public func resolvePayoutInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
-    ) async throws -> InboxJudgement<Void> {
-        try await judge(subject, provider: provider, dedupKey: dedupKey) { id, connection in
-            let (earlier, row) = try await match(
-                id, provider: provider, dedupKey: dedupKey, in: "payouts", numberColumn: "payout_number", account: account, number: payoutNumber, connection)
-            if let earlier { return InboxOutcome.duplicate(of: earlier) }
-            let payout = try row.map { try Self.payout($0, currencies) }
-            let decision = decide(payout, id)
-            if let updated = decision.payout { try await Self.update(updated, connection, logger) }
-            try await Self.insert(decision.audit, connection, logger)
-            return (
-                .resolved(decision.verdict, reason: decision.reason, ()),
-                InboxOutcome(verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: payoutNumber)
-            )
-        }
-    }
-
     /// Writes a payout's mutable columns.
     static func update(_ payout: Payout, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query(

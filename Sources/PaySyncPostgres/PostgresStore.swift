@@ -340,10 +340,6 @@ public final class PostgresStore: PaySyncStore, Service {
         try await transaction { connection in try await Self.insert(records, connection, logger) }
     }
 
-    public func audit(orderID: OrderID) async throws -> [AuditRecord] {
-        try await rows("SELECT * FROM audit_log WHERE order_id = \(orderID.rawValue) ORDER BY seq").map(Self.audit)
-    }
-
     public func timeline(orderID: OrderID) async throws -> [TimelineEntry] {
         try await transaction { connection in
             let events = try await rows("SELECT * FROM order_events WHERE order_id = \(orderID.rawValue)", connection)

@@ -5,16 +5,11 @@ import PaySyncCore
 import PaySyncStore
 
 extension SQLiteStore {
-    public func recordInbox(_ entry: NewInboxEntry) async throws -> Int64 {
-        let headers = InboxEntry.storedHeaders(entry.headers)
-        return try await writer.write { [self] db in try insert(entry, headers: headers, .received, db) }
-    }
-
     public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
         let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
         switch subject {
         case .new(let entry):
-            let headers = InboxEntry.storedHeaders(entry.headers)
+            let headers = Self.storedHeaders(entry.headers)
             return try await writer.write { [self] db in try insert(entry, headers: headers, outcome, db) }
         case .recorded(let id):
             try await writer.write { db in try Self.setOutcome(id, outcome, db) }
@@ -22,83 +17,93 @@ extension SQLiteStore {
         }
     }
 
-    public func resolveInbox<Result: Sendable>(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
-    ) async throws -> InboxJudgement<Result> {
-        try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
-            let order = try Self.fetchOrder(Self.orderByNumberSQL, [.text(account.rawValue), .text(merchantOrderNumber)], currencies, db)
-            let decision = try decide(order, id)
-            if let change = decision.change, let order { try commit(change, to: order, db) }
-            return (
-                .resolved(decision.verdict, reason: decision.reason, decision.result),
-                InboxOutcome(
-                    verdict: decision.verdict, reason: decision.reason, detail: decision.detail, dedupKey: dedupKey,
-                    merchantOrderNumber: merchantOrderNumber, orderID: order?.id)
-            )
+    public func resolveInbox(
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, target: CallbackTarget,
+        _ decide: @escaping @Sendable (CallbackRecord?, Int64) throws -> CallbackDecision
+    ) async throws -> InboxResolution {
+        try await resolve(subject) { [self] id, db in
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return (.duplicate(of: earlier), .duplicate(of: earlier)) }
+            let record = try self.record(target, account: account, db)
+            let decision = try decide(record, id)
+            try apply(decision.change, to: record, db)
+            return (.decided(decision.verdict, reason: decision.reason), decision.outcome(dedupKey: dedupKey, target: target, record: record))
         }
     }
 
-    public func resolveRefundInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
-    ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
-            let refund = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?"), arguments: [account.rawValue, refundNumber]
-            ).map { try Self.refund($0, currencies) }
-            let decision = decide(refund, id)
-            if let updated = decision.refund { try Self.update(updated, db) }
-            try insert(decision.audit, db)
-            return (
-                .resolved(decision.verdict, reason: decision.reason, ()),
-                InboxOutcome(
-                    verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: refundNumber, orderID: refund?.orderID)
-            )
+    /// The record a callback names, in the transaction that holds the writer (SQLite's lock).
+    func record(_ target: CallbackTarget, account: MerchantAccountID, _ db: Database) throws -> CallbackRecord? {
+        switch target {
+        case .order(let number):
+            return try Self.fetchOrder(Self.orderByNumberSQL, [.text(account.rawValue), .text(number)], currencies, db).map(CallbackRecord.order)
+        case .refund(let number):
+            return try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM refunds WHERE account = ? AND refund_number = ?"), arguments: [account.rawValue, number]
+            ).map { .refund(try Self.refund($0, currencies)) }
+        case .payout(let number):
+            return try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, number]
+            ).map { .payout(try Self.payout($0, currencies)) }
         }
     }
 
-    /// One write for a callback's judging. A `.new` subject is written once, with its verdict, when
-    /// `resolve` succeeds; when `resolve` throws, its writes roll back and the entry is written
-    /// `received` instead (start-up judges it again). Either way the raw request is recorded in the
-    /// transaction that judged it.
-    func judge<Result: Sendable>(
-        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> (InboxResolution<Result>, InboxOutcome)
-    ) async throws -> InboxJudgement<Result> {
+    /// Writes a decision's change to the record it was decided on. An order's change needs the
+    /// order; a refund's or payout's audit rows are written even when no record matched.
+    func apply(_ change: CallbackDecision.Change?, to record: CallbackRecord?, _ db: Database) throws {
+        switch (change, record) {
+        case (nil, _), (.order, nil):
+            return
+        case (.order(let change), .order(let order)?):
+            try commit(change, to: order, db)
+        case (.refund(let refund, let audit), nil), (.refund(let refund, let audit), .refund?):
+            if let refund { try Self.update(refund, db) }
+            try insert(audit, db)
+        case (.payout(let payout, let audit), nil), (.payout(let payout, let audit), .payout?):
+            if let payout { try Self.update(payout, db) }
+            try insert(audit, db)
+        case (.order, _?), (.refund, _?), (.payout, _?):
+            preconditionFailure("a callback's change is for another kind of record than the one it matched")
+        }
+    }
+
+    /// One write for a callback's resolution. A `.new` subject is written once, with its verdict,
+    /// when `resolve` succeeds; when `resolve` throws, its writes roll back and the entry is written
+    /// `received` instead (start-up resolves it again). Either way the raw request is recorded in
+    /// the transaction that resolved it.
+    func resolve(
+        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> (InboxResolution.Outcome, InboxOutcome)
+    ) async throws -> InboxResolution {
         switch subject {
         case .recorded(let id):
             do {
-                return InboxJudgement(
+                return InboxResolution(
                     id: id,
-                    resolution: try await writer.write { db in
+                    outcome: try await writer.write { db in
                         let (resolution, outcome) = try resolve(id, db)
                         try Self.setOutcome(id, outcome, db)
                         return resolution
                     })
             } catch {
-                return InboxJudgement(id: id, resolution: nil)
+                return InboxResolution(id: id, outcome: .notCommitted(error))
             }
         case .new(let entry):
             // Encoded before the write: the writer is the one serial part of ingestion.
-            let headers = InboxEntry.storedHeaders(entry.headers)
-            // In the batch's fast attempt judging runs bare: if it throws, the batch runs again
-            // isolated, where the savepoint below leaves nothing behind when judging throws, and if
+            let headers = Self.storedHeaders(entry.headers)
+            // In the batch's fast attempt the resolution runs bare: if it throws, the batch runs again
+            // isolated, where the savepoint below leaves nothing behind when it throws, and if
             // the fallback `INSERT` throws nothing was written.
             return try await writer.write(handlingFailure: { [self] db, isolated in
                 let id = try nextInboxID(db)
-                let judged = {
+                let resolved = {
                     let (resolution, outcome) = try resolve(id, db)
                     try self.insert(entry, headers: headers, outcome, id: id, db)
-                    return InboxJudgement(id: id, resolution: resolution)
+                    return InboxResolution(id: id, outcome: resolution)
                 }
-                guard isolated else { return try judged() }
+                guard isolated else { return try resolved() }
                 do {
-                    return try db.inCachedSavepoint("judge", judged)
+                    return try db.inCachedSavepoint("resolve", resolved)
                 } catch {
                     try insert(entry, headers: headers, .received, id: id, db)
-                    return InboxJudgement(id: id, resolution: nil)
+                    return InboxResolution(id: id, outcome: .notCommitted(error))
                 }
             })
         }
@@ -125,9 +130,17 @@ extension SQLiteStore {
         return id
     }
 
-    /// Writes a recorded entry's outcome (a replay, or a rejection of one).
+    /// Writes a recorded entry's outcome (a replay, or a rejection of one). What it was matched on
+    /// is only ever added, never cleared: a duplicate's is the earlier entry's and a rejection
+    /// matched nothing, so theirs stays as it was.
     static func setOutcome(_ id: Int64, _ outcome: InboxOutcome, _ db: Database) throws {
-        try db.cachedStatement(sql: InboxOutcome.updateSQL).execute(arguments: [
+        try db.cachedStatement(
+            sql: """
+                UPDATE inbox SET verdict = ?, reason = ?, detail = ?, dedup_key = COALESCE(?, dedup_key),
+                  merchant_order_number = COALESCE(?, merchant_order_number), order_id = COALESCE(?, order_id), duplicate_of = COALESCE(?, duplicate_of)
+                WHERE id = ?
+                """
+        ).execute(arguments: [
             outcome.verdict.rawValue, outcome.reason, outcome.detail, outcome.dedupKey, outcome.merchantOrderNumber, outcome.orderID?.rawValue,
             outcome.duplicateOf, id,
         ])
@@ -153,7 +166,7 @@ extension SQLiteStore {
         }
     }
 
-    public func unjudgedInbox(limit: Int) async throws -> [InboxEntry] {
+    public func unresolvedInbox(limit: Int) async throws -> [InboxEntry] {
         try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM inbox WHERE verdict = 'received' ORDER BY id LIMIT ?"), arguments: [limit]).map(Self.inboxEntry)
         }
@@ -162,9 +175,10 @@ extension SQLiteStore {
     static func inboxEntry(_ row: Row) throws -> InboxEntry {
         let id: Int64 = row["id"]
         guard let provider = try? ProviderID(row["provider"]), let account = try? MerchantAccountID(row["account"]),
-            let verdict = InboxVerdict(rawValue: row["verdict"]),
-            let headers = InboxEntry.headers(stored: row["headers"])
+            let verdict = InboxVerdict(rawValue: row["verdict"])
         else { throw StoreError(.corruptRow, "inbox row \(id) does not decode") }
+        let headers: [String: String]
+        do { headers = try Self.headers(stored: row["headers"]) } catch { throw StoreError(.corruptRow, "inbox row \(id): headers do not decode: \(error)") }
         let orderID: String? = row["order_id"]
         let body: Data = row["body"]
         return InboxEntry(

@@ -56,25 +56,6 @@ extension SQLiteStore {
         try await claimDue(in: "payouts", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.payout)
     }
 
-    public func resolvePayoutInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
-    ) async throws -> InboxJudgement<Void> {
-        try await judge(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return InboxOutcome.duplicate(of: earlier) }
-            let payout = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT * FROM payouts WHERE account = ? AND payout_number = ?"), arguments: [account.rawValue, payoutNumber]
-            ).map { try Self.payout($0, currencies) }
-            let decision = decide(payout, id)
-            if let updated = decision.payout { try Self.update(updated, db) }
-            try insert(decision.audit, db)
-            return (
-                .resolved(decision.verdict, reason: decision.reason, ()),
-                InboxOutcome(verdict: decision.verdict, reason: decision.reason, dedupKey: dedupKey, merchantOrderNumber: payoutNumber)
-            )
-        }
-    }
-
     /// Writes a payout's mutable columns.
     static func update(_ payout: Payout, _ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE payouts SET status = ?, gateway_payout_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?")

@@ -200,13 +200,6 @@ public final class SQLiteStore: PaySyncStore {
         try await writer.write { [self] db in try insert(records, db) }
     }
 
-    public func audit(orderID: OrderID) async throws -> [AuditRecord] {
-        try await pool.read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_log WHERE order_id = ? ORDER BY seq"), arguments: [orderID.rawValue])
-                .map(Self.audit)
-        }
-    }
-
     public func timeline(orderID: OrderID) async throws -> [TimelineEntry] {
         try await pool.read { [currencies] db in
             let events = try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM order_events WHERE order_id = ?"), arguments: [orderID.rawValue])

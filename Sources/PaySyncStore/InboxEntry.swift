@@ -1,4 +1,3 @@
-import Foundation
 import PaySyncCore
 
 /// What became of an inbound gateway callback.
@@ -50,48 +49,6 @@ public struct InboxEntry: Hashable, Sendable {
     public subscript<Value>(dynamicMember field: KeyPath<InboxOutcome, Value>) -> Value { outcome[keyPath: field] }
 }
 
-extension InboxEntry {
-    /// The headers as drivers store them: a JSON object with sorted keys. Written by hand: it runs
-    /// for every callback, and a `JSONEncoder` costs more than the rest of the recording.
-    public static func storedHeaders(_ headers: [String: String]) -> String {
-        var json: [UInt8] = [UInt8(ascii: "{")]
-        json.reserveCapacity(headers.reduce(2) { $0 + $1.key.utf8.count + $1.value.utf8.count + 6 })
-        for (index, header) in headers.sorted(by: { $0.key < $1.key }).enumerated() {
-            if index > 0 { json.append(UInt8(ascii: ",")) }
-            appendJSONString(header.key, to: &json)
-            json.append(UInt8(ascii: ":"))
-            appendJSONString(header.value, to: &json)
-        }
-        json.append(UInt8(ascii: "}"))
-        return String(decoding: json, as: UTF8.self)
-    }
-
-    /// `text` as a JSON string literal (RFC 8259 §7: quote, backslash and control characters
-    /// escaped), appended as UTF-8.
-    static func appendJSONString(_ text: String, to json: inout [UInt8]) {
-        json.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""): json += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): json += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case UInt8(ascii: "\n"): json += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case UInt8(ascii: "\r"): json += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case UInt8(ascii: "\t"): json += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
-            case 0..<0x20: json += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
-            default: json.append(byte)  // multi-byte UTF-8 sequences pass through whole
-            }
-        }
-        json.append(UInt8(ascii: "\""))
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
-
-    /// Headers read back from `storedHeaders`; `nil` when the text is not such an object.
-    public static func headers(stored text: String) -> [String: String]? {
-        try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
-    }
-}
-
 /// A raw callback to record.
 public struct NewInboxEntry: Hashable, Sendable {
     public var provider: ProviderID
@@ -118,33 +75,96 @@ public enum InboxSubject: Sendable {
     case new(NewInboxEntry)
 }
 
-/// A judged callback: its inbox id and how judging ended — `nil` when the entry is recorded but
-/// its judging did not commit (it stays `received`; start-up judges it again).
-public struct InboxJudgement<Result: Sendable>: Sendable {
-    public let id: Int64
-    public let resolution: InboxResolution<Result>?
+/// What a verified callback is about: the record the store finds, under its lock, by the
+/// merchant's number in the callback's account.
+public enum CallbackTarget: Hashable, Sendable {
+    case order(number: String)
+    case refund(number: String)
+    case payout(number: String)
 
-    public init(id: Int64, resolution: InboxResolution<Result>?) {
-        self.id = id
-        self.resolution = resolution
+    /// The merchant's number of the record (stored on the entry as `merchant_order_number`).
+    public var number: String {
+        switch self {
+        case .order(let number), .refund(let number), .payout(let number): number
+        }
     }
 }
 
-/// What `resolveInbox`'s closure decides for a verified callback: the entry's verdict and, when
-/// an order matched, the change to commit with it.
-public struct InboxDecision<Result: Sendable>: Sendable {
+/// The record a callback matched, as committed, under its lock.
+public enum CallbackRecord: Sendable {
+    case order(Order)
+    case refund(Refund)
+    case payout(Payout)
+
+    /// The order the record belongs to, when it belongs to one.
+    public var orderID: OrderID? {
+        switch self {
+        case .order(let order): order.id
+        case .refund(let refund): refund.orderID
+        case .payout: nil
+        }
+    }
+}
+
+/// What the decision function makes of a verified callback: the entry's verdict, a reason code
+/// and detail, and the change to commit with them (none when no record matched, or nothing moves).
+public struct CallbackDecision: Sendable {
+    /// A change to the matched record, committed in the transaction that records the verdict.
+    public enum Change: Sendable {
+        /// The order's change (its row, events, audit rows, review items).
+        case order(OrderChange<Void>)
+        /// The refund's new value (or none) and audit rows.
+        case refund(Refund?, audit: [AuditRecord])
+        /// The payout's new value (or none) and audit rows.
+        case payout(Payout?, audit: [AuditRecord])
+    }
+
     public var verdict: InboxVerdict
     public var reason: String?
     public var detail: String?
-    public var change: OrderChange<Result>?
-    public var result: Result
+    public var change: Change?
 
-    public init(verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, change: OrderChange<Result>? = nil, result: Result) {
+    public init(verdict: InboxVerdict, reason: String? = nil, detail: String? = nil, change: Change? = nil) {
         self.verdict = verdict
         self.reason = reason
         self.detail = detail
         self.change = change
-        self.result = result
+    }
+
+    /// The outcome a driver stores on the entry: the verdict, and what the callback was matched on.
+    public func outcome(dedupKey: String, target: CallbackTarget, record: CallbackRecord?) -> InboxOutcome {
+        InboxOutcome(
+            verdict: verdict, reason: reason, detail: detail, dedupKey: dedupKey, merchantOrderNumber: target.number, orderID: record?.orderID)
+    }
+}
+
+/// How a callback's resolution ended, with its inbox entry's id.
+public struct InboxResolution: Sendable {
+    public enum Outcome: Sendable {
+        /// An earlier entry carries the same event; nothing else changed.
+        case duplicate(of: Int64)
+        /// The decision's verdict and reason code, committed with its change.
+        case decided(InboxVerdict, reason: String?)
+        /// The entry is recorded (`received`) but its resolution did not commit: the gateway is to
+        /// redeliver, and start-up resolves the entry again.
+        case notCommitted(any Error)
+    }
+
+    public let id: Int64
+    public let outcome: Outcome
+
+    public init(id: Int64, outcome: Outcome) {
+        self.id = id
+        self.outcome = outcome
+    }
+
+    /// The entry's verdict (`received` when the resolution did not commit) and reason code.
+    public var verdict: (InboxVerdict, reason: String?) {
+        switch outcome {
+        case .duplicate: (.duplicate, nil)
+        case .decided(let verdict, let reason): (verdict, reason)
+        case .notCommitted: (.received, "commit_failed")
+        }
     }
 }
 
@@ -175,57 +195,6 @@ public struct InboxOutcome: Hashable, Sendable {
 
     public static let received = InboxOutcome(verdict: .received)
 
-    /// Writes an outcome onto a recorded entry (a replay, or a rejection of one); arguments
-    /// verdict, reason, detail, dedup key, merchant order number, order id, duplicate of, entry id.
-    /// What it was matched on is only ever added, never cleared: a duplicate's is the earlier
-    /// entry's and a rejection matched nothing, so theirs stays as it was. Plain SQL, the same on
-    /// both drivers.
-    public static let updateSQL = """
-        UPDATE inbox SET verdict = $1, reason = $2, detail = $3, dedup_key = COALESCE($4, dedup_key),
-          merchant_order_number = COALESCE($5, merchant_order_number), order_id = COALESCE($6, order_id), duplicate_of = COALESCE($7, duplicate_of)
-        WHERE id = $8
-        """
-
-    /// The resolution and outcome of a redelivery of entry `earlier`.
-    public static func duplicate<Result>(of earlier: Int64) -> (InboxResolution<Result>, InboxOutcome) {
-        (.duplicate(of: earlier), InboxOutcome(verdict: .duplicate, duplicateOf: earlier))
-    }
-}
-
-/// How `resolveInbox` ended.
-public enum InboxResolution<Result: Sendable>: Sendable {
-    /// An earlier entry carries the same event; nothing else changed.
-    case duplicate(of: Int64)
-    /// The verdict and reason code the decision gave, and its result.
-    case resolved(InboxVerdict, reason: String?, Result)
-}
-
-/// What a refund callback does: the entry's verdict and, when a refund matched, its new value.
-public struct RefundInboxDecision: Sendable {
-    public var verdict: InboxVerdict
-    public var reason: String?
-    public var refund: Refund?
-    public var audit: [AuditRecord]
-
-    public init(verdict: InboxVerdict, reason: String? = nil, refund: Refund? = nil, audit: [AuditRecord] = []) {
-        self.verdict = verdict
-        self.reason = reason
-        self.refund = refund
-        self.audit = audit
-    }
-}
-
-/// What a payout callback does: the entry's verdict and, when a payout matched, its new value.
-public struct PayoutInboxDecision: Sendable {
-    public var verdict: InboxVerdict
-    public var reason: String?
-    public var payout: Payout?
-    public var audit: [AuditRecord]
-
-    public init(verdict: InboxVerdict, reason: String? = nil, payout: Payout? = nil, audit: [AuditRecord] = []) {
-        self.verdict = verdict
-        self.reason = reason
-        self.payout = payout
-        self.audit = audit
-    }
+    /// The outcome of a redelivery of entry `earlier`.
+    public static func duplicate(of earlier: Int64) -> InboxOutcome { InboxOutcome(verdict: .duplicate, duplicateOf: earlier) }
 }

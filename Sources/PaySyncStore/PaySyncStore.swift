@@ -50,9 +50,6 @@ public protocol PaySyncStore: Sendable {
     /// Appends audit rows that belong to no transition (e.g. a refused API request).
     func appendAudit(_ records: [AuditRecord]) async throws
 
-    /// The audit rows that concern an order, oldest first.
-    func audit(orderID: OrderID) async throws -> [AuditRecord]
-
     /// The order's events and audit rows interleaved in the order they were written.
     func timeline(orderID: OrderID) async throws -> [TimelineEntry]
 
@@ -98,51 +95,34 @@ public protocol PaySyncStore: Sendable {
     /// no other claimer takes it while it is worked.
     func claimDuePayouts(now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Payout]
 
-    /// `resolveInbox` for a payout callback: dedup the same way, then `decide` on the payout
-    /// `(account, payoutNumber)` (or `nil`) and the entry's id; the payout it returns, its audit
-    /// rows and the entry's verdict commit together.
-    func resolvePayoutInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, payoutNumber: String,
-        _ decide: @escaping @Sendable (Payout?, Int64) -> PayoutInboxDecision
-    ) async throws -> InboxJudgement<Void>
-
     // MARK: Inbox
-
-    /// Records a raw callback with verdict `received`; returns its id.
-    func recordInbox(_ entry: NewInboxEntry) async throws -> Int64
 
     /// Marks an entry refused (`verdict: rejected`) with a reason code — a `.new` one is recorded
     /// with that verdict in one write. Returns the entry's id.
     @discardableResult
     func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64
 
-    /// Resolves a verified callback. A `.new` subject is recorded first, in the same
-    /// transaction, and stays recorded (`received`) if its judging fails; throwing means nothing
-    /// was recorded. Then: if another entry of the provider carries `dedupKey` this one becomes
-    /// its duplicate and nothing else happens; otherwise the key is claimed (unique per provider,
-    /// forever), the order `(account, merchantOrderNumber)` is loaded under its lock, `decide`
-    /// runs on it (or on `nil`) with the entry's id, and the order change, its events, audit rows,
-    /// review items and the entry's verdict commit together.
-    func resolveInbox<Result: Sendable>(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, merchantOrderNumber: String,
-        _ decide: @escaping @Sendable (Order?, Int64) throws -> InboxDecision<Result>
-    ) async throws -> InboxJudgement<Result>
+    /// Resolves a verified callback, in one transaction. A `.new` subject is recorded in it, with
+    /// its verdict; when the resolution cannot commit it is recorded `received` on its own
+    /// (`.notCommitted`), and throwing means nothing was recorded. Then: if another entry of the
+    /// provider carries `dedupKey`, this one becomes its duplicate and nothing else happens;
+    /// otherwise the key is claimed (unique per provider, forever), the record `target` names is
+    /// loaded under its lock (an order, refund or payout of `account`), `decide` runs on it (or on
+    /// `nil`) with the entry's id, and the decision's change and the entry's verdict commit
+    /// together. `decide` is the one place the driver calls back into the engine.
+    func resolveInbox(
+        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, target: CallbackTarget,
+        _ decide: @escaping @Sendable (CallbackRecord?, Int64) throws -> CallbackDecision
+    ) async throws -> InboxResolution
 
-    /// `resolveInbox` for a refund callback: dedup the same way, then `decide` on the refund
-    /// `(account, refundNumber)` (or `nil`) and the entry's id; the refund it returns, its audit
-    /// rows and the entry's verdict commit together.
-    func resolveRefundInbox(
-        _ subject: InboxSubject, provider: ProviderID, account: MerchantAccountID, dedupKey: String, refundNumber: String,
-        _ decide: @escaping @Sendable (Refund?, Int64) -> RefundInboxDecision
-    ) async throws -> InboxJudgement<Void>
-
+    /// An entry by id (an operator's view of one callback, and its replay).
     func inboxEntry(id: Int64) async throws -> InboxEntry?
 
     /// Entries parked for an order number that had no order yet, oldest first.
     func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]
 
     /// Entries still `received` (judging never finished: a crash), oldest first.
-    func unjudgedInbox(limit: Int) async throws -> [InboxEntry]
+    func unresolvedInbox(limit: Int) async throws -> [InboxEntry]
 
     /// Finishes pending work and releases the database. No call may follow.
     func close() async throws

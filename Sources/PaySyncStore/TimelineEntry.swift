@@ -13,3 +13,13 @@ public enum TimelineEntry: Hashable, Sendable {
         }
     }
 }
+
+extension PaySyncStore {
+    /// The audit rows that concern an order, oldest first: its timeline without the events.
+    public func audit(orderID: OrderID) async throws -> [AuditRecord] {
+        try await timeline(orderID: orderID).compactMap {
+            guard case .audit(let record) = $0 else { return nil }
+            return record
+        }
+    }
+}

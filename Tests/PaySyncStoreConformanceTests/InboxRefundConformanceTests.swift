@@ -12,18 +12,16 @@ struct InboxRefundConformanceTests {
     }
 
     /// Applies `.paid` to the order when there is one.
-    static func paid(_ order: Order?, _ inboxID: Int64) -> InboxDecision<Void> {
-        guard let order else { return InboxDecision(verdict: .parked, result: ()) }
+    static func paid(_ record: CallbackRecord?, _ inboxID: Int64) -> CallbackDecision {
+        guard case .order(let order)? = record else { return CallbackDecision(verdict: .parked) }
         let change = order.change(applying: .paid, source: .callback, evidence: Evidence(summary: "callback paid"), at: Fixture.t0)
-        return InboxDecision(
-            verdict: change.order == nil ? .unchanged : .applied,
-            change: OrderChange(order: change.order, events: change.events, audit: change.audit, reviews: change.reviews, result: ()), result: ())
+        return CallbackDecision(verdict: change.order == nil ? .unchanged : .applied, change: .order(change.with(result: ())))
     }
 
-    @Test("a recorded callback reads back byte for byte, and its raw request can be judged but not rewritten", arguments: StoreDriver.all)
+    @Test("a recorded callback reads back byte for byte, and its raw request can be resolved but not rewritten", arguments: StoreDriver.all)
     func recordAndRead(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
-        let id = try await store.recordInbox(Self.entry("{\"a\":1,\"é\":\"\\u0000\"}"))
+        let id = try await store.recordUnresolved(Self.entry("{\"a\":1,\"é\":\"\\u0000\"}"))
         #expect(try await store.rejectInbox(.recorded(id: id), reason: "bad_signature", detail: "the signature does not verify") == id)
         let entry = try #require(try await store.inboxEntry(id: id))
         #expect(entry.body == Array("{\"a\":1,\"é\":\"\\u0000\"}".utf8))
@@ -31,7 +29,7 @@ struct InboxRefundConformanceTests {
         #expect(entry.verdict == .rejected)
         #expect(entry.reason == "bad_signature")
         #expect(entry.remoteAddress == "127.0.0.1")
-        #expect(try await store.unjudgedInbox(limit: 10).isEmpty)
+        #expect(try await store.unresolvedInbox(limit: 10).isEmpty)
         try await store.close()
     }
 
@@ -44,34 +42,35 @@ struct InboxRefundConformanceTests {
         #expect(entry.verdict == .rejected)
         #expect(entry.reason == "bad_signature")
         #expect(entry.detail == "the signature does not verify")
-        #expect(try await store.unjudgedInbox(limit: 10).isEmpty)
+        #expect(try await store.unresolvedInbox(limit: 10).isEmpty)
         try await store.close()
     }
 
-    @Test("a new callback whose judging throws stays recorded as received, and nothing else is written", arguments: StoreDriver.all)
-    func newJudgingFails(_ driver: StoreDriver) async throws {
+    @Test("a new callback whose decision throws stays recorded as received, and nothing else is written", arguments: StoreDriver.all)
+    func newDecisionFails(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let order = Fixture.order("A-1001", status: .pending)
         try await store.insert(order)
         struct Broken: Error {}
-        let judgement: InboxJudgement<Void> = try await store.resolveInbox(
+        let judgement = try await store.resolveInbox(
             .new(Self.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid",
-            merchantOrderNumber: "A-1001"
+            target: .order(number: "A-1001")
         ) { _, _ in throw Broken() }
-        #expect(judgement.resolution == nil)
+        guard case .notCommitted(let error) = judgement.outcome else { Issue.record("committed: \(judgement.outcome)"); return }
+        #expect(error is Broken)
         let entry = try #require(try await store.inboxEntry(id: judgement.id))
         #expect(entry.verdict == .received)
         #expect(entry.dedupKey == nil)
         #expect(entry.body == Array("{\"trade\":\"T-2\"}".utf8))
-        #expect(try await store.unjudgedInbox(limit: 10).map(\.id) == [judgement.id])
+        #expect(try await store.unresolvedInbox(limit: 10).map(\.id) == [judgement.id])
         #expect(try await store.order(id: order.id)?.version == 1)
         #expect(try await store.events(orderID: order.id).map(\.kind) == ["created"])
-        // Judged again from its stored bytes (start-up replay), it resolves like a first delivery.
+        // Resolved again from its stored bytes (start-up replay), it resolves like a first delivery.
         let again = try await store.resolveInbox(
-            .recorded(id: judgement.id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid", merchantOrderNumber: "A-1001",
+            .recorded(id: judgement.id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid", target: .order(number: "A-1001"),
             Self.paid)
         #expect(again.id == judgement.id)
-        if case .resolved(let verdict, _, _)? = again.resolution { #expect(verdict == .applied) } else { Issue.record("not resolved: \(String(describing: again.resolution))") }
+        #expect(again.verdict == (.applied, nil))
         #expect(try await store.order(id: order.id)?.status == .paid)
         try await store.close()
     }
@@ -86,12 +85,8 @@ struct InboxRefundConformanceTests {
                 group.addTask {
                     let judgement = try await store.resolveInbox(
                         .new(Self.entry("{\"trade\":\"T-1\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid",
-                        merchantOrderNumber: "A-1001", Self.paid)
-                    switch judgement.resolution {
-                    case .duplicate?: return "duplicate"
-                    case .resolved(let verdict, _, _)?: return verdict.rawValue
-                    case nil: return "unjudged"
-                    }
+                        target: .order(number: "A-1001"), Self.paid)
+                    return judgement.verdict.0.rawValue
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }
@@ -102,18 +97,18 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
-    @Test("a recorded redelivery judged later is the earlier entry's duplicate: it points at it and takes none of its match", arguments: StoreDriver.all)
+    @Test("a recorded redelivery resolved later is the earlier entry's duplicate: it points at it and takes none of its match", arguments: StoreDriver.all)
     func replayedDuplicate(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let order = Fixture.order("A-1001", status: .pending)
         try await store.insert(order)
         let first = try await store.resolveInbox(
             .new(Self.entry("{\"trade\":\"T-3\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-3:paid",
-            merchantOrderNumber: "A-1001", Self.paid)
-        let later = try await store.recordInbox(Self.entry("{\"trade\":\"T-3\"}"))
+            target: .order(number: "A-1001"), Self.paid)
+        let later = try await store.recordUnresolved(Self.entry("{\"trade\":\"T-3\"}"))
         let again = try await store.resolveInbox(
-            .recorded(id: later), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-3:paid", merchantOrderNumber: "A-1001", Self.paid)
-        guard case .duplicate(let earlier)? = again.resolution else { Issue.record("not a duplicate: \(String(describing: again.resolution))"); return }
+            .recorded(id: later), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-3:paid", target: .order(number: "A-1001"), Self.paid)
+        guard case .duplicate(let earlier) = again.outcome else { Issue.record("not a duplicate: \(again.outcome)"); return }
         #expect(earlier == first.id)
         let entry = try #require(try await store.inboxEntry(id: later))
         #expect(entry.verdict == .duplicate)
@@ -129,9 +124,9 @@ struct InboxRefundConformanceTests {
     @Test("a callback for an order not yet known is parked, and found by its order number", arguments: StoreDriver.all)
     func parked(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
-        let id = try await store.recordInbox(Self.entry("{}"))
+        let id = try await store.recordUnresolved(Self.entry("{}"))
         _ = try await store.resolveInbox(
-            .recorded(id: id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-9:paid", merchantOrderNumber: "A-9", Self.paid)
+            .recorded(id: id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-9:paid", target: .order(number: "A-9"), Self.paid)
         let parked = try await store.parkedInbox(provider: try ProviderID("codepay"), account: .default, merchantOrderNumber: "A-9")
         #expect(parked.map(\.id) == [id])
         #expect(parked.first?.dedupKey == "T-9:paid")
@@ -203,3 +198,15 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 }
+
+extension PaySyncStore {
+    /// Records `entry` as a crash leaves one: `received`, its resolution interrupted (the decision
+    /// throws, so nothing but the raw request commits). Returns its id.
+    func recordUnresolved(_ entry: NewInboxEntry) async throws -> Int64 {
+        try await resolveInbox(.new(entry), provider: entry.provider, account: entry.account, dedupKey: "interrupted", target: .order(number: "-")) { _, _ in
+            throw ResolutionInterrupted()
+        }.id
+    }
+}
+
+struct ResolutionInterrupted: Error {}

@@ -52,17 +52,16 @@ struct PayoutConformanceTests {
         let verdicts = try await withThrowingTaskGroup(of: String.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    let judgement = try await store.resolvePayoutInbox(
+                    let judgement = try await store.resolveInbox(
                         .new(InboxRefundConformanceTests.entry("{\"payout\":\"PO-1\"}", provider: "payzapp")), provider: try ProviderID("payzapp"),
-                        account: .default, dedupKey: "PO-1:succeeded", payoutNumber: "PO-1"
-                    ) { payout, _ in
-                        guard var payout else { return PayoutInboxDecision(verdict: .parked) }
+                        account: .default, dedupKey: "PO-1:succeeded", target: .payout(number: "PO-1")
+                    ) { record, _ in
+                        guard case .payout(var payout)? = record else { return CallbackDecision(verdict: .parked) }
                         payout.status = .succeeded
                         payout.nextCheckAt = nil
-                        return PayoutInboxDecision(verdict: .applied, payout: payout)
+                        return CallbackDecision(verdict: .applied, change: .payout(payout, audit: []))
                     }
-                    if case .resolved(let verdict, _, _)? = judgement.resolution { return verdict.rawValue }
-                    return "duplicate"
+                    return judgement.verdict.0.rawValue
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }

@@ -36,7 +36,7 @@ struct SQLiteStoreTests {
             for n in 0..<40 {
                 group.addTask {
                     try await first.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "note \(n)", at: Fixture.t0)])
-                    return try await first.recordInbox(InboxRefundConformanceTests.entry("{\"n\":\(n)}"))
+                    return try await first.recordUnresolved(InboxRefundConformanceTests.entry("{\"n\":\(n)}"))
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -47,10 +47,10 @@ struct SQLiteStoreTests {
         await #expect(throws: Broken.self) {
             try await first.updateOrder(id: order.id) { _ -> OrderChange<Void> in throw Broken() }
         }
-        #expect(try await first.recordInbox(InboxRefundConformanceTests.entry("{}")) == 41)
+        #expect(try await first.recordUnresolved(InboxRefundConformanceTests.entry("{}")) == 41)
         try await first.close()
         let second = try SQLiteStore(path: path)
-        #expect(try await second.recordInbox(InboxRefundConformanceTests.entry("{}")) == 42)
+        #expect(try await second.recordUnresolved(InboxRefundConformanceTests.entry("{}")) == 42)
         try await second.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "after reopen", at: Fixture.t0)])
         let sequence = try await second.pool.read { db in try Int64.fetchAll(db, sql: "SELECT seq FROM audit_log ORDER BY seq") + Int64.fetchAll(db, sql: "SELECT seq FROM order_events") }
         #expect(Set(sequence).count == sequence.count)
@@ -279,17 +279,18 @@ struct SQLiteStoreTests {
         #expect(outcome.notes == ["first", "third"])
     }
 
-    @Test("a callback whose judging throws in a shared batch is recorded as received, and the batch's other writes commit")
-    func failedJudgingInASharedBatch() async throws {
-        let store = try SQLiteStore(path: temporaryPath("judging-batch") + ".sqlite")
+    @Test("a callback whose decision throws in a shared batch is recorded as received, and the batch's other writes commit")
+    func failedDecisionInASharedBatch() async throws {
+        let store = try SQLiteStore(path: temporaryPath("decision-batch") + ".sqlite")
         let order = Fixture.order("A-1001", status: .pending)
         try await store.insert(order)
         let outcome = try await Self.batch(store) { () -> Int64? in
-            let judgement: InboxJudgement<Void> = try await store.resolveInbox(
+            let judgement = try await store.resolveInbox(
                 .new(InboxRefundConformanceTests.entry("{\"trade\":\"T-2\"}")), provider: try ProviderID("codepay"), account: .default,
-                dedupKey: "T-2:paid", merchantOrderNumber: "A-1001"
+                dedupKey: "T-2:paid", target: .order(number: "A-1001")
             ) { _, _ in throw Broken() }
-            return judgement.resolution == nil ? judgement.id : nil
+            guard case .notCommitted = judgement.outcome else { return nil }
+            return judgement.id
         }
         #expect(outcome.succeeded == [true, true, true])
         let id = try #require(try outcome.results[1].get() ?? nil)
@@ -337,10 +338,10 @@ struct SQLiteStoreTests {
             }
         }
         #expect(summaries == ["create order -> created", "created"])
-        #expect(try await store.unjudgedInbox(limit: 10).map(\.id) == [2])
+        #expect(try await store.unresolvedInbox(limit: 10).map(\.id) == [2])
         #expect(try await store.inboxEntry(id: 1)?.dedupKey == "payzapp:payin:A-1001:x")
         // Numbers count on from the rebuilt tables.
-        #expect(try await store.recordInbox(InboxRefundConformanceTests.entry("{}")) == 3)
+        #expect(try await store.recordUnresolved(InboxRefundConformanceTests.entry("{}")) == 3)
         try await store.appendAudit([AuditRecord(orderID: order.id, kind: .inbound, summary: "after v7", at: Fixture.t0)])
         let (sequences, schema) = try await store.pool.read { db in
             (
