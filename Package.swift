@@ -140,9 +140,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "PaySyncCoreTests", dependencies: ["PaySyncCore"], swiftSettings: testSwiftSettings),
-        // The engine without HTTP: the check plan as values; services over a scripted transport and a temporary SQLite store.
+        // The engine without HTTP: rules as values; services over scripted gateways and a temporary SQLite store
+        // (the sandbox only lends its credentials' adapters).
         .testTarget(
-            name: "PaySyncEngineTests", dependencies: ["PaySyncEngine", "PaySyncSQLite"],
+            name: "PaySyncEngineTests", dependencies: ["PaySyncEngine", "PaySyncSQLite", "PaySyncSandbox"],
             swiftSettings: testSwiftSettings
         ),
         .testTarget(

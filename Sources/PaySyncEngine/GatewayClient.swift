@@ -27,54 +27,42 @@ public struct GatewayDirectory: Sendable {
     public var providers: Set<ProviderID> { Set(adapters.values.map(\.provider)) }
 }
 
-/// Performs gateway operations: the adapter builds and reads the bytes, the transport moves them,
-/// and every call — answered, refused or failed — yields an outbound audit row with its latency.
-public struct GatewayClient: Sendable {
-    public let directory: GatewayDirectory
-    let transport: any HTTPTransport
-    let clock: any PaySyncClock
-    let timeoutMilliseconds: Int64
-    let logger: Logger
-    /// Failed calls in a row per gateway and account: logged when a streak starts and when it ends.
-    let streaks = FailureStreaks()
+/// How one gateway operation crosses to the gateway and back. Production signs it with the
+/// adapter, sends it over HTTP and reads the answer (`HTTPExchange`); engine tests answer from a
+/// script and record the calls as values.
+public protocol GatewayExchange: Sendable {
+    func exchange(_ operation: GatewayOperation, with adapter: any GatewayAdapter, now: Timestamp, nonce: String) async -> GatewayExchangeResult
+}
 
-    public init(
-        directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000,
-        logger: Logger = Logger(label: "paysync.gateways")
-    ) {
-        self.directory = directory
+/// What crossing to the gateway gave: its outcome, a line on the request and answer, and the latency.
+public struct GatewayExchangeResult: Sendable {
+    public var outcome: GatewayOutcome
+    public var detail: String?
+    public var latencyMilliseconds: Int64?
+
+    public init(outcome: GatewayOutcome, detail: String? = nil, latencyMilliseconds: Int64? = nil) {
+        self.outcome = outcome
+        self.detail = detail
+        self.latencyMilliseconds = latencyMilliseconds
+    }
+}
+
+/// The adapter builds and reads the bytes, the transport moves them.
+public struct HTTPExchange: GatewayExchange {
+    let transport: any HTTPTransport
+    let timeoutMilliseconds: Int64
+
+    public init(transport: any HTTPTransport = AsyncHTTPClientTransport(), timeoutMilliseconds: Int64 = 10_000) {
         self.transport = transport
-        self.clock = clock
         self.timeoutMilliseconds = timeoutMilliseconds
-        self.logger = logger
     }
 
-    public func perform(_ operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID = .default, orderID: OrderID?) async -> GatewayCall {
-        let startedAt = clock.now()
-        func record(_ outcome: GatewayOutcome, detail: String?, latency: Int64?) -> GatewayCall {
-            let error: String? =
-                switch outcome {
-                case .failed(let failure): failure.description
-                case .refused(let code, let message): "refused \(code): \(message)"
-                case .answered: nil
-                }
-            hear(outcome, of: operation, provider: provider, account: account, orderID: orderID)
-            return GatewayCall(
-                outcome: outcome,
-                audit: AuditRecord(
-                    orderID: orderID, kind: .outbound, summary: "\(provider) \(operation.name) -> \(Self.describe(outcome))", detail: detail,
-                    latencyMilliseconds: latency, error: error, at: startedAt))
-        }
-        guard let adapter = directory.adapter(provider, account: account) else {
-            return record(.failed(GatewayFailure(.unreachable, "no adapter configured for \(provider) in account \(account)")), detail: nil, latency: nil)
-        }
-        var random = SystemRandomNumberGenerator()
-        let nonce = (0..<4).map { _ in String(random.next(), radix: 16) }.joined()
+    public func exchange(_ operation: GatewayOperation, with adapter: any GatewayAdapter, now: Timestamp, nonce: String) async -> GatewayExchangeResult {
         let request: GatewayHTTPRequest
         do {
-            request = try adapter.request(for: operation, now: startedAt, nonce: nonce)
+            request = try adapter.request(for: operation, now: now, nonce: nonce)
         } catch {
-            return record(.failed(GatewayFailure(error.kind == .unsupported ? .unsupported : .notSent, error.description)), detail: nil, latency: nil)
+            return GatewayExchangeResult(outcome: .failed(GatewayFailure(error.kind == .unsupported ? .unsupported : .notSent, error.description)))
         }
         let started = ContinuousClock.now
         let result = await transport.send(request, timeoutMilliseconds: timeoutMilliseconds)
@@ -83,11 +71,62 @@ public struct GatewayClient: Sendable {
         let requestLine = "\(request.method.rawValue) \(request.url) (\(request.body.count) bytes)"
         switch result {
         case .success(let response):
-            let outcome = adapter.interpret(response, to: operation)
-            return record(outcome, detail: "\(requestLine); HTTP \(response.status) (\(response.body.count) bytes)", latency: latency)
+            return GatewayExchangeResult(
+                outcome: adapter.interpret(response, to: operation), detail: "\(requestLine); HTTP \(response.status) (\(response.body.count) bytes)",
+                latencyMilliseconds: latency)
         case .failure(let failure):
-            return record(.failed(failure), detail: requestLine, latency: latency)
+            return GatewayExchangeResult(outcome: .failed(failure), detail: requestLine, latencyMilliseconds: latency)
         }
+    }
+}
+
+/// Performs gateway operations through an exchange, and records every call — answered, refused
+/// or failed — as an outbound audit row with its latency.
+public struct GatewayClient: Sendable {
+    public let directory: GatewayDirectory
+    let exchange: any GatewayExchange
+    let clock: any PaySyncClock
+    let logger: Logger
+    /// Failed calls in a row per gateway and account: logged when a streak starts and when it ends.
+    let streaks = FailureStreaks()
+
+    public init(
+        directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000,
+        logger: Logger = Logger(label: "paysync.gateways")
+    ) {
+        self.init(directory: directory, exchange: HTTPExchange(transport: transport, timeoutMilliseconds: timeoutMilliseconds), clock: clock, logger: logger)
+    }
+
+    public init(directory: GatewayDirectory, exchange: any GatewayExchange, clock: any PaySyncClock, logger: Logger = Logger(label: "paysync.gateways")) {
+        self.directory = directory
+        self.exchange = exchange
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func perform(_ operation: GatewayOperation, provider: ProviderID, account: MerchantAccountID = .default, orderID: OrderID?) async -> GatewayCall {
+        let startedAt = clock.now()
+        let result: GatewayExchangeResult
+        if let adapter = directory.adapter(provider, account: account) {
+            var random = SystemRandomNumberGenerator()
+            let nonce = (0..<4).map { _ in String(random.next(), radix: 16) }.joined()
+            result = await exchange.exchange(operation, with: adapter, now: startedAt, nonce: nonce)
+        } else {
+            result = GatewayExchangeResult(outcome: .failed(GatewayFailure(.unreachable, "no adapter configured for \(provider) in account \(account)")))
+        }
+        let outcome = result.outcome
+        let (error, ending): (String?, String) =
+            switch outcome {
+            case .failed(let failure): (failure.description, "failed")
+            case .refused(let code, let message): ("refused \(code): \(message)", "refused")
+            case .answered: (nil, "answered")
+            }
+        hear(outcome, of: operation, provider: provider, account: account, orderID: orderID)
+        return GatewayCall(
+            outcome: outcome,
+            audit: AuditRecord(
+                orderID: orderID, kind: .outbound, summary: "\(provider) \(operation.name) -> \(Self.describe(outcome))", detail: result.detail,
+                latencyMilliseconds: result.latencyMilliseconds, error: error, operation: operation.name, outcome: ending, at: startedAt))
     }
 
     /// Logs the first failed call of a streak to a gateway (with the call's order and error) and

@@ -204,7 +204,8 @@ public struct Ingestor: Sendable {
             let reason = "provider_mismatch"
             let audit = AuditRecord(
                 orderID: order.id, kind: .inbound, summary: summary(.review, reason),
-                detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")", at: now)
+                detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")",
+                operation: "callback", outcome: InboxVerdict.review.rawValue, at: now)
             return CallbackDecision(
                 verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",
                 change: .order(OrderChange(order: nil, audit: [audit], result: ())))
@@ -255,7 +256,7 @@ public struct Ingestor: Sendable {
                 AuditRecord(
                     orderID: record.auditOrderID, kind: .inbound,
                     summary: "\(Record.noun) callback \(provider) \(providerStatus) -> \(verdict.rawValue)\(reason.map { " (\($0))" } ?? "")",
-                    detail: "inbox \(inboxID); \(Record.noun) \(number)", at: now)
+                    detail: "inbox \(inboxID); \(Record.noun) \(number)", operation: "\(Record.noun)_callback", outcome: verdict.rawValue, at: now)
             ]
         }
         if let amount, amount != record.amount { return (.review, "amount_mismatch", nil, audit(.review, "amount_mismatch")) }

@@ -183,5 +183,9 @@ enum PostgresMigrations {
                 """,
                 "CREATE INDEX payouts_due ON payouts (next_check_at) WHERE next_check_at IS NOT NULL",
             ]),
+        // What an audit row did and how it ended, as columns: readers stop splitting the summary.
+        Migration(
+            version: 3, name: "audit-operation-outcome",
+            statements: ["ALTER TABLE audit_log ADD COLUMN operation TEXT", "ALTER TABLE audit_log ADD COLUMN outcome TEXT"]),
     ]
 }

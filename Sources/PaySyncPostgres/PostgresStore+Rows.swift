@@ -60,7 +60,8 @@ extension PostgresStore {
         return AuditRecord(
             orderID: try row["order_id"].decode(String?.self).flatMap(OrderID.init(rawValue:)), kind: kind, summary: try row["summary"].decode(String.self),
             detail: try row["detail"].decode(String?.self), latencyMilliseconds: try row["latency_ms"].decode(Int64?.self),
-            error: try row["error"].decode(String?.self), at: Timestamp(millisecondsSinceEpoch: try row["at"].decode(Int64.self)))
+            error: try row["error"].decode(String?.self), operation: try row["operation"].decode(String?.self),
+            outcome: try row["outcome"].decode(String?.self), at: Timestamp(millisecondsSinceEpoch: try row["at"].decode(Int64.self)))
     }
 
     static func reviewItem(_ row: PostgresRandomAccessRow) throws -> ReviewItem {
@@ -108,9 +109,9 @@ extension PostgresStore {
         for record in records {
             try await connection.query(
                 """
-                INSERT INTO audit_log (order_id, kind, summary, detail, latency_ms, error, at)
+                INSERT INTO audit_log (order_id, kind, summary, detail, latency_ms, error, operation, outcome, at)
                 VALUES (\(record.orderID?.rawValue), \(record.kind.rawValue), \(record.summary), \(record.detail), \(record.latencyMilliseconds),
-                  \(record.error), \(record.at.millisecondsSinceEpoch))
+                  \(record.error), \(record.operation), \(record.outcome), \(record.at.millisecondsSinceEpoch))
                 """, logger: logger)
         }
     }

@@ -221,6 +221,15 @@ enum SQLiteMigrations {
                     CREATE INDEX orders_by_account ON orders (account, created_at DESC, id DESC);
                     """)
         }
+        migrator.registerMigration("v9-audit-operation-outcome") { db in
+            // What an audit row did and how it ended, as columns: readers (tests, the console) stop
+            // splitting the summary's prose.
+            try db.execute(
+                sql: """
+                    ALTER TABLE audit_log ADD COLUMN operation TEXT;
+                    ALTER TABLE audit_log ADD COLUMN outcome TEXT;
+                    """)
+        }
         return migrator
     }
 }

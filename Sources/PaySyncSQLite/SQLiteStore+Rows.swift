@@ -87,7 +87,8 @@ extension SQLiteStore {
         let orderID: String? = row["order_id"]
         return AuditRecord(
             orderID: orderID.flatMap(OrderID.init(rawValue:)), kind: kind, summary: row["summary"], detail: row["detail"],
-            latencyMilliseconds: row["latency_ms"], error: row["error"], at: Timestamp(millisecondsSinceEpoch: row["at"])
+            latencyMilliseconds: row["latency_ms"], error: row["error"], operation: row["operation"], outcome: row["outcome"],
+            at: Timestamp(millisecondsSinceEpoch: row["at"])
         )
     }
 
@@ -139,10 +140,11 @@ extension SQLiteStore {
     func insert(_ records: [AuditRecord], _ db: Database) throws {
         for record in records {
             try db.run(
-                "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO audit_log (seq, order_id, kind, summary, detail, latency_ms, error, operation, outcome, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [
                     .integer(try nextSequence(db)), .text(record.orderID?.rawValue), .text(record.kind.rawValue), .text(record.summary),
-                    .text(record.detail), .integer(record.latencyMilliseconds), .text(record.error), .integer(record.at.millisecondsSinceEpoch),
+                    .text(record.detail), .integer(record.latencyMilliseconds), .text(record.error), .text(record.operation), .text(record.outcome),
+                    .integer(record.at.millisecondsSinceEpoch),
                 ])
         }
     }

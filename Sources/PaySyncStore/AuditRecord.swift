@@ -22,12 +22,20 @@ public struct AuditRecord: Hashable, Sendable {
     public var detail: String?
     public var latencyMilliseconds: Int64?
     public var error: String?
+    /// What was done, as a stable name: a gateway operation (`query_payment`, `cancel_payment`) or
+    /// a request (`callback`, `refund_callback`); `nil` for a row that is only prose.
+    public var operation: String?
+    /// How it ended, as a stable word: `answered`, `refused` or `failed` for a gateway call; the
+    /// verdict for a callback.
+    public var outcome: String?
     public var at: Timestamp
 
     public init(
         orderID: OrderID?, kind: Kind, summary: String, detail: String? = nil, latencyMilliseconds: Int64? = nil,
-        error: String? = nil, at: Timestamp
+        error: String? = nil, operation: String? = nil, outcome: String? = nil, at: Timestamp
     ) {
+        self.operation = operation
+        self.outcome = outcome
         self.orderID = orderID
         self.kind = kind
         self.summary = summary

@@ -79,7 +79,7 @@ struct CallbackDecisionTests {
         #expect(change.audit == [
             AuditRecord(
                 orderID: order.id, kind: .inbound, summary: "callback codepay 2 -> review (provider_mismatch)",
-                detail: "inbox 20; gateway order CP9001; amount 100.50 USD", at: Self.at)
+                detail: "inbox 20; gateway order CP9001; amount 100.50 USD", operation: "callback", outcome: "review", at: Self.at)
         ])
     }
 

@@ -106,7 +106,7 @@ struct RefundTests {
             let refunds = try await api.store.refunds(orderID: orderID)
             #expect(refunds.map(\.status) == [.succeeded])
             #expect(refunds.first?.nextCheckAt == nil)
-            let calls = try await api.store.audit(orderID: orderID).filter { $0.kind == .outbound }.map { String($0.summary.split(separator: " ")[1]) }
+            let calls = try await api.store.audit(orderID: orderID).filter { $0.kind == .outbound }.map { $0.operation ?? "-" }
             #expect(calls == ["create_payment", "submit_refund", "query_refund", "query_refund"])
         }
     }

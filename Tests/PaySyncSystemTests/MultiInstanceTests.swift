@@ -136,7 +136,7 @@ struct MultiInstanceTests {
                 outcomes["\(order.provider.rawValue) \(order.status.rawValue)", default: 0] += 1
                 let events = try await store.events(orderID: order.id)
                 let transitions = events.filter { $0.outcome == .applied }.map(\.kind)
-                let cancels = try await store.audit(orderID: order.id).filter { $0.summary.contains("cancel_payment -> closed") }
+                let cancels = try await store.audit(orderID: order.id).filter { $0.operation == "cancel_payment" && $0.summary.contains("-> closed") }
                 if Set(transitions).count != transitions.count || cancels.count > 1 {
                     twice.append("\(number): \(transitions), \(cancels.count) cancels")
                 }
