@@ -9,8 +9,8 @@ import Synchronization
 /// single writer, so per-order serialization is unchanged.
 ///
 /// A failing write rolls back alone. Writes fail rarely, so a batch first runs without a savepoint
-/// per write (SQLite copies each page a savepoint changes, and opens and releases it: ~10 % of the
-/// writer). A write that fails before it changed a row fails alone and the batch goes on. One that
+/// per write (SQLite copies each page a savepoint changes, and opens and releases it: D28 in
+/// docs/decisions.md). A write that fails before it changed a row fails alone and the batch goes on. One that
 /// fails after writing, or that handles its own failure (`write(handlingFailure:)`), rolls the
 /// transaction back, and the batch runs again with each write in its own savepoint, as if the
 /// fast attempt never happened. Writes are therefore pure functions of the database: one may run

@@ -32,9 +32,8 @@ public final class SQLiteStore: PaySyncStore {
         // A batch that has to isolate its writes runs each in a savepoint (see `GroupCommitter`),
         // and SQLite keeps the original of each page a savepoint changes in a sub-journal so it can
         // roll back to it; each statement that may fail halfway keeps one too. In a temporary file
-        // that cost two `pwrite`s per page changed (measured when every write had a savepoint: ~16
-        // per callback, 80 % of the writer's syscalls); in memory it costs a copy. Nothing durable
-        // lives there: the sub-journal is discarded when the savepoint is released.
+        // that costs two `pwrite`s per page changed, in memory a copy (D33 in docs/decisions.md).
+        // Nothing durable lives there: the sub-journal is discarded when the savepoint is released.
         configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA temp_store = MEMORY") }
         pool = try DatabasePool(path: path, configuration: configuration)
         // After the pool is open: GRDB sets its writer to `synchronous = NORMAL` when it turns WAL

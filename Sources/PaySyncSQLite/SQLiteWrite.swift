@@ -15,8 +15,8 @@ extension Database {
     /// Runs `sql`, an `INSERT` or `UPDATE` of the writer inside its transaction, with `values`
     /// bound through SQLite's own calls. These are the rows every callback writes; GRDB's
     /// `execute(arguments:)` first builds an array of existentials, converts and validates it,
-    /// and binds each value in a closure of its own. `paysync-bench statements`: 3.8 µs for an
-    /// 8-value `INSERT` that way, 2.9 µs this way. Failures throw GRDB's `DatabaseError`, with
+    /// and binds each value in a closure of its own (docs/decisions.md, D31; `paysync-bench
+    /// statements` measures both). Failures throw GRDB's `DatabaseError`, with
     /// SQLite's extended code and message, as GRDB would.
     func run(_ sql: String, _ values: [SQLiteValue]) throws {
         // What GRDB checks before each statement: once SQLite has rolled the transaction back on

@@ -59,7 +59,7 @@ public final class Sandbox: Sendable {
         deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock)
     }
 
-    /// How many distinct messages the gateway key remembers its signatures of (~0.5 KB each).
+    /// How many distinct messages the gateway key remembers its signatures of (D35 in docs/decisions.md).
     static let rememberedSignatures = 50_000
 
     /// The key forged callbacks are signed with: any key that is not the gateway's. Made once per

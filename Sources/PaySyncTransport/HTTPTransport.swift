@@ -51,7 +51,7 @@ extension HTTPClient {
     /// - redirects are not followed: a signed call answered elsewhere is an answer to judge (the
     ///   adapter sees the 3xx), not a request to repeat at an address the gateway did not sign;
     /// - no compression negotiated (answers are a few hundred bytes of JSON) and no tracing span
-    ///   per request (no tracer is set up), which cost ~5 % of a query's client-side CPU.
+    ///   per request (no tracer is set up): CPU for nothing (D36 in docs/decisions.md).
     public static let gateways: HTTPClient = {
         var configuration = HTTPClient.Configuration.singletonConfiguration
         configuration.connectionPool = .init(idleTimeout: .seconds(600), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)

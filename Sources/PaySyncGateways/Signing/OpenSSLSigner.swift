@@ -4,9 +4,8 @@ import COpenSSL
 /// SHA256withRSA (PKCS#1 v1.5) signing through the system's OpenSSL 3 libcrypto.
 ///
 /// Only the private-key operation moves here, because it is where the time goes: every request
-/// PaySync sends an RSA gateway, and every answer the sandbox signs, costs one. BoringSSL (inside
-/// swift-crypto) signs in 0.70 ms on this machine's Xeon, OpenSSL 3 in 0.33 ms — it has an AVX-512
-/// IFMA path for 2048-bit keys (see docs/decisions.md). PKCS#1 v1.5 signatures are deterministic,
+/// PaySync sends an RSA gateway, and every answer the sandbox signs, costs one, and OpenSSL 3 has
+/// a faster path for 2048-bit keys than BoringSSL (docs/decisions.md, D34). PKCS#1 v1.5 signatures are deterministic,
 /// so both libraries give the same bytes for the same key and message (a test checks). Keys are
 /// still parsed, generated and validated by swift-crypto; this type receives one it accepted.
 final class OpenSSLSigner: @unchecked Sendable {
