@@ -57,7 +57,7 @@ public enum PaySyncServer {
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
             reconcilerPolicy: configuration.reconcilerPolicy, owner: Self.instanceName(), logger: logger)
         let router = instance.router(apiToken: token)
-        return Application(
+        var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
             // Started in this order, shut down in the reverse: the store outlives everything that uses it.
@@ -70,6 +70,10 @@ public enum PaySyncServer {
             },
             logger: logger
         )
+        // PostgreSQL's pool starts, and migrates, as a service of the group: the port is bound only
+        // once the store is ready (or the start fails with its error).
+        if let postgres = store as? PostgresStore { app.beforeServerStarts { try await postgres.ready() } }
+        return app
     }
 }
 
@@ -151,14 +155,14 @@ struct StoreCloser: Service {
     }
 }
 
-/// At start-up, judges again the callbacks a crash left recorded but unjudged.
+/// At start-up, resolves again the callbacks a crash left recorded but unresolved.
 struct InboxReplayer: Service {
     let ingestor: Ingestor
     let logger: Logger
 
     func run() async throws {
         let count = try await ingestor.replayUnresolved()
-        if count > 0 { logger.notice("replayed callbacks left unjudged by a previous run", metadata: ["count": "\(count)"]) }
+        if count > 0 { logger.notice("replayed callbacks a previous run left unresolved", metadata: ["count": "\(count)"]) }
         // Done; stay in the group until it shuts down (a canceled group ends this at once).
         do { try await gracefulShutdown() } catch { return }
     }

@@ -2,7 +2,7 @@ import PaySyncCore
 import PaySyncGateways
 import PaySyncStore
 
-/// Which check a claimed order is due for, from its status when it was claimed.
+/// Which check an order is due for, from its status when it was claimed (or asked about).
 public enum CheckKind: String, Sendable, CaseIterable {
     /// A rung of the ladder (or sweep) of an order without a final answer (`created`, `pending`).
     case rung
@@ -15,7 +15,7 @@ public enum CheckKind: String, Sendable, CaseIterable {
     /// A query outside the ladder (a front end asked); it never moves the rung.
     case onDemand
 
-    public init(claimed status: OrderStatus) {
+    public init(status: OrderStatus) {
         switch status {
         case .created, .pending: self = .rung
         case .closing: self = .close
@@ -67,7 +67,7 @@ public enum CheckAnswer: Hashable, Sendable {
 
 /// What is to be done after a check's change commits.
 public enum CheckFollowUp: Hashable, Sendable {
-    case none
+    case nothing
     /// A watch found money on an order closed here: refund it when the policy says so.
     case refundLatePayment
 }
@@ -114,7 +114,7 @@ public struct CheckPlan: Sendable {
             // cancels the order here if the gateway still has none after the last rung.
             return step(order, report: nil, audit: audit, advance: true)
         case (.onDemand, _):
-            return OrderChange(order: nil, audit: audit, result: .none)
+            return OrderChange(order: nil, audit: audit, result: .nothing)
         case (.close, .payment(let report)):
             // Only a final answer ends the close without a cancel (`closeCancels`).
             return step(order, report: report, audit: audit, advance: false)
@@ -143,7 +143,7 @@ public struct CheckPlan: Sendable {
             let review = NewReviewItem(
                 reason: amount.currency == current.amount.currency ? .amountMismatch : .currencyMismatch,
                 detail: "query states \(amount); the order is \(current.amount)", at: now)
-            return OrderChange(order: updated, audit: audit, reviews: [review], result: .none)
+            return OrderChange(order: updated, audit: audit, reviews: [review], result: .nothing)
         }
         var change =
             if let report {
@@ -153,9 +153,9 @@ public struct CheckPlan: Sendable {
                         summary: "\(current.provider) query: \(report.state.rawValue)", providerStatus: report.providerStatus, amount: report.amount,
                         reference: report.gatewayOrderNumber),
                     at: now, audit: audit
-                ).with(result: CheckFollowUp.none)
+                ).with(result: CheckFollowUp.nothing)
             } else {
-                OrderChange(order: nil, audit: audit, result: CheckFollowUp.none)
+                OrderChange(order: nil, audit: audit, result: CheckFollowUp.nothing)
             }
         var updated = change.order ?? current
         if !updated.status.isSettledAttempt, updated.status != .closing {
@@ -191,9 +191,9 @@ public struct CheckPlan: Sendable {
         guard let input, let evidence else {
             var updated = current
             updated.check = nil
-            return OrderChange(order: updated, audit: audit, result: .none)
+            return OrderChange(order: updated, audit: audit, result: .nothing)
         }
-        var change = current.change(applying: input, source: source, evidence: evidence, at: now, audit: audit).with(result: CheckFollowUp.none)
+        var change = current.change(applying: input, source: source, evidence: evidence, at: now, audit: audit).with(result: CheckFollowUp.nothing)
         if change.order == nil, current.check != nil, current.status.isSettledAttempt {
             var updated = current
             updated.check = nil
@@ -207,7 +207,7 @@ public struct CheckPlan: Sendable {
         var change = current.change(
             applying: .expired, source: .scheduler,
             evidence: Evidence(summary: "\(current.provider) has no cancel API; expired locally after the last check"), at: now, audit: audit
-        ).with(result: CheckFollowUp.none)
+        ).with(result: CheckFollowUp.nothing)
         if var closed = change.order, closed.status == .canceled, let first = watches.time(ofRung: 0, anchor: now) {
             closed.check = CheckState(anchor: now, rung: 0, nextAt: first)
             change.order = closed
@@ -229,7 +229,7 @@ public struct CheckPlan: Sendable {
         let rung = state.rung + 1
         let stillOpen = report.state == .pending || report.state == .processing
         updated.check = stillOpen ? watches.time(ofRung: rung, anchor: state.anchor).map { CheckState(anchor: state.anchor, rung: rung, nextAt: $0) } : nil
-        return OrderChange(order: updated, audit: audit, result: .none)
+        return OrderChange(order: updated, audit: audit, result: .nothing)
     }
 
     /// No verdict: the same rung again after a wait that grows with the failures in a row.
@@ -239,7 +239,7 @@ public struct CheckPlan: Sendable {
         state.nextAt = now.adding(milliseconds: failureBackoffMilliseconds[min(state.failures, failureBackoffMilliseconds.count - 1)])
         state.failures += 1
         updated.check = state
-        return OrderChange(order: updated, audit: audit, result: .none)
+        return OrderChange(order: updated, audit: audit, result: .nothing)
     }
 }
 

@@ -19,9 +19,4 @@ public final class FailureStreaks: Sendable {
     public func succeeded(_ key: String) -> Int? {
         counts.withLock { counts in counts.removeValue(forKey: key) }
     }
-
-    /// The failures in `key`'s current streak.
-    public func count(_ key: String) -> Int {
-        counts.withLock { $0[key] ?? 0 }
-    }
 }

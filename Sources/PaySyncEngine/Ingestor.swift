@@ -7,7 +7,7 @@ import PaySyncStore
 /// Turns gateway callbacks into order changes, exactly once, without ever losing one.
 ///
 /// For each request, in this order: (1) record the raw request in the inbox — the first write of
-/// the one transaction that also holds its verdict, kept even if judging fails; (2) bound the body
+/// the one transaction that also holds its verdict, kept even if its resolution fails; (2) bound the body
 /// and check its content type and (3) verify and parse it with the gateway's adapter, both pure;
 /// (4) claim its dedup key — a redelivery, however late, is a duplicate; (5) match the order and
 /// check amount, currency and merchant; (6) apply the state machine's decision under the order's
@@ -88,14 +88,18 @@ public struct Ingestor: Sendable {
         return parked.count
     }
 
-    /// Replays entries whose resolution never finished (call at start-up).
+    /// Replays entries whose resolution never finished (call at start-up); returns how many were
+    /// resolved. Stops when a batch resolves none (the store is failing: the entries stay
+    /// `received`, and the failure was logged).
     public func replayUnresolved() async throws -> Int {
         var count = 0
         while true {
             let batch = try await store.unresolvedInbox(limit: 100)
             if batch.isEmpty { return count }
-            for entry in batch { await replay(entry) }
-            count += batch.count
+            var resolved = 0
+            for entry in batch where await replay(entry).verdict != .received { resolved += 1 }
+            if resolved == 0 { return count }
+            count += resolved
         }
     }
 
@@ -137,7 +141,7 @@ public struct Ingestor: Sendable {
             let resolution = try await store.resolveInbox(
                 subject, provider: provider, account: account, dedupKey: event.dedupKey, target: Self.target(of: event.subject)
             ) { record, inboxID in
-                Self.decide(event.subject, about: record, provider: provider, inboxID: inboxID, now: now)
+                try Self.decide(event.subject, about: record, provider: provider, inboxID: inboxID, now: now)
             }
             if case .payment = event.subject, case .decided(.review, ReviewReason.paidAfterCanceled.rawValue?) = resolution.outcome, let onLatePayment {
                 await onLatePayment(account, Self.target(of: event.subject).number)
@@ -160,7 +164,7 @@ public struct Ingestor: Sendable {
     /// The one decision function of ingestion: a verified event against the record it names, as
     /// committed and locked (or none yet: parked). Pure; the store calls it inside the transaction
     /// that records the verdict.
-    static func decide(_ event: CallbackEvent.Subject, about record: CallbackRecord?, provider: ProviderID, inboxID: Int64, now: Timestamp) -> CallbackDecision {
+    static func decide(_ event: CallbackEvent.Subject, about record: CallbackRecord?, provider: ProviderID, inboxID: Int64, now: Timestamp) throws -> CallbackDecision {
         switch (event, record) {
         case (.payment(let report), .order(let order)?):
             return decide(report, for: order, provider: provider, inboxID: inboxID, now: now)
@@ -181,7 +185,7 @@ public struct Ingestor: Sendable {
         case (.payout, nil):
             return CallbackDecision(verdict: .parked, reason: "unknown_payout")
         case (.payment, _?), (.refund, _?), (.payout, _?):
-            preconditionFailure("the store matched a record of another kind than the callback's target")
+            throw StoreError(.mismatchedRecord, "the store matched a record of another kind than the callback's target")
         }
     }
 
@@ -272,9 +276,9 @@ public struct Ingestor: Sendable {
     /// negative answer when the resolution did not commit (the entry stays `received`): the
     /// gateway will redeliver, and start-up resolves the entry again.
     static func reply(_ resolution: InboxResolution, adapter: any GatewayAdapter) -> CallbackReply {
-        let (verdict, reason) = resolution.verdict
-        let ack = adapter.acknowledgement(accepted: verdict != .received)
-        return CallbackReply(status: ack.status, contentType: ack.contentType, body: ack.body, verdict: verdict, reason: reason, inboxID: resolution.id)
+        let ack = adapter.acknowledgement(accepted: resolution.verdict != .received)
+        return CallbackReply(
+            status: ack.status, contentType: ack.contentType, body: ack.body, verdict: resolution.verdict, reason: resolution.reason, inboxID: resolution.id)
     }
 
     /// The answer when the callback could not even be recorded: the gateway must redeliver.

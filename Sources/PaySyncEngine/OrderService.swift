@@ -40,7 +40,7 @@ public struct OrderService: Sendable {
         let now = clock.now()
         let number = command.merchantOrderNumber ?? numbers.next(at: now)
         try checkRepresentable(command, number: number, now: now)
-        // A concurrent create of the same number may win the insert; then judge against its order.
+        // A concurrent create of the same number may win the insert; then decide against its order.
         for _ in 0..<3 {
             if let existing = try await store.order(account: command.account, number: number) {
                 return try await resolve(command, against: existing)

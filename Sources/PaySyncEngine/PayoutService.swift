@@ -60,14 +60,14 @@ public struct PayoutService: Sendable {
         return existing
     }
 
-    /// Sends (or, unanswered before, sends again — the payout number makes it idempotent) or
-    /// queries a payout that is not final, and records what the gateway says.
     /// The payout with this id, or a `notFound` error.
     public func payout(id: String) async throws -> Payout {
         guard let payout = try await store.payout(id: id) else { throw PaySyncError(.notFound, code: "payout_not_found", message: "no payout \(id)") }
         return payout
     }
 
+    /// Sends (or, unanswered before, sends again — the payout number makes it idempotent) or
+    /// queries a payout that is not final, and records what the gateway says.
     public func followUp(_ payout: Payout) async throws -> Payout {
         switch payout.status {
         case .requested: return try await submit(payout)

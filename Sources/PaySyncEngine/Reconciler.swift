@@ -50,6 +50,8 @@ public struct Reconciler: Service {
     let payouts: PayoutService?
     let owner: String
     let logger: Logger
+    /// Failed check commits in a row: the first is logged, and the first success after them.
+    let commitStreaks = FailureStreaks()
 
     public init(
         store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, schedules: OrderPolicy,
@@ -80,6 +82,7 @@ public struct Reconciler: Service {
                     }
                     if worked > 0 { continue }
                 } catch {
+                    if Task.isCancelled { return }  // shutting down mid-run: no failure
                     // The store (or a claim) is failing: log the streak once, then back off.
                     if failures == 0 { logger.error("reconciler failing; backing off", metadata: ["error": "\(error)"]) }
                     pause = policy.storeBackoffMilliseconds[min(failures, policy.storeBackoffMilliseconds.count - 1)]
@@ -110,6 +113,7 @@ public struct Reconciler: Service {
         // claims share one commit instead of two more turns at the writer after the checks.
         async let followed = followUpRefundsAndPayouts()
         var ran = 0
+        var failedCommits: [CommitFailure] = []
         var claimFailure: (any Error)?
         await withTaskGroup(of: CheckProgress.self) { group in
             var waiting: [ProviderID: ArraySlice<Order>] = [:]
@@ -162,14 +166,18 @@ public struct Reconciler: Service {
                     group.addTask {
                         do {
                             try await commit()
+                            return .committed(nil)
                         } catch {
-                            self.logger.error("check failed", metadata: ["paysync.order": "\(id)", "paysync.provider": "\(provider)", "error": "\(error)"])
+                            return .committed(CommitFailure(order: id, provider: provider, error: error))
                         }
-                        return .committed
                     }
-                case .committed:
+                case .committed(let failure):
                     committing -= 1
-                    ran += 1
+                    if let failure {
+                        failedCommits.append(failure)
+                    } else {
+                        ran += 1
+                    }
                 }
             }
         }
@@ -177,6 +185,17 @@ public struct Reconciler: Service {
         do { refundsAndPayouts = .success(try await followed) } catch { refundsAndPayouts = .failure(error) }
         // A claim that failed is reported once the checks already started have finished.
         if let claimFailure { throw claimFailure }
+        // A failed commit leaves its check due again once its lease ends. The first of a streak is
+        // logged with its order; a run in which no commit succeeded fails, so `run` backs off.
+        if let first = failedCommits.first {
+            if commitStreaks.failed("commit") {
+                logger.error(
+                    "checks cannot be committed", metadata: ["paysync.order": "\(first.order)", "paysync.provider": "\(first.provider)", "error": "\(first.error)"])
+            }
+            if ran == 0 { throw first.error }
+        } else if ran > 0, let failures = commitStreaks.succeeded("commit") {
+            logger.notice("checks are committed again", metadata: ["paysync.failures": "\(failures)"])
+        }
         return ran + (try refundsAndPayouts.get())
     }
 
@@ -188,12 +207,19 @@ public struct Reconciler: Service {
         case claimFailed(any Error)
         /// The check's gateway phase is over (its slot is free); `Commit` writes the outcome.
         case answered(ProviderID, OrderID, Commit)
-        case committed
+        /// The outcome is written, or its write failed.
+        case committed(CommitFailure?)
+    }
+
+    struct CommitFailure: Sendable {
+        let order: OrderID
+        let provider: ProviderID
+        let error: any Error
     }
 
     /// A check's gateway phase: makes its calls and returns the write of what they said.
     func ask(_ order: Order) async -> Commit {
-        let kind = CheckKind(claimed: order.status)
+        let kind = CheckKind(status: order.status)
         let (answer, audit) = await call(kind, about: order)
         return { try await self.commit(kind, answer, about: order, audit: audit) }
     }
@@ -215,15 +241,19 @@ public struct Reconciler: Service {
             schedule: schedules(order.provider), watches: WatchSchedule(offsetsMilliseconds: policy.watchAfterLocalCloseMilliseconds),
             failureBackoffMilliseconds: policy.failureBackoffMilliseconds, now: clock.now())
         let followUp = try await store.updateOrder(id: order.id) { current in plan.decide(kind, answer, on: current, audit: audit) }
-        if followUp == .refundLatePayment, policy.refundPaidAfterClose, let refunds {
+        guard followUp == .refundLatePayment, policy.refundPaidAfterClose, let refunds else { return }
+        // The check is committed; a refund that cannot be requested now is the operator's (the review item stands).
+        do {
             try await refunds.refundLatePayment(account: order.account, merchantOrderNumber: order.merchantOrderNumber.rawValue)
+        } catch {
+            logger.error("late-payment refund failed", metadata: ["paysync.order": "\(order.id)", "paysync.provider": "\(order.provider)", "error": "\(error)"])
         }
     }
 
     /// Queries the gateway about `order` now, outside the ladder (a front end asked), and applies
     /// the answer without moving the rung. Returns the order as it then stands.
     public func checkNow(_ order: Order) async throws -> Order {
-        guard CheckKind(claimed: order.status) == .rung else { return order }
+        guard CheckKind(status: order.status) == .rung else { return order }
         let (answer, audit) = await call(.onDemand, about: order)
         try await commit(.onDemand, answer, about: order, audit: audit)
         return try await store.order(id: order.id) ?? order

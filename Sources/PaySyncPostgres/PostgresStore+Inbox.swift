@@ -45,7 +45,7 @@ extension PostgresStore {
             if let payout { try await Self.update(payout, connection, logger) }
             try await Self.insert(audit, connection, logger)
         case (.order, _?), (.refund, _?), (.payout, _?):
-            preconditionFailure("a callback's change is for another kind of record than the one it matched")
+            throw StoreError(.mismatchedRecord, "a callback's change is for another kind of record than the one it matched")
         }
     }
 
@@ -53,11 +53,11 @@ extension PostgresStore {
     /// dedup key (resolutions of one key serialize, so the second always sees the first's entry;
     /// the unique index stays the backstop). A `.new` subject's entry is inserted last, with its
     /// verdict, under an id taken with the lock: one statement fewer than an insert and an
-    /// update. When judging does not commit, the raw request is recorded `received` on its own
-    /// (start-up judges it again); only if that fails too does the caller hear an error.
+    /// update. When the resolution does not commit, the raw request is recorded `received` on its
+    /// own (start-up resolves it again); only if that fails too does the caller hear an error.
     func resolve(
         _ subject: InboxSubject, provider: ProviderID, dedupKey: String,
-        _ resolve: (Int64, PostgresConnection) async throws -> (InboxResolution.Outcome, InboxOutcome)
+        _ body: (Int64, PostgresConnection) async throws -> (InboxResolution.Outcome, InboxOutcome)
     ) async throws -> InboxResolution {
         let key = provider.rawValue + "\n" + dedupKey
         switch subject {
@@ -65,7 +65,7 @@ extension PostgresStore {
             do {
                 let resolution = try await transaction { connection in
                     try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(key), 7411))", logger: logger)
-                    let (resolution, outcome) = try await resolve(id, connection)
+                    let (resolution, outcome) = try await body(id, connection)
                     try await setOutcome(id, outcome, connection)
                     return resolution
                 }
@@ -81,7 +81,7 @@ extension PostgresStore {
                         "SELECT pg_advisory_xact_lock(hashtextextended(\(key), 7411)), nextval('inbox_id_seq') AS id", connection
                     )[0]["id"].decode(Int64.self)
                     taken = id
-                    let (resolution, outcome) = try await resolve(id, connection)
+                    let (resolution, outcome) = try await body(id, connection)
                     try await insert(entry, id: id, outcome, connection)
                     return InboxResolution(id: id, outcome: resolution)
                 }

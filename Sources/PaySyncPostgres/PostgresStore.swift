@@ -63,6 +63,11 @@ public final class PostgresStore: PaySyncStore, Service {
             do {
                 try await reachServer()
                 try await migrate()
+            } catch where Task.isCancelled {
+                // Shut down while starting: not a failure of the database.
+                readiness.fail(CancellationError())
+                group.cancelAll()
+                throw CancellationError()
             } catch {
                 // postgres-nio keeps server details out of `description`; an operator needs them.
                 let failure = StoreError(.unavailable, "PostgreSQL at \(host): \(String(reflecting: error))")
@@ -73,6 +78,11 @@ public final class PostgresStore: PaySyncStore, Service {
             readiness.open()
             try await group.waitForAll()
         }
+    }
+
+    /// Returns once `run` has reached the server and migrated the schema; throws its failure.
+    public func ready() async throws {
+        try await readiness.wait()
     }
 
     /// A store whose pool runs in a task of its own until `close()`, migrated and ready: for tools

@@ -61,16 +61,16 @@ extension SQLiteStore {
             if let payout { try Self.update(payout, db) }
             try insert(audit, db)
         case (.order, _?), (.refund, _?), (.payout, _?):
-            preconditionFailure("a callback's change is for another kind of record than the one it matched")
+            throw StoreError(.mismatchedRecord, "a callback's change is for another kind of record than the one it matched")
         }
     }
 
     /// One write for a callback's resolution. A `.new` subject is written once, with its verdict,
-    /// when `resolve` succeeds; when `resolve` throws, its writes roll back and the entry is written
+    /// when `body` succeeds; when `body` throws, its writes roll back and the entry is written
     /// `received` instead (start-up resolves it again). Either way the raw request is recorded in
     /// the transaction that resolved it.
     func resolve(
-        _ subject: InboxSubject, _ resolve: @escaping @Sendable (Int64, Database) throws -> (InboxResolution.Outcome, InboxOutcome)
+        _ subject: InboxSubject, _ body: @escaping @Sendable (Int64, Database) throws -> (InboxResolution.Outcome, InboxOutcome)
     ) async throws -> InboxResolution {
         switch subject {
         case .recorded(let id):
@@ -78,7 +78,7 @@ extension SQLiteStore {
                 return InboxResolution(
                     id: id,
                     outcome: try await writer.write { db in
-                        let (resolution, outcome) = try resolve(id, db)
+                        let (resolution, outcome) = try body(id, db)
                         try Self.setOutcome(id, outcome, db)
                         return resolution
                     })
@@ -94,7 +94,7 @@ extension SQLiteStore {
             return try await writer.write(handlingFailure: { [self] db, isolated in
                 let id = try nextInboxID(db)
                 let resolved = {
-                    let (resolution, outcome) = try resolve(id, db)
+                    let (resolution, outcome) = try body(id, db)
                     try self.insert(entry, headers: headers, outcome, id: id, db)
                     return InboxResolution(id: id, outcome: resolution)
                 }

@@ -2,7 +2,7 @@ import PaySyncCore
 
 /// What became of an inbound gateway callback.
 public enum InboxVerdict: String, Hashable, Sendable, CaseIterable {
-    /// Recorded, not judged yet (a crash here leaves it for replay).
+    /// Recorded, not resolved yet (a crash here leaves it for replay).
     case received
     /// Verified and applied: it moved the order.
     case applied
@@ -19,7 +19,7 @@ public enum InboxVerdict: String, Hashable, Sendable, CaseIterable {
 }
 
 /// A callback as it reached PaySync, with its verdict. The raw bytes are kept for replay; what
-/// judging decided is its `outcome`, read through the entry (`entry.verdict`, `entry.reason`, …).
+/// its resolution decided is its `outcome`, read through the entry (`entry.verdict`, `entry.reason`, …).
 @dynamicMemberLookup
 public struct InboxEntry: Hashable, Sendable {
     public let id: Int64
@@ -68,7 +68,7 @@ public struct NewInboxEntry: Hashable, Sendable {
     }
 }
 
-/// The callback a store call judges: one recorded earlier (a replay), or one it records first,
+/// The callback a store call resolves: one recorded earlier (a replay), or one it records first,
 /// in the same transaction as its verdict (a live delivery: one commit instead of two).
 public enum InboxSubject: Sendable {
     case recorded(id: Int64)
@@ -158,17 +158,26 @@ public struct InboxResolution: Sendable {
         self.outcome = outcome
     }
 
-    /// The entry's verdict (`received` when the resolution did not commit) and reason code.
-    public var verdict: (InboxVerdict, reason: String?) {
+    /// The entry's verdict: `received` when the resolution did not commit.
+    public var verdict: InboxVerdict {
         switch outcome {
-        case .duplicate: (.duplicate, nil)
-        case .decided(let verdict, let reason): (verdict, reason)
-        case .notCommitted: (.received, "commit_failed")
+        case .duplicate: .duplicate
+        case .decided(let verdict, _): verdict
+        case .notCommitted: .received
+        }
+    }
+
+    /// The verdict's reason code (`commit_failed` when the resolution did not commit).
+    public var reason: String? {
+        switch outcome {
+        case .duplicate: nil
+        case .decided(_, let reason): reason
+        case .notCommitted: "commit_failed"
         }
     }
 }
 
-/// What judging decided for an inbox entry: its verdict and what it was matched on, written by a
+/// What resolving decided for an inbox entry: its verdict and what it was matched on, written by a
 /// driver with the entry (a live delivery: one `INSERT`) or onto it (a replay: one `UPDATE`).
 public struct InboxOutcome: Hashable, Sendable {
     public var verdict: InboxVerdict

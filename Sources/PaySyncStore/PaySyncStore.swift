@@ -121,7 +121,7 @@ public protocol PaySyncStore: Sendable {
     /// Entries parked for an order number that had no order yet, oldest first.
     func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]
 
-    /// Entries still `received` (judging never finished: a crash), oldest first.
+    /// Entries still `received` (their resolution never finished: a crash), oldest first.
     func unresolvedInbox(limit: Int) async throws -> [InboxEntry]
 
     /// Finishes pending work and releases the database. No call may follow.

@@ -11,6 +11,9 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case payoutNotFound = "payout_not_found"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
+        /// A callback's decision or change names another kind of record than the one the store
+        /// matched (an order change for a refund, say): a defect, refused before anything is written.
+        case mismatchedRecord = "mismatched_record"
         /// The database cannot be opened or reached (bad URL, server down, refused login).
         case unavailable
     }

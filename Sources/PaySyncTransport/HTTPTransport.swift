@@ -48,7 +48,7 @@ extension HTTPClient {
     /// whose settings it starts from). Changed for signed gateway APIs:
     /// - up to 64 kept-alive connections per gateway host instead of 8, so the reconciler's
     ///   parallel queries neither queue behind eight connections nor open and close one each;
-    /// - redirects are not followed: a signed call answered elsewhere is an answer to judge (the
+    /// - redirects are not followed: a signed call answered elsewhere is an answer to read (the
     ///   adapter sees the 3xx), not a request to repeat at an address the gateway did not sign;
     /// - no compression negotiated (answers are a few hundred bytes of JSON) and no tracing span
     ///   per request (no tracer is set up): CPU for nothing (D36 in docs/decisions.md).

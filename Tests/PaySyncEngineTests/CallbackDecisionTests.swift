@@ -26,15 +26,15 @@ struct CallbackDecisionTests {
     }
 
     /// The decision for a payment report against `order`, and its order change.
-    static func decide(_ report: PaymentReport, _ order: Order?, inboxID: Int64) -> (CallbackDecision, OrderChange<Void>?) {
-        let decision = Ingestor.decide(.payment(report), about: order.map(CallbackRecord.order), provider: codepay, inboxID: inboxID, now: at)
+    static func decide(_ report: PaymentReport, _ order: Order?, inboxID: Int64) throws -> (CallbackDecision, OrderChange<Void>?) {
+        let decision = try Ingestor.decide(.payment(report), about: order.map(CallbackRecord.order), provider: codepay, inboxID: inboxID, now: at)
         guard case .order(let change)? = decision.change else { return (decision, nil) }
         return (decision, change)
     }
 
     @Test("an applied callback is one event naming the gateway's status, the verdict and the inbox entry, and no audit row")
     func appliedIsOneEvent() throws {
-        let (decision, proposed) = Self.decide(Self.paid(), Self.order(), inboxID: 17)
+        let (decision, proposed) = try Self.decide(Self.paid(), Self.order(), inboxID: 17)
         #expect(decision.verdict == .applied)
         let change = try #require(proposed)
         #expect(change.order?.status == .paid)
@@ -47,7 +47,7 @@ struct CallbackDecisionTests {
 
     @Test("a callback that contradicts a terminal state is one review event with its reason, and no audit row")
     func contradictionIsOneReviewEvent() throws {
-        let (decision, proposed) = Self.decide(Self.paid(), Self.order(status: .canceled), inboxID: 18)
+        let (decision, proposed) = try Self.decide(Self.paid(), Self.order(status: .canceled), inboxID: 18)
         #expect(decision.verdict == .review)
         #expect(decision.reason == "paid_after_canceled")
         let change = try #require(proposed)
@@ -58,7 +58,7 @@ struct CallbackDecisionTests {
 
     @Test("another amount is one review event and a review item; the order does not move")
     func amountMismatchIsOneReviewEvent() throws {
-        let (decision, proposed) = Self.decide(Self.paid(10_051), Self.order(), inboxID: 19)
+        let (decision, proposed) = try Self.decide(Self.paid(10_051), Self.order(), inboxID: 19)
         #expect(decision.verdict == .review)
         let change = try #require(proposed)
         #expect(change.order == nil)
@@ -70,7 +70,7 @@ struct CallbackDecisionTests {
     @Test("a callback about another gateway's order cannot be one of its events: it is an audit row, and the order does not move")
     func otherGatewaysOrderIsAnAuditRow() throws {
         let order = Self.order(provider: try ProviderID("payby"))
-        let (decision, proposed) = Self.decide(Self.paid(), order, inboxID: 20)
+        let (decision, proposed) = try Self.decide(Self.paid(), order, inboxID: 20)
         #expect(decision.verdict == .review)
         #expect(decision.reason == "provider_mismatch")
         let change = try #require(proposed)
@@ -84,8 +84,8 @@ struct CallbackDecisionTests {
     }
 
     @Test("a payment for a number no order has yet is parked as unknown_order, and changes nothing")
-    func unknownOrderParked() {
-        let (decision, change) = Self.decide(Self.paid(), nil, inboxID: 21)
+    func unknownOrderParked() throws {
+        let (decision, change) = try Self.decide(Self.paid(), nil, inboxID: 21)
         #expect(decision.verdict == .parked)
         #expect(decision.reason == "unknown_order")
         #expect(decision.detail == "no order A-1001 yet")
@@ -101,17 +101,26 @@ struct CallbackDecisionTests {
         let report = { (minor: Int64) in
             RefundReport(refundNumber: "R-1", gatewayRefundNumber: "GR-1", merchantOrderNumber: "A-1001", state: .succeeded, providerStatus: "3", amount: Money(minorUnits: minor, currency: .USD))
         }
-        let applied = Ingestor.decide(.refund(report(500)), about: .refund(refund), provider: Self.codepay, inboxID: 30, now: Self.at)
+        let applied = try Ingestor.decide(.refund(report(500)), about: .refund(refund), provider: Self.codepay, inboxID: 30, now: Self.at)
         #expect(applied.verdict == .applied)
         guard case .refund(let updated?, let audit)? = applied.change else { Issue.record("no refund change: \(String(describing: applied.change))"); return }
         #expect(updated.status == .succeeded)
         #expect(updated.gatewayRefundNumber == "GR-1")
         #expect(audit.map(\.summary) == ["refund callback codepay 3 -> applied"])
-        let mismatch = Ingestor.decide(.refund(report(400)), about: .refund(refund), provider: Self.codepay, inboxID: 31, now: Self.at)
+        let mismatch = try Ingestor.decide(.refund(report(400)), about: .refund(refund), provider: Self.codepay, inboxID: 31, now: Self.at)
         #expect(mismatch.verdict == .review)
         #expect(mismatch.reason == "amount_mismatch")
-        let unknown = Ingestor.decide(.refund(report(500)), about: nil, provider: Self.codepay, inboxID: 32, now: Self.at)
+        let unknown = try Ingestor.decide(.refund(report(500)), about: nil, provider: Self.codepay, inboxID: 32, now: Self.at)
         #expect(unknown.verdict == .parked)
         #expect(unknown.reason == "unknown_refund")
+    }
+
+    @Test("a record of another kind than the callback names is refused as a defect, never decided")
+    func mismatchedRecordRefused() {
+        let order = Self.order()
+        #expect(throws: StoreError(.mismatchedRecord, "the store matched a record of another kind than the callback's target")) {
+            let report = RefundReport(refundNumber: "R-1", gatewayRefundNumber: nil, merchantOrderNumber: nil, state: .succeeded, providerStatus: "3", amount: nil)
+            _ = try Ingestor.decide(.refund(report), about: .order(order), provider: Self.codepay, inboxID: 40, now: Self.at)
+        }
     }
 }

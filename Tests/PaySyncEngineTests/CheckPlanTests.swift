@@ -48,7 +48,7 @@ struct CheckPlanTests {
         _ status: OrderStatus, rung: Int, due: Int64, failures: Int = 0, kind: CheckKind? = nil, _ answer: CheckAnswer, now: Int64? = nil,
         _ expected: String
     ) -> Row {
-        Row(status: status, rung: rung, due: due, failures: failures, kind: kind ?? CheckKind(claimed: status), answer: answer, now: now ?? due, expected: expected)
+        Row(status: status, rung: rung, due: due, failures: failures, kind: kind ?? CheckKind(status: status), answer: answer, now: now ?? due, expected: expected)
     }
 
     static let table: [Row] = [

@@ -30,12 +30,14 @@ struct EngineHarness: Sendable {
         Reconciler(store: store, gateways: client, clock: clock, schedules: schedules, policy: policy, owner: owner)
     }
 
-    /// Stores an order of 5.00 USD (`codepay`) or 25000 LAK (`newpay`) made at the start, on its
-    /// gateway's ladder: `created` with no gateway number (its create got no answer), or `pending`.
+    /// Stores an order of `amount` (default 5.00 USD, or 25000 LAK at `newpay`) made at the start, on
+    /// its gateway's ladder: `created` with no gateway number (its create got no answer), or `pending`.
     @discardableResult
-    func order(_ number: String, provider: String = "codepay", status: OrderStatus = .pending, schedule: any CheckSchedule = PollLadder.progressive) async throws -> Order {
+    func order(
+        _ number: String, provider: String = "codepay", amount: Money? = nil, status: OrderStatus = .pending, schedule: any CheckSchedule = PollLadder.progressive
+    ) async throws -> Order {
         var random = SystemRandomNumberGenerator()
-        let amount = provider == "newpay" ? Money(minorUnits: 2_500_000, currency: .LAK) : Money(minorUnits: 500, currency: .USD)
+        let amount = amount ?? (provider == "newpay" ? Money(minorUnits: 2_500_000, currency: .LAK) : Money(minorUnits: 500, currency: .USD))
         let order = Order(
             id: .make(at: Self.start, using: &random), account: .default, merchantOrderNumber: try MerchantOrderNumber(number), provider: try ProviderID(provider),
             amount: amount, subject: "x", status: status, attempt: 1, version: 1, gatewayOrderNumber: status == .created ? nil : "G-\(number)",
@@ -44,6 +46,11 @@ struct EngineHarness: Sendable {
             order, event: OrderEvent(kind: "created", source: .merchantAPI, from: nil, to: status, outcome: .applied, attempt: 1, evidence: Evidence(summary: "x"), at: Self.start),
             audit: [])
         return order
+    }
+
+    /// An ingestor over this store and clock, serving the default account.
+    func ingestor() -> Ingestor {
+        Ingestor(store: store, clock: clock, directory: client.directory, accounts: [.default])
     }
 
     func stored(_ number: String) async throws -> Order? {

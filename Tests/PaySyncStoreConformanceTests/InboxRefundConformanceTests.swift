@@ -70,7 +70,8 @@ struct InboxRefundConformanceTests {
             .recorded(id: judgement.id), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-2:paid", target: .order(number: "A-1001"),
             Self.paid)
         #expect(again.id == judgement.id)
-        #expect(again.verdict == (.applied, nil))
+        #expect(again.verdict == .applied)
+        #expect(again.reason == nil)
         #expect(try await store.order(id: order.id)?.status == .paid)
         try await store.close()
     }
@@ -86,7 +87,7 @@ struct InboxRefundConformanceTests {
                     let judgement = try await store.resolveInbox(
                         .new(Self.entry("{\"trade\":\"T-1\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid",
                         target: .order(number: "A-1001"), Self.paid)
-                    return judgement.verdict.0.rawValue
+                    return judgement.verdict.rawValue
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }

@@ -61,7 +61,7 @@ struct PayoutConformanceTests {
                         payout.nextCheckAt = nil
                         return CallbackDecision(verdict: .applied, change: .payout(payout, audit: []))
                     }
-                    return judgement.verdict.0.rawValue
+                    return judgement.verdict.rawValue
                 }
             }
             return try await group.reduce(into: [String]()) { $0.append($1) }

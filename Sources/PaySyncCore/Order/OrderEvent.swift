@@ -1,4 +1,4 @@
-/// One entry of an order's event log: an input the state machine judged, where it came from, the
+/// One entry of an order's event log: an input the state machine decided, where it came from, the
 /// evidence behind it, and what it did. Rejected, duplicate and contradicting facts are logged too.
 public struct OrderEvent: Hashable, Sendable {
     /// What happened: `"created"` for the order's first event, otherwise an `OrderInput` raw value.

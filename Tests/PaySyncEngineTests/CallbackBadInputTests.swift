@@ -1,12 +1,13 @@
 import Foundation
 import PaySyncCore
+import PaySyncEngine
 import PaySyncGateways
 import PaySyncSandbox
 import PaySyncStore
 import Testing
 
-/// Bad callbacks, one behaviour each: the documented status and reason, recorded in the inbox,
-/// and the order (A-1001, pending) untouched.
+/// Bad callbacks through the `Ingestor`, one behaviour each: the documented status and reason,
+/// recorded in the inbox, and the order (A-1001, pending) untouched.
 @Suite("Callback bad-input matrix")
 struct CallbackBadInputTests {
     struct Case: Sendable, CustomTestStringConvertible {
@@ -19,7 +20,7 @@ struct CallbackBadInputTests {
         var testDescription: String { name }
     }
 
-    static let key = APIHarness.credentials.gatewayKey
+    static let key = EngineHarness.credentials.gatewayKey
     static let json = ["content-type": "application/json"]
 
     static func codePay(_ overrides: [String: String?] = [:], key: RSASigningKey = key) -> (headers: [String: String], body: [UInt8]) {
@@ -51,7 +52,7 @@ struct CallbackBadInputTests {
         let bytes = Array(body.utf8)
         let signed = PayZAppWire.signedHeaders(
             accessKey: "AK1", mno: "MNO1", nonce: "n1", timestamp: timestamp, query: [], body: bytes,
-            secrets: try HMACSecrets([APIHarness.credentials.payZAppSecret]), includeBody: true)
+            secrets: try HMACSecrets([EngineHarness.credentials.payZAppSecret]), includeBody: true)
         return (Dictionary(uniqueKeysWithValues: signed.map { ($0.name, $0.value) }).merging(json) { a, _ in a }, bytes)
     }
 
@@ -64,7 +65,7 @@ struct CallbackBadInputTests {
             return (h, Array(String(decoding: b, as: UTF8.self).replacingOccurrences(of: "100.50", with: "100.60").utf8))
         },
         Case(name: "signed with a key that is not the gateway's (rotated out)", provider: "codepay", status: 401, verdict: .rejected, reason: "bad_signature") {
-            codePay(key: APIHarness.credentials.merchantKey)
+            codePay(key: EngineHarness.credentials.merchantKey)
         },
         Case(name: "blank sign", provider: "codepay", status: 401, verdict: .rejected, reason: "missing_signature") {
             text(#"{"merchant_no":"M100","merchant_order_no":"A-1001","trans_status":"2","order_amount":"100.50","price_currency":"USD","sign":""}"#)
@@ -135,31 +136,37 @@ struct CallbackBadInputTests {
         Case(name: "a gateway with no credentials", provider: "paypal", status: 404, verdict: .rejected, reason: "unknown_gateway") { codePay() },
     ]
 
-    static let amounts = ["codepay": ("100.50", "USD"), "payby": ("20.00", "AED"), "newpay": ("25000", "LAK"), "payzapp": ("15.25", "INR"), "paypal": ("100.50", "USD")]
+    static let amounts: [String: Money] = [
+        "codepay": Money(minorUnits: 10_050, currency: .USD), "payby": Money(minorUnits: 2_000, currency: .AED),
+        "newpay": Money(minorUnits: 2_500_000, currency: .LAK), "payzapp": Money(minorUnits: 1_525, currency: .INR),
+    ]
 
     @Test("each bad callback gets its status and reason, is kept in the inbox, and changes no order", arguments: cases)
     func refused(_ example: Case) async throws {
-        let api = try APIHarness()
-        try await api.run { client in
-            let provider = example.provider == "paypal" ? "codepay" : example.provider
-            let (amount, currency) = Self.amounts[provider]!
-            #expect(try await client.create(amount: amount, currency: currency, provider: provider).status == 201)
-            let before = try #require(try await api.order("A-1001"))
-            let (headers, body) = try example.request()
-            let reply = try await client.post("/callbacks/\(example.provider)/default", headers: headers, body: body)
-            #expect(reply.status == example.status)
-            if example.status >= 400 {
-                #expect(reply.error["code"] == example.reason)
-                #expect(!(reply.error["message"] ?? "").isEmpty)
-            }
-            let after = try #require(try await api.order("A-1001"))
-            #expect(after.status == before.status)
-            #expect(after.version == before.version)
-            let entry = try #require(try await api.store.inboxEntry(id: 1))
-            #expect(entry.verdict == example.verdict)
-            #expect(entry.reason == example.reason)
-            #expect(entry.body == Array(body.prefix(65_537)))
+        let engine = try EngineHarness()
+        let provider = example.provider == "paypal" ? "codepay" : example.provider
+        let before = try await engine.order("A-1001", provider: provider, amount: Self.amounts[provider]!)
+        let (headers, body) = try example.request()
+        // As the HTTP layer hands it over: at most one byte more than the limit.
+        let reply = await engine.ingestor().ingest(
+            provider: example.provider, account: "default", headers: headers, body: Array(body.prefix(65_537)), bodyTruncated: body.count > 65_536,
+            remoteAddress: "127.0.0.1:4000")
+        #expect(reply.status == example.status)
+        #expect(reply.verdict == example.verdict)
+        #expect(reply.reason == example.reason)
+        if example.status >= 400 {
+            let error = try JSONDecoder().decode([String: [String: String]].self, from: Data(reply.body))["error"] ?? [:]
+            #expect(error["code"] == example.reason)
+            #expect(error["message"]?.isEmpty == false)
         }
+        let after = try #require(try await engine.stored("A-1001"))
+        #expect(after.status == before.status)
+        #expect(after.version == before.version)
+        let entry = try #require(try await engine.store.inboxEntry(id: 1))
+        #expect(entry.verdict == example.verdict)
+        #expect(entry.reason == example.reason)
+        #expect(entry.body == Array(body.prefix(65_537)))
+        #expect(reply.inboxID == 1)
     }
 
     @Test("the matrix has at least 25 cases, each with its own name")
