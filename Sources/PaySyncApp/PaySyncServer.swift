@@ -102,7 +102,7 @@ public struct PaySyncInstance: Sendable {
         self.maxBodyBytes = maxBodyBytes
         let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds, logger: logger)
         registry = PrometheusCollectorRegistry()
-        refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks)
+        refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks, logger: logger)
         payouts = PayoutService(store: store, gateways: client, clock: clock, callbacks: callbacks)
         let reconciler = Reconciler(
             store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, payouts: payouts, owner: owner,

@@ -1,3 +1,4 @@
+import Logging
 import PaySyncCore
 import PaySyncGateways
 import PaySyncStore
@@ -12,11 +13,13 @@ public struct RefundService: Sendable {
     let callbacks: CallbackAddress
     /// Follow-up of processing refunds (and resubmission of unanswered ones), then after failures.
     let followUpMilliseconds: [Int64]
+    let logger: Logger
 
     public init(
         store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, callbacks: CallbackAddress,
-        followUpMilliseconds: [Int64] = [30_000, 60_000, 300_000, 900_000, 3_600_000]
+        followUpMilliseconds: [Int64] = [30_000, 60_000, 300_000, 900_000, 3_600_000], logger: Logger = Logger(label: "paysync.refunds")
     ) {
+        self.logger = logger
         self.store = store
         self.gateways = gateways
         self.clock = clock
@@ -76,7 +79,15 @@ public struct RefundService: Sendable {
     /// attempt: a repeat returns `nil`.
     @discardableResult
     public func refundLatePayment(account: MerchantAccountID, merchantOrderNumber: String) async throws -> Refund? {
-        guard let number = try? MerchantOrderNumber(merchantOrderNumber), let order = try await store.order(account: account, number: number) else { return nil }
+        let number: MerchantOrderNumber
+        do {
+            number = try MerchantOrderNumber(merchantOrderNumber)
+        } catch {
+            // Callers pass the number of an order they matched; anything else is a defect, heard here.
+            logger.error("late-payment refund for a number that is no order number", metadata: ["paysync.order_number": "\(merchantOrderNumber)", "error": "\(error)"])
+            return nil
+        }
+        guard let order = try await store.order(account: account, number: number) else { return nil }
         let now = clock.now()
         var random = SystemRandomNumberGenerator()
         let id = "rfd_" + OrderID.make(at: now, using: &random).rawValue.dropFirst(4)
