@@ -50,8 +50,11 @@ struct SandboxCommand: AsyncParsableCommand {
     private func loadOrCreateKeys() throws -> SandboxCredentials {
         let files = FileManager.default
         try files.createDirectory(atPath: keysDir, withIntermediateDirectories: true)
-        func read(_ name: String) -> String? { try? String(contentsOfFile: "\(keysDir)/\(name)", encoding: .utf8) }
-        if let merchant = read("merchant-private.pem"), let gateway = read("gateway-private.pem"), let secret = read("payzapp-secret.txt") {
+        func read(_ name: String) throws -> String? {
+            let path = "\(keysDir)/\(name)"
+            return files.fileExists(atPath: path) ? try String(contentsOfFile: path, encoding: .utf8) : nil
+        }
+        if let merchant = try read("merchant-private.pem"), let gateway = try read("gateway-private.pem"), let secret = try read("payzapp-secret.txt") {
             return SandboxCredentials(merchantKey: try RSASigningKey(pem: merchant), gatewayKey: try RSASigningKey(pem: gateway), payZAppSecret: secret.trimmingCharacters(in: .whitespacesAndNewlines))
         }
         let fresh = SandboxCredentials.generate()

@@ -109,7 +109,9 @@ public struct Demo: Sendable {
             let schema = "demo_" + String(random.next(), radix: 36)
             return try await PostgresStore.connect(url: database, schema: schema)
         }
-        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: database + suffix) {
+            try FileManager.default.removeItem(atPath: database + suffix)
+        }
         return try SQLiteStore(path: database)
     }
 

@@ -123,7 +123,8 @@ struct Driver: Sendable {
         guard let scale = options.timeScale else { return }
         let simulated = Double(next.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch)
         let target = wallStart.advanced(by: .milliseconds(Int64(simulated / scale)))
-        if target > ContinuousClock.now { try? await Task.sleep(until: target, clock: .continuous) }
+        guard target > ContinuousClock.now else { return }
+        do { try await Task.sleep(until: target, clock: .continuous) } catch { return }  // canceled: the run is ending
     }
 
     /// The customers' actions due now but the creates: payments at the gateway (in customer
@@ -160,8 +161,11 @@ struct Driver: Sendable {
         }
         for action in due where action.kind == .finishRefund {
             let customer = scenario.customers[action.customer]
-            // Only refunds PaySync submitted exist at the gateway.
-            _ = try? await sandbox.finishRefund(customer.provider, customer.refundNumber, succeeded: Scenario.refundSucceeds(customer, options))
+            do {
+                _ = try await sandbox.finishRefund(customer.provider, customer.refundNumber, succeeded: Scenario.refundSucceeds(customer, options))
+            } catch LedgerRefusal.notFound {
+                // Only refunds PaySync submitted exist at the gateway: one it refused has nothing to finish.
+            }
         }
     }
 
