@@ -47,8 +47,11 @@ actor CallbackDeliverer {
     private let clock: any PaySyncClock
     /// How long a delay fault holds an attempt back (gateway clock).
     private let delayMilliseconds: Int64
+    /// The most attempts in flight at once; `nil`: every due attempt at once.
+    private let concurrency: Int?
 
-    init(transport: any HTTPTransport, faults: FaultPlan, clock: any PaySyncClock, delayMilliseconds: Int64 = 3_000) {
+    init(transport: any HTTPTransport, faults: FaultPlan, clock: any PaySyncClock, delayMilliseconds: Int64 = 3_000, concurrency: Int? = nil) {
+        self.concurrency = concurrency.map { max(1, $0) }
         self.transport = transport
         self.faults = faults
         self.clock = clock
@@ -89,11 +92,15 @@ actor CallbackDeliverer {
         // thread timing, and a seed replays exactly; the log is written in `due` order below.
         let transport = self.transport
         let acknowledgements = self.acknowledgements
+        let limit = concurrency ?? max(1, ready.count)
         let results = await withTaskGroup(of: (Int, Round?).self) { group in
+            var results: [Int: Round] = [:]
             for (index, (item, plan)) in ready.enumerated() {
+                if index >= limit, let (done, round) = await group.next() { results[done] = round }
                 group.addTask { (index, await Self.round(item, plan, now: now, transport, acknowledgements)) }
             }
-            return await group.reduce(into: [Int: Round]()) { $0[$1.0] = $1.1 }
+            for await (done, round) in group { results[done] = round }
+            return results
         }
         // Lost attempts first, then the sent ones, each in `due` order.
         for (index, (item, _)) in ready.enumerated() {

@@ -17,6 +17,8 @@ public struct SandboxConfiguration: Sendable {
     public var merchant = SandboxMerchant()
     public var faults = FaultPlan.none
     public var currencies = CurrencyRegistry.standard
+    /// How many callbacks the gateways send at once (`nil`: every due one at once, as the demo does).
+    public var deliveryConcurrency: Int?
     /// How long a timeout fault holds a query before answering 504 (real milliseconds).
     public var stallMilliseconds: UInt64 = 1_500
     /// Opening balances payouts draw on.
@@ -56,7 +58,7 @@ public final class Sandbox: Sendable {
             PayZAppSandbox(secrets: try HMACSecrets([c.payZAppSecret]), forgedSecrets: try HMACSecrets(["not-" + c.payZAppSecret]), currencies: c.currencies, merchant: c.merchant),
         ]
         gateways = Dictionary(uniqueKeysWithValues: list.map { ($0.name, $0) })
-        deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock)
+        deliverer = CallbackDeliverer(transport: transport, faults: configuration.faults, clock: clock, concurrency: configuration.deliveryConcurrency)
     }
 
     /// How many distinct messages the gateway key remembers its signatures of (D35 in docs/decisions.md).
