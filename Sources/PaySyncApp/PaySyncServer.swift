@@ -23,18 +23,19 @@ public enum PaySyncServer {
     /// PostgreSQL database shared by several instances; anything else is a SQLite file path — with
     /// the service that runs and closes it in the server's group: PostgreSQL's pool (which migrates
     /// the schema as it starts), or the closer of the SQLite file.
+    /// `ready` returns once the store can serve (PostgreSQL: reached and migrated by its service).
     public static func openStore(_ configuration: PaySyncConfiguration, currencies: CurrencyRegistry, logger: Logger) throws -> (
-        store: any PaySyncStore, service: any Service
+        store: any PaySyncStore, service: any Service, ready: @Sendable () async throws -> Void
     ) {
         let url = configuration.database
         if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
             var postgresLogger = logger
             postgresLogger.logLevel = max(logger.logLevel, .error)
             let store = try PostgresStore(url: url, currencies: currencies, logger: postgresLogger)
-            return (store, store)
+            return (store, store, { try await store.ready() })
         }
         let store = try SQLiteStore(path: url, currencies: currencies)
-        return (store, StoreCloser(store: store, logger: logger))
+        return (store, StoreCloser(store: store, logger: logger), {})
     }
 
     /// The whole server as one application: HTTP plus a service that closes the store after the
@@ -51,7 +52,7 @@ public enum PaySyncServer {
         }
         let policy = try configuration.orderPolicy()
         let directory = try gateways ?? configuration.gateways.directory(accounts: policy.accounts, currencies: policy.currencies)
-        let (store, storeService) = try openStore(configuration, currencies: policy.currencies, logger: logger)
+        let (store, storeService, storeReady) = try openStore(configuration, currencies: policy.currencies, logger: logger)
         let instance = PaySyncInstance(
             store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
@@ -72,7 +73,7 @@ public enum PaySyncServer {
         )
         // PostgreSQL's pool starts, and migrates, as a service of the group: the port is bound only
         // once the store is ready (or the start fails with its error).
-        if let postgres = store as? PostgresStore { app.beforeServerStarts { try await postgres.ready() } }
+        app.beforeServerStarts(perform: storeReady)
         return app
     }
 }

@@ -126,8 +126,7 @@ public struct Ingestor: Sendable {
             let reply = await reject(subject, provider, Self.status(for: error.reason), error.reason.rawValue, error.message)
             if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified,
                 let number = adapter.claimedOrderNumber(InboundCallback(headers: headers, body: body)),
-                let merchantNumber = try? MerchantOrderNumber(number),  // not an order number: no order to query about
-                let order = await claimedOrder(account, merchantNumber, reply: reply), order.provider == provider, !order.status.isSettledAttempt
+                let order = await claimedOrder(account, number, reply: reply), order.provider == provider, !order.status.isSettledAttempt
             {
                 await onUnverified(order)
             }
@@ -171,16 +170,12 @@ public struct Ingestor: Sendable {
         case (.payment(let report), nil):
             return CallbackDecision(verdict: .parked, reason: "unknown_order", detail: "no order \(report.merchantOrderNumber) yet")
         case (.refund(let report), .refund(let refund)?):
-            let (verdict, reason, updated, audit) = decide(
-                refund, number: report.refundNumber, RefundStatus(report.state), gatewayNumber: report.gatewayRefundNumber, amount: report.amount,
-                providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+            let (verdict, reason, updated, audit) = decide(refund, report, provider: provider, inboxID: inboxID, now: now)
             return CallbackDecision(verdict: verdict, reason: reason, change: .refund(updated, audit: audit))
         case (.refund, nil):
             return CallbackDecision(verdict: .parked, reason: "unknown_refund")
         case (.payout(let report), .payout(let payout)?):
-            let (verdict, reason, updated, audit) = decide(
-                payout, number: report.payoutNumber, RefundStatus(report.state), gatewayNumber: report.gatewayPayoutNumber, amount: report.amount,
-                providerStatus: report.providerStatus, provider: provider, inboxID: inboxID, now: now)
+            let (verdict, reason, updated, audit) = decide(payout, report, provider: provider, inboxID: inboxID, now: now)
             return CallbackDecision(verdict: verdict, reason: reason, change: .payout(updated, audit: audit))
         case (.payout, nil):
             return CallbackDecision(verdict: .parked, reason: "unknown_payout")
@@ -237,8 +232,11 @@ public struct Ingestor: Sendable {
     }
 
     /// The order an unverified callback names, for a query about it; a failed read is logged and
-    /// only costs that query.
-    private func claimedOrder(_ account: MerchantAccountID, _ number: MerchantOrderNumber, reply: CallbackReply) async -> Order? {
+    /// only costs that query. A claimed number that is no order number names no order: the
+    /// callback's refusal is already recorded, and there is nothing to ask the gateway about.
+    private func claimedOrder(_ account: MerchantAccountID, _ claimed: String, reply: CallbackReply) async -> Order? {
+        let number: MerchantOrderNumber
+        do { number = try MerchantOrderNumber(claimed) } catch { return nil }
         do {
             return try await store.order(account: account, number: number)
         } catch {
@@ -251,10 +249,10 @@ public struct Ingestor: Sendable {
     /// The verdict on a refund or payout callback, with its reason and audit row: a stated amount
     /// that differs is not believed (review); a final record never moves (unchanged).
     static func decide<Record: MoneyOutRecord>(
-        _ record: Record, number: String, _ state: RefundStatus, gatewayNumber: String?, amount: Money?, providerStatus: String,
-        provider: ProviderID, inboxID: Int64, now: Timestamp
+        _ record: Record, _ report: some MoneyOutReport, provider: ProviderID, inboxID: Int64, now: Timestamp
     ) -> (InboxVerdict, String?, Record?, [AuditRecord]) {
         var record = record
+        let (number, providerStatus) = (report.number, report.providerStatus)
         func audit(_ verdict: InboxVerdict, _ reason: String?) -> [AuditRecord] {
             [
                 AuditRecord(
@@ -263,8 +261,8 @@ public struct Ingestor: Sendable {
                     detail: "inbox \(inboxID); \(Record.noun) \(number)", operation: "\(Record.noun)_callback", outcome: verdict.rawValue, at: now)
             ]
         }
-        if let amount, amount != record.amount { return (.review, "amount_mismatch", nil, audit(.review, "amount_mismatch")) }
-        guard let progress = record.progress.notified(state, gatewayNumber: gatewayNumber) else {
+        if let amount = report.amount, amount != record.amount { return (.review, "amount_mismatch", nil, audit(.review, "amount_mismatch")) }
+        guard let progress = record.progress.notified(report.status, gatewayNumber: report.gatewayNumber) else {
             return (.unchanged, nil, nil, audit(.unchanged, nil))
         }
         record.progress = progress

@@ -121,3 +121,24 @@ extension Payout: MoneyOutRecord {
         }
     }
 }
+
+/// What a refund or payout callback states, as the one rule for both reads it.
+protocol MoneyOutReport: Sendable {
+    var number: String { get }
+    var gatewayNumber: String? { get }
+    var status: RefundStatus { get }
+    var amount: Money? { get }
+    var providerStatus: String { get }
+}
+
+extension RefundReport: MoneyOutReport {
+    var number: String { refundNumber }
+    var gatewayNumber: String? { gatewayRefundNumber }
+    var status: RefundStatus { RefundStatus(state) }
+}
+
+extension PayoutReport: MoneyOutReport {
+    var number: String { payoutNumber }
+    var gatewayNumber: String? { gatewayPayoutNumber }
+    var status: RefundStatus { RefundStatus(state) }
+}
