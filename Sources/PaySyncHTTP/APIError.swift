@@ -1,4 +1,5 @@
 import Foundation
+import PaySyncStore
 import Hummingbird
 import NIOCore
 import PaySyncEngine
@@ -10,10 +11,10 @@ struct APIError: Error, HTTPResponseError {
     let code: String
     let message: String
     let field: String?
-    var order: OrderBody?
+    var order: OrderResource?
     var headers: HTTPFields = [:]
 
-    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, order: OrderBody? = nil) {
+    init(_ status: HTTPResponse.Status, code: String, message: String, field: String? = nil, order: OrderResource? = nil) {
         self.status = status
         self.code = code
         self.message = message
@@ -48,15 +49,6 @@ struct APIError: Error, HTTPResponseError {
             let field: String?
         }
         let error: Detail
-        let order: OrderBody?
-    }
-}
-
-extension JSONEncoder {
-    /// The API's encoder: sorted keys, so identical answers are identical bytes.
-    static var api: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
+        let order: OrderResource?
     }
 }

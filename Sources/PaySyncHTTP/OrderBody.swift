@@ -2,48 +2,6 @@ import PaySyncCore
 import PaySyncEngine
 import PaySyncStore
 
-/// An order as the API shows it. Amounts appear twice: `amount` as exact decimal text in major
-/// units, `amountMinor` as integer minor units — never as a JSON floating-point number.
-struct OrderBody: Codable, Hashable, Sendable {
-    let id: String
-    let account: String
-    let merchantOrderNumber: String
-    let provider: String
-    let amount: String
-    let amountMinor: Int64
-    let currency: String
-    let subject: String
-    let status: String
-    let attempt: Int
-    let version: Int64
-    let gatewayOrderNumber: String?
-    /// The hosted page or deep link the customer pays at, once the gateway accepted the order.
-    let checkoutUrl: String?
-    /// QR-code content, when the gateway gives one.
-    let checkoutQr: String?
-    let createdAt: String
-    let updatedAt: String
-
-    init(_ order: Order) {
-        id = order.id.rawValue
-        account = order.account.rawValue
-        merchantOrderNumber = order.merchantOrderNumber.rawValue
-        provider = order.provider.rawValue
-        amount = order.amount.decimalString
-        amountMinor = order.amount.minorUnits
-        currency = order.amount.currency.code
-        subject = order.subject
-        status = order.status.rawValue
-        attempt = order.attempt
-        version = order.version
-        gatewayOrderNumber = order.gatewayOrderNumber
-        checkoutUrl = order.checkout?.url
-        checkoutQr = order.checkout?.qrContent
-        createdAt = order.createdAt.iso8601
-        updatedAt = order.updatedAt.iso8601
-    }
-}
-
 /// The body of `POST /v1/orders`.
 struct CreateOrderBody: Decodable {
     let account: String?
@@ -58,13 +16,13 @@ struct CreateOrderBody: Decodable {
 /// A create or cancel answer: what happened, and the order as it now stands.
 struct OrderOutcomeBody: Encodable {
     let outcome: String
-    let order: OrderBody
+    let order: OrderResource
     /// Why the gateway's answer is unknown, with outcome `unknown_at_gateway`.
     var gatewayError: String? = nil
 }
 
 struct OrderListBody: Encodable {
-    let orders: [OrderBody]
+    let orders: [OrderResource]
     let nextCursor: String?
 }
 

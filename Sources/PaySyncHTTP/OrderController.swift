@@ -29,7 +29,7 @@ struct OrderController<Context: RequestContext>: Sendable {
         let body = try await request.decodeJSON(CreateOrderBody.self, limit: maxBodyBytes)
         let command = try command(from: body)
         let result = try await service.create(command)
-        let order = OrderBody(result.order)
+        let order = OrderResource(result.order)
         switch (result.outcome, result.submission) {
         case (_, .refused(let code, let message)?):
             throw APIError(.badGateway, code: "gateway_refused", message: "\(order.provider) refused the order (\(code)): \(message)", order: order)
@@ -50,7 +50,7 @@ struct OrderController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
-        try json(OrderBody(try await service.order(id: try orderID(context))), status: .ok)
+        try json(OrderResource(try await service.order(id: try orderID(context))), status: .ok)
     }
 
     @Sendable func getByNumber(_ request: Request, context: Context) async throws -> Response {
@@ -62,13 +62,13 @@ struct OrderController<Context: RequestContext>: Sendable {
         do { number = try MerchantOrderNumber(numberText) } catch {
             throw APIError(.badRequest, code: error.code, message: error.description, field: "merchantOrderNumber")
         }
-        return try json(OrderBody(try await service.order(account: account, number: number)), status: .ok)
+        return try json(OrderResource(try await service.order(account: account, number: number)), status: .ok)
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let query = try orderQuery(request.uri.queryParameters)
         let page = try await service.list(query)
-        return try json(OrderListBody(orders: page.orders.map(OrderBody.init), nextCursor: page.next?.token), status: .ok)
+        return try json(OrderListBody(orders: page.orders.map(OrderResource.init), nextCursor: page.next?.token), status: .ok)
     }
 
     @Sendable func timeline(_ request: Request, context: Context) async throws -> Response {
@@ -79,7 +79,7 @@ struct OrderController<Context: RequestContext>: Sendable {
 
     @Sendable func cancel(_ request: Request, context: Context) async throws -> Response {
         let (decision, order) = try await service.cancel(id: try orderID(context))
-        let body = OrderBody(order)
+        let body = OrderResource(order)
         switch decision {
         case .refused(let reason):
             throw APIError(.conflict, code: reason.rawValue, message: "order \(order.merchantOrderNumber) is \(order.status.rawValue); it cannot be canceled", order: body)
@@ -110,13 +110,13 @@ struct OrderController<Context: RequestContext>: Sendable {
             wait = seconds * 1_000
         }
         let (order, display) = try await verifier.verify(id, report: report, waitMilliseconds: wait)
-        return try json(VerifyBody(display: display.rawValue, order: OrderBody(order)), status: .ok)
+        return try json(VerifyBody(display: display.rawValue, order: OrderResource(order)), status: .ok)
     }
 
     struct VerifyBody: Encodable {
         /// `paid`, `not_paid_check_later` (do not pay again) or `closed`.
         let display: String
-        let order: OrderBody
+        let order: OrderResource
     }
 
     struct RefundRequestBody: Decodable {
@@ -124,34 +124,6 @@ struct OrderController<Context: RequestContext>: Sendable {
         let amount: String
         let reason: String
         let refundNumber: String?
-    }
-
-    struct RefundBody: Encodable {
-        let id: String
-        let orderId: String
-        let refundNumber: String
-        let amount: String
-        let amountMinor: Int64
-        let currency: String
-        let reason: String
-        let status: String
-        let gatewayRefundNumber: String?
-        let createdAt: String
-        let updatedAt: String
-
-        init(_ refund: Refund) {
-            id = refund.id
-            orderId = refund.orderID.rawValue
-            refundNumber = refund.refundNumber
-            amount = refund.amount.decimalString
-            amountMinor = refund.amount.minorUnits
-            currency = refund.amount.currency.code
-            reason = refund.reason
-            status = refund.status.rawValue
-            gatewayRefundNumber = refund.gatewayRefundNumber
-            createdAt = refund.createdAt.iso8601
-            updatedAt = refund.updatedAt.iso8601
-        }
     }
 
     /// `POST /v1/orders/{id}/refunds` — refund part or all of a paid order.
@@ -167,12 +139,12 @@ struct OrderController<Context: RequestContext>: Sendable {
             do { _ = try MerchantOrderNumber(number) } catch { throw APIError(.badRequest, code: error.code, message: error.description, field: "refundNumber") }
         }
         let refund = try await refunds.refund(orderID: id, amount: amount, reason: body.reason, refundNumber: body.refundNumber)
-        return try json(RefundBody(refund), status: .created)
+        return try json(RefundResource(refund), status: .created)
     }
 
     @Sendable func listRefunds(_ request: Request, context: Context) async throws -> Response {
         let id = try orderID(context)
-        return try json(["refunds": try await service.refunds(id: id).map(RefundBody.init)], status: .ok)
+        return try json(["refunds": try await service.refunds(id: id).map(RefundResource.init)], status: .ok)
     }
 
     // MARK: - Parsing

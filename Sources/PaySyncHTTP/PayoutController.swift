@@ -16,7 +16,7 @@ struct PayoutController<Context: RequestContext>: Sendable {
     }
 
     /// The body of `POST /v1/payouts`.
-    struct CreatePayoutBody: Decodable {
+    struct CreatePayoutResource: Decodable {
         struct BeneficiaryBody: Decodable {
             let accountNumber: String
             let accountName: String
@@ -35,38 +35,8 @@ struct PayoutController<Context: RequestContext>: Sendable {
         let beneficiary: BeneficiaryBody
     }
 
-    struct PayoutBody: Encodable {
-        let id: String
-        let account: String
-        let provider: String
-        let payoutNumber: String
-        let amount: String
-        let amountMinor: Int64
-        let currency: String
-        let channel: String
-        let status: String
-        let gatewayPayoutNumber: String?
-        let createdAt: String
-        let updatedAt: String
-
-        init(_ payout: Payout) {
-            id = payout.id
-            account = payout.account.rawValue
-            provider = payout.provider.rawValue
-            payoutNumber = payout.payoutNumber
-            amount = payout.amount.decimalString
-            amountMinor = payout.amount.minorUnits
-            currency = payout.amount.currency.code
-            channel = payout.channel
-            status = payout.status.rawValue
-            gatewayPayoutNumber = payout.gatewayPayoutNumber
-            createdAt = payout.createdAt.iso8601
-            updatedAt = payout.updatedAt.iso8601
-        }
-    }
-
     @Sendable func create(_ request: Request, context: Context) async throws -> Response {
-        let body = try await request.decodeJSON(CreatePayoutBody.self, limit: maxBodyBytes)
+        let body = try await request.decodeJSON(CreatePayoutResource.self, limit: maxBodyBytes)
         let account: MerchantAccountID
         do { account = try MerchantAccountID(body.account ?? "default") } catch {
             throw APIError(.badRequest, code: "invalid_account", message: error.description, field: "account")
@@ -94,11 +64,11 @@ struct PayoutController<Context: RequestContext>: Sendable {
             account: account, provider: provider, payoutNumber: body.payoutNumber, amount: amount,
             beneficiary: Beneficiary(accountNumber: b.accountNumber, accountName: b.accountName, bankCode: b.bankCode ?? "", bank: b.bank ?? "", phone: b.phone ?? ""),
             channel: body.channel ?? "IMPS")
-        return try json(PayoutBody(payout), status: created ? .created : .ok)
+        return try json(PayoutResource(payout), status: created ? .created : .ok)
     }
 
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
         let id = try context.parameters.require("id")
-        return try json(PayoutBody(try await payouts.payout(id: id)), status: .ok)
+        return try json(PayoutResource(try await payouts.payout(id: id)), status: .ok)
     }
 }

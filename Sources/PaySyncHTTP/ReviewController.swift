@@ -14,30 +14,6 @@ struct ReviewController<Context: RequestContext>: Sendable {
         group.post("reviews/{id}/resolve", use: resolve)
     }
 
-    struct ReviewBody: Encodable {
-        let id: Int64
-        let orderId: String
-        let reason: String
-        let detail: String
-        let status: String
-        let openedAt: String
-        let resolvedAt: String?
-        let resolvedBy: String?
-        let note: String?
-
-        init(_ item: ReviewItem) {
-            id = item.id
-            orderId = item.orderID.rawValue
-            reason = item.reason.rawValue
-            detail = item.detail
-            status = item.status.rawValue
-            openedAt = item.openedAt.iso8601
-            resolvedAt = item.resolvedAt?.iso8601
-            resolvedBy = item.resolvedBy
-            note = item.note
-        }
-    }
-
     struct ResolveBody: Decodable {
         let by: String
         let note: String
@@ -55,7 +31,7 @@ struct ReviewController<Context: RequestContext>: Sendable {
             status = parsed
         }
         let items = try await reviews.list(status: status)
-        return try json(["reviews": items.map(ReviewBody.init)], status: .ok)
+        return try json(["reviews": items.map(ReviewResource.init)], status: .ok)
     }
 
     @Sendable func resolve(_ request: Request, context: Context) async throws -> Response {
@@ -69,6 +45,6 @@ struct ReviewController<Context: RequestContext>: Sendable {
         guard !body.note.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw APIError(.badRequest, code: "missing_field", message: "say why (note)", field: "note")
         }
-        return try json(ReviewBody(try await reviews.resolve(id: id, by: body.by, note: body.note)), status: .ok)
+        return try json(ReviewResource(try await reviews.resolve(id: id, by: body.by, note: body.note)), status: .ok)
     }
 }

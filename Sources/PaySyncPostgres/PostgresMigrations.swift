@@ -187,5 +187,75 @@ enum PostgresMigrations {
         Migration(
             version: 3, name: "audit-operation-outcome",
             statements: ["ALTER TABLE audit_log ADD COLUMN operation TEXT", "ALTER TABLE audit_log ADD COLUMN outcome TEXT"]),
+        // The transactional outbox (docs/events.md). Positions are numbered per account from
+        // `event_positions`, whose row the writing transaction holds until it commits: events of
+        // one account get positions in commit order, so a reader paging by position never skips
+        // one that commits late. Deliveries are leased by pushing `next_attempt_at` ahead under
+        // `FOR UPDATE SKIP LOCKED`.
+        Migration(
+            version: 4, name: "outbound-events",
+            statements: [
+                """
+                CREATE TABLE endpoints (
+                  id TEXT PRIMARY KEY,
+                  account TEXT NOT NULL,
+                  url TEXT NOT NULL,
+                  event_types TEXT NOT NULL,
+                  state TEXT NOT NULL,
+                  disabled_reason TEXT,
+                  description TEXT NOT NULL,
+                  secrets TEXT NOT NULL,
+                  failing_since BIGINT,
+                  created_at BIGINT NOT NULL,
+                  updated_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE INDEX endpoints_by_account ON endpoints (account, created_at, id)",
+                "CREATE TABLE event_positions (account TEXT PRIMARY KEY, last BIGINT NOT NULL)",
+                """
+                CREATE TABLE outbox (
+                  id TEXT PRIMARY KEY,
+                  account TEXT NOT NULL,
+                  position BIGINT NOT NULL,
+                  type TEXT NOT NULL,
+                  order_id TEXT,
+                  occurred_at BIGINT NOT NULL,
+                  payload TEXT NOT NULL,
+                  UNIQUE (account, position)
+                )
+                """,
+                "CREATE INDEX outbox_by_order ON outbox (order_id, position) WHERE order_id IS NOT NULL",
+                "CREATE INDEX outbox_by_time ON outbox (account, occurred_at)",
+                """
+                CREATE TABLE deliveries (
+                  id BIGSERIAL PRIMARY KEY,
+                  event_id TEXT NOT NULL REFERENCES outbox (id),
+                  endpoint_id TEXT NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+                  status TEXT NOT NULL,
+                  attempts BIGINT NOT NULL DEFAULT 0,
+                  retry_from BIGINT NOT NULL DEFAULT 0,
+                  next_attempt_at BIGINT,
+                  UNIQUE (event_id, endpoint_id)
+                )
+                """,
+                "CREATE INDEX deliveries_due ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending'",
+                "CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, status)",
+                """
+                CREATE TABLE delivery_attempts (
+                  id BIGSERIAL PRIMARY KEY,
+                  delivery_id BIGINT NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+                  event_id TEXT NOT NULL,
+                  endpoint_id TEXT NOT NULL,
+                  number BIGINT NOT NULL,
+                  at BIGINT NOT NULL,
+                  status_code BIGINT,
+                  error TEXT,
+                  latency_ms BIGINT NOT NULL,
+                  response TEXT NOT NULL
+                )
+                """,
+                "CREATE INDEX delivery_attempts_by_event ON delivery_attempts (event_id, id)",
+                "CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id)",
+            ]),
     ]
 }

@@ -38,11 +38,17 @@ extension PostgresStore {
             return
         case (.order(let change), .order(let order)?):
             try await Self.commit(change, to: order, connection, logger)
-        case (.refund(let refund, let audit), nil), (.refund(let refund, let audit), .refund?):
-            if let refund { try await Self.update(refund, connection, logger) }
+        case (.refund(let refund, let audit), nil):
+            if let refund { try await Self.update(refund, over: nil, connection, logger) }
             try await Self.insert(audit, connection, logger)
-        case (.payout(let payout, let audit), nil), (.payout(let payout, let audit), .payout?):
-            if let payout { try await Self.update(payout, connection, logger) }
+        case (.refund(let refund, let audit), .refund(let before)?):
+            if let refund { try await Self.update(refund, over: before, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+        case (.payout(let payout, let audit), nil):
+            if let payout { try await Self.update(payout, over: nil, connection, logger) }
+            try await Self.insert(audit, connection, logger)
+        case (.payout(let payout, let audit), .payout(let before)?):
+            if let payout { try await Self.update(payout, over: before, connection, logger) }
             try await Self.insert(audit, connection, logger)
         case (.order, _?), (.refund, _?), (.payout, _?):
             throw StoreError(.mismatchedRecord, "a callback's change is for another kind of record than the one it matched")
@@ -240,6 +246,7 @@ extension PostgresStore {
                     throw StoreError(.duplicateRefundNumber, "refund number \(refund.refundNumber) already exists for account \(refund.account)")
                 }
                 try await Self.insert(audit, connection, logger)
+                try await Self.insert(Outbox.refundChanged(from: nil, to: refund), connection, logger)
                 return refund
         }
     }
@@ -251,7 +258,7 @@ extension PostgresStore {
             }
             let current = try Self.refund(row, currencies)
             let (updated, audit) = try change(current)
-            if let updated { try await Self.update(updated, connection, logger) }
+            if let updated { try await Self.update(updated, over: current, connection, logger) }
             try await Self.insert(audit, connection, logger)
             return updated ?? current
         }

@@ -22,6 +22,7 @@ extension PostgresStore {
                 throw StoreError(.duplicatePayoutNumber, "payout number \(payout.payoutNumber) already exists for account \(payout.account)")
             }
             try await Self.insert(audit, connection, logger)
+            try await Self.insert(Outbox.payoutChanged(from: nil, to: payout), connection, logger)
         }
     }
 
@@ -32,7 +33,7 @@ extension PostgresStore {
             }
             let current = try Self.payout(row, currencies)
             let (updated, audit) = try change(current)
-            if let updated { try await Self.update(updated, connection, logger) }
+            if let updated { try await Self.update(updated, over: current, connection, logger) }
             try await Self.insert(audit, connection, logger)
             return updated ?? current
         }
@@ -50,14 +51,15 @@ extension PostgresStore {
         try await claimDue(in: "payouts", now: now, leaseMilliseconds: leaseMilliseconds, limit: limit, Self.payout, id: \.id, due: \.nextCheckAt)
     }
 
-    /// Writes a payout's mutable columns.
-    static func update(_ payout: Payout, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    /// Writes a payout's mutable columns, and the events its change from `before` produces.
+    static func update(_ payout: Payout, over before: Payout?, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE payouts SET status = \(payout.status.rawValue), gateway_payout_number = \(payout.gatewayPayoutNumber),
               next_check_at = \(payout.nextCheckAt?.millisecondsSinceEpoch), failures = \(payout.failures), updated_at = \(payout.updatedAt.millisecondsSinceEpoch)
             WHERE id = \(payout.id)
             """, logger: logger)
+        try await insert(Outbox.payoutChanged(from: before, to: payout), connection, logger)
     }
 
     static func payout(_ row: PostgresRandomAccessRow, _ currencies: CurrencyRegistry) throws -> Payout {

@@ -117,12 +117,13 @@ extension PostgresStore {
     }
 
     /// Writes a refund's mutable columns.
-    static func update(_ refund: Refund, _ connection: PostgresConnection, _ logger: Logger) async throws {
+    static func update(_ refund: Refund, over before: Refund?, _ connection: PostgresConnection, _ logger: Logger) async throws {
         try await connection.query(
             """
             UPDATE refunds SET status = \(refund.status.rawValue), gateway_refund_number = \(refund.gatewayRefundNumber),
               next_check_at = \(refund.nextCheckAt?.millisecondsSinceEpoch), failures = \(refund.failures), updated_at = \(refund.updatedAt.millisecondsSinceEpoch)
             WHERE id = \(refund.id)
             """, logger: logger)
+        try await insert(Outbox.refundChanged(from: before, to: refund), connection, logger)
     }
 }

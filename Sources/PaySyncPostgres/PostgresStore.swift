@@ -229,6 +229,7 @@ public final class PostgresStore: PaySyncStore, Service {
                     """, logger: logger)
                 try await Self.insert(audit, connection, logger)
                 try await Self.insert(event, orderID: order.id, connection, logger)
+                try await Self.insert(Outbox.orderChanged(from: nil, to: order), connection, logger)
             }
         } catch where Self.isUniqueViolation(error) {
             throw StoreError(.duplicateOrderNumber, "order \(order.merchantOrderNumber) already exists for account \(order.account)")
@@ -300,13 +301,21 @@ public final class PostgresStore: PaySyncStore, Service {
         }
         try await insert(outcome.audit, connection, logger)
         for event in outcome.events { try await insert(event, orderID: current.id, connection, logger) }
+        let committed = outcome.committed(over: current)
+        var events = outcome.order == nil ? [] : try Outbox.orderChanged(from: current, to: committed)
         for review in outcome.reviews {
-            try await connection.query(
+            let inserted = try await connection.query(
                 """
                 INSERT INTO review_items (order_id, reason, detail, opened_at, status)
                 VALUES (\(id), \(review.reason.rawValue), \(review.detail), \(review.at.millisecondsSinceEpoch), 'open')
-                """, logger: logger)
+                RETURNING id
+                """, logger: logger
+            ).collect()
+            guard let reviewID = try inserted.first?.decode(Int64.self) else { throw StoreError(.corruptRow, "a review item insert returned no id") }
+            let item = ReviewItem(id: reviewID, orderID: current.id, reason: review.reason, detail: review.detail, openedAt: review.at, status: .open)
+            events += try Outbox.reviewOpened(item, order: committed)
         }
+        try await insert(events, connection, logger)
     }
 
     public func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order] {
@@ -385,7 +394,12 @@ public final class PostgresStore: PaySyncStore, Service {
             try await Self.insert(
                 [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)],
                 connection, logger)
-            return try Self.reviewItem(resolved[0])
+            guard let resolvedRow = resolved.first,
+                let account = try await rows("SELECT account FROM orders WHERE id = \(item.orderID.rawValue)", connection).first?["account"].decode(String.self)
+            else { throw StoreError(.corruptRow, "review item \(id) or its order \(item.orderID) vanished inside its transaction") }
+            let resolvedItem = try Self.reviewItem(resolvedRow)
+            try await Self.insert(Outbox.reviewResolved(resolvedItem, account: try MerchantAccountID(account)), connection, logger)
+            return resolvedItem
         }
     }
 }

@@ -230,6 +230,67 @@ enum SQLiteMigrations {
                     ALTER TABLE audit_log ADD COLUMN outcome TEXT;
                     """)
         }
+        migrator.registerMigration("v10-outbound-events") { db in
+            // The transactional outbox (docs/events.md): events are written by the transaction of
+            // the change they report, numbered per account in commit order (SQLite has one writer,
+            // so `max + 1` is commit order). A delivery is one event to one endpoint; it is leased
+            // by pushing `next_attempt_at` ahead (as refunds are), and every attempt is kept apart.
+            try db.execute(
+                sql: """
+                    CREATE TABLE endpoints (
+                      id TEXT PRIMARY KEY,
+                      account TEXT NOT NULL,
+                      url TEXT NOT NULL,
+                      event_types TEXT NOT NULL,
+                      state TEXT NOT NULL,
+                      disabled_reason TEXT,
+                      description TEXT NOT NULL,
+                      secrets TEXT NOT NULL,
+                      failing_since INTEGER,
+                      created_at INTEGER NOT NULL,
+                      updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX endpoints_by_account ON endpoints (account, created_at, id);
+                    CREATE TABLE outbox (
+                      id TEXT PRIMARY KEY,
+                      account TEXT NOT NULL,
+                      position INTEGER NOT NULL,
+                      type TEXT NOT NULL,
+                      order_id TEXT,
+                      occurred_at INTEGER NOT NULL,
+                      payload TEXT NOT NULL,
+                      UNIQUE (account, position)
+                    );
+                    CREATE INDEX outbox_by_order ON outbox (order_id, position) WHERE order_id IS NOT NULL;
+                    CREATE INDEX outbox_by_time ON outbox (account, occurred_at);
+                    CREATE TABLE deliveries (
+                      id INTEGER PRIMARY KEY,
+                      event_id TEXT NOT NULL REFERENCES outbox (id),
+                      endpoint_id TEXT NOT NULL REFERENCES endpoints (id) ON DELETE CASCADE,
+                      status TEXT NOT NULL,
+                      attempts INTEGER NOT NULL DEFAULT 0,
+                      retry_from INTEGER NOT NULL DEFAULT 0,
+                      next_attempt_at INTEGER,
+                      UNIQUE (event_id, endpoint_id)
+                    );
+                    CREATE INDEX deliveries_due ON deliveries (endpoint_id, next_attempt_at, id) WHERE status = 'pending';
+                    CREATE INDEX deliveries_by_endpoint ON deliveries (endpoint_id, status);
+                    CREATE TABLE delivery_attempts (
+                      id INTEGER PRIMARY KEY,
+                      delivery_id INTEGER NOT NULL REFERENCES deliveries (id) ON DELETE CASCADE,
+                      event_id TEXT NOT NULL,
+                      endpoint_id TEXT NOT NULL,
+                      number INTEGER NOT NULL,
+                      at INTEGER NOT NULL,
+                      status_code INTEGER,
+                      error TEXT,
+                      latency_ms INTEGER NOT NULL,
+                      response TEXT NOT NULL
+                    );
+                    CREATE INDEX delivery_attempts_by_event ON delivery_attempts (event_id, id);
+                    CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id);
+                    """)
+        }
         return migrator
     }
 }

@@ -54,11 +54,17 @@ extension SQLiteStore {
             return
         case (.order(let change), .order(let order)?):
             try commit(change, to: order, db)
-        case (.refund(let refund, let audit), nil), (.refund(let refund, let audit), .refund?):
-            if let refund { try Self.update(refund, db) }
+        case (.refund(let refund, let audit), nil):
+            if let refund { try update(refund, over: nil, db) }
             try insert(audit, db)
-        case (.payout(let payout, let audit), nil), (.payout(let payout, let audit), .payout?):
-            if let payout { try Self.update(payout, db) }
+        case (.refund(let refund, let audit), .refund(let before)?):
+            if let refund { try update(refund, over: before, db) }
+            try insert(audit, db)
+        case (.payout(let payout, let audit), nil):
+            if let payout { try update(payout, over: nil, db) }
+            try insert(audit, db)
+        case (.payout(let payout, let audit), .payout(let before)?):
+            if let payout { try update(payout, over: before, db) }
             try insert(audit, db)
         case (.order, _?), (.refund, _?), (.payout, _?):
             throw StoreError(.mismatchedRecord, "a callback's change is for another kind of record than the one it matched")

@@ -23,6 +23,7 @@ extension SQLiteStore {
                 throw StoreError(.duplicatePayoutNumber, "payout number \(payout.payoutNumber) already exists for account \(payout.account)")
             }
             try insert(audit, db)
+            try insert(Outbox.payoutChanged(from: nil, to: payout), db)
         }
     }
 
@@ -33,7 +34,7 @@ extension SQLiteStore {
             }
             let current = try Self.payout(row, currencies)
             let (updated, audit) = try change(current)
-            if let updated { try Self.update(updated, db) }
+            if let updated { try update(updated, over: current, db) }
             try insert(audit, db)
             return updated ?? current
         }
@@ -57,12 +58,13 @@ extension SQLiteStore {
     }
 
     /// Writes a payout's mutable columns.
-    static func update(_ payout: Payout, _ db: Database) throws {
+    func update(_ payout: Payout, over before: Payout?, _ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE payouts SET status = ?, gateway_payout_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?")
             .execute(arguments: [
                 payout.status.rawValue, payout.gatewayPayoutNumber, payout.nextCheckAt?.millisecondsSinceEpoch, payout.failures,
                 payout.updatedAt.millisecondsSinceEpoch, payout.id,
             ])
+        try insert(Outbox.payoutChanged(from: before, to: payout), db)
     }
 
     static func payout(_ row: Row, _ currencies: CurrencyRegistry) throws -> Payout {

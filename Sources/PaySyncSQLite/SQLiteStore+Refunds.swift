@@ -29,6 +29,7 @@ extension SQLiteStore {
                 throw StoreError(.duplicateRefundNumber, "refund number \(refund.refundNumber) already exists for account \(refund.account)")
             }
             try insert(audit, db)
+            try insert(Outbox.refundChanged(from: nil, to: refund), db)
             return refund
         }
     }
@@ -41,7 +42,7 @@ extension SQLiteStore {
             let current = try Self.refund(row, currencies)
             let (updated, audit) = try change(current)
             if let updated {
-                try Self.update(updated, db)
+                try update(updated, over: current, db)
             }
             try insert(audit, db)
             return updated ?? current
@@ -75,13 +76,14 @@ extension SQLiteStore {
         }
     }
 
-    /// Writes a refund's mutable columns.
-    static func update(_ refund: Refund, _ db: Database) throws {
+    /// Writes a refund's mutable columns, and the events its change from `before` produces.
+    func update(_ refund: Refund, over before: Refund?, _ db: Database) throws {
         try db.cachedStatement(sql: "UPDATE refunds SET status = ?, gateway_refund_number = ?, next_check_at = ?, failures = ?, updated_at = ? WHERE id = ?")
             .execute(arguments: [
                 refund.status.rawValue, refund.gatewayRefundNumber, refund.nextCheckAt?.millisecondsSinceEpoch, refund.failures,
                 refund.updatedAt.millisecondsSinceEpoch, refund.id,
             ])
+        try insert(Outbox.refundChanged(from: before, to: refund), db)
     }
 
     static func refund(_ row: Row, _ currencies: CurrencyRegistry) throws -> Refund {

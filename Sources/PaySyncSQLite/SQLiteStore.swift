@@ -75,6 +75,7 @@ public final class SQLiteStore: PaySyncStore {
             }
             try insert(audit, db)
             try insert(event, orderID: order.id, db)
+            try insert(Outbox.orderChanged(from: nil, to: order), db)
         }
     }
 
@@ -182,10 +183,15 @@ public final class SQLiteStore: PaySyncStore {
         }
         try insert(outcome.audit, db)
         for event in outcome.events { try insert(event, orderID: id, db) }
+        let committed = outcome.committed(over: current)
+        var events = outcome.order == nil ? [] : try Outbox.orderChanged(from: current, to: committed)
         for review in outcome.reviews {
             try db.cachedStatement(sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')").execute(arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
             )
+            let item = ReviewItem(id: db.lastInsertedRowID, orderID: id, reason: review.reason, detail: review.detail, openedAt: review.at, status: .open)
+            events += try Outbox.reviewOpened(item, order: committed)
         }
+        try insert(events, db)
     }
 
     public func events(orderID: OrderID) async throws -> [OrderEvent] {
@@ -274,7 +280,12 @@ public final class SQLiteStore: PaySyncStore {
             try db.cachedStatement(sql: "UPDATE review_items SET status = 'resolved', resolved_at = ?, resolved_by = ?, note = ? WHERE id = ?").execute(arguments: [at.millisecondsSinceEpoch, by, note, id])
             try insert(
                 [AuditRecord(orderID: item.orderID, kind: .operator, summary: "review \(id) (\(item.reason.rawValue)) resolved by \(by)", detail: note, at: at)], db)
-            return try Self.reviewItem(try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id])!)
+            guard let resolvedRow = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM review_items WHERE id = ?"), arguments: [id]),
+                let account = try String.fetchOne(db.cachedStatement(sql: "SELECT account FROM orders WHERE id = ?"), arguments: [item.orderID.rawValue])
+            else { throw StoreError(.corruptRow, "review item \(id) or its order \(item.orderID) vanished inside its transaction") }
+            let resolved = try Self.reviewItem(resolvedRow)
+            try insert(Outbox.reviewResolved(resolved, account: try MerchantAccountID(account)), db)
+            return resolved
         }
     }
 

@@ -124,6 +124,62 @@ public protocol PaySyncStore: Sendable {
     /// Entries still `received` (their resolution never finished: a crash), oldest first.
     func unresolvedInbox(limit: Int) async throws -> [InboxEntry]
 
+    // MARK: Events
+
+    /// Inserts an endpoint. Every write above also writes, in its own transaction, the events its
+    /// change produces (`Outbox`), numbered in the account's commit order, and a pending delivery
+    /// of each to every enabled endpoint of the account that selects its type, due at once.
+    func insertEndpoint(_ endpoint: WebhookEndpoint) async throws
+
+    func endpoint(id: String) async throws -> WebhookEndpoint?
+
+    /// The account's endpoints (every account's with `nil`), oldest first.
+    func endpoints(account: MerchantAccountID?) async throws -> [WebhookEndpoint]
+
+    /// Runs `change` on the committed endpoint and writes what it returns. Throws
+    /// `StoreError.endpointNotFound`.
+    func updateEndpoint(id: String, _ change: @escaping @Sendable (WebhookEndpoint) throws -> WebhookEndpoint) async throws -> WebhookEndpoint
+
+    /// Deletes an endpoint with its deliveries and their attempts; the events stay.
+    /// Throws `StoreError.endpointNotFound`.
+    func deleteEndpoint(id: String) async throws
+
+    /// One account's events in commit order, filtered, one page at a time.
+    func events(_ query: EventQuery) async throws -> EventPage
+
+    func event(id: String) async throws -> OutboxEvent?
+
+    /// Leases pending deliveries due at `now` (or whose lease expired) to enabled endpoints: up to
+    /// `perEndpoint` minus the endpoint's `busy` count for each, earliest due first, `limit` in
+    /// all. A lease pushes the delivery's next attempt `leaseMilliseconds` ahead, so a crashed
+    /// instance's deliveries return then. PostgreSQL: `FOR UPDATE SKIP LOCKED`, so instances never
+    /// claim the same delivery while its lease lives.
+    func claimDueDeliveries(now: Timestamp, leaseMilliseconds: Int64, perEndpoint: Int, busy: [String: Int], limit: Int) async throws
+        -> [DeliveryJob]
+
+    /// Records an attempt and what it decided — the delivery's status and next attempt, the
+    /// endpoint's run of failures or its disabling — together, releasing the lease.
+    func finishDelivery(_ finish: DeliveryFinish) async throws
+
+    /// The event's attempts to every endpoint, oldest first.
+    func attempts(eventID: String) async throws -> [DeliveryAttempt]
+
+    /// The event's deliveries, one per endpoint it was sent to.
+    func deliveries(eventID: String) async throws -> [Delivery]
+
+    /// Sends the event again to every enabled endpoint of its account that selects its type:
+    /// each delivery becomes pending, due at `at` (one is created where none exists). Returns how
+    /// many. Throws `StoreError.eventNotFound`.
+    func redeliver(eventID: String, at: Timestamp) async throws -> Int
+
+    /// Makes every event of the endpoint's account and types that occurred at or after `since`
+    /// and was not delivered to it pending again, due at `at`, in commit order. Returns how many.
+    /// Throws `StoreError.endpointNotFound`.
+    func recover(endpointID: String, since: Timestamp, at: Timestamp) async throws -> Int
+
+    /// When the earliest pending delivery to an enabled endpoint becomes claimable, or `nil`.
+    func nextDeliveryTime() async throws -> Timestamp?
+
     /// Finishes pending work and releases the database. No call may follow.
     func close() async throws
 }

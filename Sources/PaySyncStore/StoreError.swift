@@ -9,6 +9,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case duplicateRefundNumber = "duplicate_refund_number"
         case duplicatePayoutNumber = "duplicate_payout_number"
         case payoutNotFound = "payout_not_found"
+        case endpointNotFound = "endpoint_not_found"
+        case eventNotFound = "event_not_found"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
         /// A callback's decision or change names another kind of record than the one the store
