@@ -89,7 +89,7 @@ let package = Package(
             name: "PaySyncEngine",
             dependencies: [
                 "PaySyncStore", "PaySyncGateways", "PaySyncTransport", .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"), .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
