@@ -109,7 +109,7 @@ let package = Package(
         .target(
             name: "PaySyncApp",
             dependencies: [
-                "PaySyncEngine", "PaySyncHTTP", "PaySyncSQLite", "PaySyncPostgres",
+                "PaySyncEngine", "PaySyncHTTP", "PaySyncSQLite", "PaySyncPostgres", "PaySyncTransport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

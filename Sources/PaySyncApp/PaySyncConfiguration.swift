@@ -56,6 +56,19 @@ public struct PaySyncConfiguration: Sendable {
     public var refundPaidAfterClose = false
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
+    /// `events.retryScheduleSeconds` (int array, default `0,5,300,1800,7200,18000,36000,36000`):
+    /// when each attempt of a delivery round is made, after the previous one; then it is failed.
+    /// `events.jitterPercent` (int, default 10): each delay moves by up to this much either way.
+    /// `events.retryAfterCapSeconds` (int, default 3600): the longest `Retry-After` honoured.
+    /// `events.disableAfterHours` (int, default 120): an endpoint failing this long is disabled.
+    /// `events.timeoutSeconds` (int, default 15): one attempt's limit, connection included.
+    /// `events.concurrencyPerEndpoint` (int, default 16) and `events.concurrency` (int, default 256):
+    /// attempts in flight to one endpoint, and in this instance.
+    public var delivery = DeliveryPolicy()
+    /// `events.allowPrivateAddresses` (bool, default true): whether endpoints may be loopback or
+    /// private addresses (docs/events.md says why it is on); `events.rotationOverlapHours` (int,
+    /// default 24): how long a rotated-out secret keeps signing.
+    public var endpointRules = EndpointService.Rules()
 
     public init() {}
 
@@ -83,6 +96,19 @@ public struct PaySyncConfiguration: Sendable {
             windowMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.windowSeconds", default: 600))) * 1_000,
             maximumChecks: max(1, reader.int(forKey: "reconciler.sweep.maximumChecks", default: 10)))
         gateways = GatewaysConfiguration(reader: reader)
+        let defaults = DeliveryPolicy()
+        delivery.schedule = reader.intArray(forKey: "events.retryScheduleSeconds", default: defaults.schedule.map { Int($0 / 1_000) })
+            .map { Int64(max(0, $0)) * 1_000 }
+        if delivery.schedule.isEmpty { delivery.schedule = [0] }
+        delivery.jitter = Double(min(100, max(0, reader.int(forKey: "events.jitterPercent", default: 10)))) / 100
+        delivery.retryAfterCapMilliseconds = Int64(max(0, reader.int(forKey: "events.retryAfterCapSeconds", default: 3_600))) * 1_000
+        delivery.disableAfterMilliseconds = Int64(max(1, reader.int(forKey: "events.disableAfterHours", default: 120))) * 3_600_000
+        delivery.timeoutMilliseconds = Int64(max(1, reader.int(forKey: "events.timeoutSeconds", default: 15))) * 1_000
+        delivery.leaseMilliseconds = max(60_000, delivery.timeoutMilliseconds * 4)
+        delivery.concurrencyPerEndpoint = max(1, reader.int(forKey: "events.concurrencyPerEndpoint", default: defaults.concurrencyPerEndpoint))
+        delivery.concurrency = max(1, reader.int(forKey: "events.concurrency", default: defaults.concurrency))
+        endpointRules.allowPrivateAddresses = reader.bool(forKey: "events.allowPrivateAddresses", default: true)
+        endpointRules.rotationOverlapMilliseconds = Int64(max(0, reader.int(forKey: "events.rotationOverlapHours", default: 24))) * 3_600_000
     }
 
     /// The reader with PaySync's precedence: `flags` > environment (`PAYSYNC_` + the key in upper

@@ -9,6 +9,7 @@ import PaySyncHTTP
 import PaySyncPostgres
 import PaySyncSQLite
 import PaySyncStore
+import PaySyncTransport
 import ServiceLifecycle
 
 /// The composition root: the one place the engine, a store and the HTTP app are wired together
@@ -56,13 +57,14 @@ public enum PaySyncServer {
         let instance = PaySyncInstance(
             store: store, directory: directory, clock: clock, policy: policy, callbacks: CallbackAddress(configuration.effectiveCallbackBaseURL),
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
-            reconcilerPolicy: configuration.reconcilerPolicy, owner: Self.instanceName(), logger: logger)
+            reconcilerPolicy: configuration.reconcilerPolicy, deliveryPolicy: configuration.delivery, endpointRules: configuration.endpointRules,
+            owner: Self.instanceName(), logger: logger)
         let router = instance.router(apiToken: token)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
             // Started in this order, shut down in the reverse: the store outlives everything that uses it.
-            services: services + [storeService, InboxReplayer(ingestor: instance.ingestor, logger: logger), instance.reconciler],
+            services: services + [storeService, InboxReplayer(ingestor: instance.ingestor, logger: logger), instance.reconciler, instance.deliverer],
             onServerRunning: { channel in
                 // One line on standard output once the port is bound: how a supervisor (or a test)
                 // knows this process, and not another, is the one listening.
@@ -90,13 +92,18 @@ public struct PaySyncInstance: Sendable {
     public let refunds: RefundService
     public let payouts: PayoutService
     public let reviews: ReviewService
+    public let endpoints: EndpointService
+    public let events: EventService
+    /// Sends committed events to the merchant's endpoints.
+    public let deliverer: EventDeliverer
     public let registry: PrometheusCollectorRegistry
     let maxBodyBytes: Int
 
     public init(
         store: any PaySyncStore, directory: GatewayDirectory, clock: any PaySyncClock, policy: OrderPolicy, callbacks: CallbackAddress,
         gatewayTimeoutMilliseconds: Int64 = 10_000, maxBodyBytes: Int = 65_536, reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(),
-        owner: String, logger: Logger = Logger(label: "paysync")
+        deliveryPolicy: DeliveryPolicy = DeliveryPolicy(), endpointRules: EndpointService.Rules = EndpointService.Rules(),
+        eventTransport: any HTTPTransport = AsyncHTTPClientTransport(maximumBodyBytes: 65_536), owner: String, logger: Logger = Logger(label: "paysync")
     ) {
         self.store = store
         self.clock = clock
@@ -127,13 +134,19 @@ public struct PaySyncInstance: Sendable {
             onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment, logger: logger)
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
         reviews = ReviewService(store: store, clock: clock)
+        endpoints = EndpointService(store: store, clock: clock, rules: endpointRules)
+        events = EventService(store: store, clock: clock)
+        deliverer = EventDeliverer(
+            store: store, transport: eventTransport, clock: clock, policy: deliveryPolicy,
+            metrics: DeliveryMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
         self.reconciler = reconciler
         self.verifier = verifier
     }
 
     /// The services the HTTP routes use.
     public var services: PaySyncServices {
-        PaySyncServices(orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts)
+        PaySyncServices(
+            orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events)
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.

@@ -10,13 +10,20 @@ public struct PaySyncServices: Sendable {
     public let verifier: Verifier
     public let refunds: RefundService
     public let payouts: PayoutService
+    public let endpoints: EndpointService
+    public let events: EventService
 
-    public init(orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService) {
+    public init(
+        orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService, endpoints: EndpointService,
+        events: EventService
+    ) {
         self.orders = orders
         self.reviews = reviews
         self.verifier = verifier
         self.refunds = refunds
         self.payouts = payouts
+        self.endpoints = endpoints
+        self.events = events
     }
 }
 
@@ -41,6 +48,8 @@ public enum PaySyncRoutes {
         ReviewController<PaySyncRequestContext>(reviews: services.reviews, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         PayoutController<PaySyncRequestContext>(payouts: services.payouts, currencies: services.orders.policy.currencies, maxBodyBytes: maxBodyBytes)
             .addRoutes(to: v1)
+        EndpointController<PaySyncRequestContext>(endpoints: services.endpoints, events: services.events, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
+        EventController<PaySyncRequestContext>(events: services.events).addRoutes(to: v1)
         return router
     }
 }

@@ -108,7 +108,9 @@ struct EventDelivererTests {
     func goneThenRecovered() async throws {
         let endpoint = try await endpoint()
         let receiver = ScriptedReceiver(clock: harness.clock, answers: [ScriptedReceiver.status(410), ScriptedReceiver.status(200)])
-        let deliverer = EventDeliverer(store: harness.store, transport: receiver, clock: harness.clock, policy: DeliveryPolicy(jitter: 0))
+        // One attempt in flight per endpoint: recovered events arrive in the order they are sent.
+        let deliverer = EventDeliverer(
+            store: harness.store, transport: receiver, clock: harness.clock, policy: DeliveryPolicy(jitter: 0, concurrencyPerEndpoint: 1))
         try await harness.order("A-1")
         try await deliverer.deliverDue()
         #expect(try await harness.store.endpoint(id: endpoint.id)?.state == .disabled(reason: "gone"))
