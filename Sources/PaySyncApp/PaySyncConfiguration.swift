@@ -62,6 +62,8 @@ public struct PaySyncConfiguration: Sendable {
     /// `events.retryAfterCapSeconds` (int, default 3600): the longest `Retry-After` honoured.
     /// `events.disableAfterHours` (int, default 120): an endpoint failing this long is disabled.
     /// `events.timeoutSeconds` (int, default 15): one attempt's limit, connection included.
+    /// `events.leaseSeconds` (int, default 60): how long a claimed delivery is this instance's;
+    /// a crashed instance's deliveries are sent again after it. Keep it above the timeout.
     /// `events.concurrencyPerEndpoint` (int, default 16) and `events.concurrency` (int, default 256):
     /// attempts in flight to one endpoint, and in this instance.
     public var delivery = DeliveryPolicy()
@@ -104,7 +106,7 @@ public struct PaySyncConfiguration: Sendable {
         delivery.retryAfterCapMilliseconds = Int64(max(0, reader.int(forKey: "events.retryAfterCapSeconds", default: 3_600))) * 1_000
         delivery.disableAfterMilliseconds = Int64(max(1, reader.int(forKey: "events.disableAfterHours", default: 120))) * 3_600_000
         delivery.timeoutMilliseconds = Int64(max(1, reader.int(forKey: "events.timeoutSeconds", default: 15))) * 1_000
-        delivery.leaseMilliseconds = max(60_000, delivery.timeoutMilliseconds * 4)
+        delivery.leaseMilliseconds = Int64(max(1, reader.int(forKey: "events.leaseSeconds", default: 60))) * 1_000
         delivery.concurrencyPerEndpoint = max(1, reader.int(forKey: "events.concurrencyPerEndpoint", default: defaults.concurrencyPerEndpoint))
         delivery.concurrency = max(1, reader.int(forKey: "events.concurrency", default: defaults.concurrency))
         endpointRules.allowPrivateAddresses = reader.bool(forKey: "events.allowPrivateAddresses", default: true)

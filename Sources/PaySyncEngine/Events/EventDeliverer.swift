@@ -95,6 +95,7 @@ public struct EventDeliverer: Service {
             if let failures = streaks.succeeded("store") { logger.notice("event claims recovered", metadata: ["paysync.failures": "\(failures)"]) }
             return jobs
         } catch {
+            if Task.isCancelled { return [] }  // shutting down mid-claim: no failure
             if streaks.failed("store") { logger.error("event claims failing", metadata: ["error": "\(error)"]) }
             return []
         }
