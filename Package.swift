@@ -190,7 +190,7 @@ if Context.environment["PAYSYNC_BENCHMARKS"] == "1" {
         .executableTarget(
             name: "PaySyncBench",
             dependencies: [
-                "PaySyncSQLite", "PaySyncPostgres", "PaySyncGateways", "PaySyncSandbox", "PaySyncEngine",
+                "PaySyncSQLite", "PaySyncPostgres", "PaySyncGateways", "PaySyncSandbox", "PaySyncEngine", "PaySyncTransport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],

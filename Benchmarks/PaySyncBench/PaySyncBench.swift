@@ -11,7 +11,9 @@ import PaySyncStore
 @main
 struct PaySyncBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "paysync-bench", abstract: "Benchmark preparation for PaySync.", subcommands: [PrepareIngest.self, Checks.self, SandboxServer.self, Verify.self, Statements.self, Judge.self])
+        commandName: "paysync-bench", abstract: "Benchmark preparation for PaySync.", subcommands: [
+            PrepareIngest.self, Checks.self, SandboxServer.self, Verify.self, Statements.self, Judge.self, Events.self, ReceiverServer.self,
+        ])
 }
 
 /// Writes a database of pending orders, PaySync's configuration, and one distinct, validly

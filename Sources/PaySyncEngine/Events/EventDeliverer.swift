@@ -42,8 +42,12 @@ public struct EventDeliverer: Service {
                 var busy: [String: Int] = [:]
                 var inFlight = 0
                 var ticking = false
+                // Claim when there is room worth a claim: a claim is a write, and one per freed
+                // slot cost more than the attempts it fed (`paysync-bench events`). So claims run
+                // on each tick, and when an answer leaves its endpoint at most half busy.
+                var claimNow = true
                 while !Task.isCancelled {
-                    if inFlight < policy.concurrency {
+                    if claimNow, inFlight < policy.concurrency {
                         let jobs = await claim(busy: busy, limit: policy.concurrency - inFlight)
                         for job in jobs {
                             busy[job.endpoint.id, default: 0] += 1
@@ -51,6 +55,7 @@ public struct EventDeliverer: Service {
                             group.addTask { await attempt(job); return job.endpoint.id }
                         }
                     }
+                    claimNow = false
                     if !ticking {
                         ticking = true
                         group.addTask {
@@ -59,14 +64,16 @@ public struct EventDeliverer: Service {
                             return nil
                         }
                     }
-                    // An answer frees its endpoint's slot; the tick looks for newly due deliveries.
                     guard let finished = await group.next() else { break }
                     if let endpoint = finished {
                         busy[endpoint, default: 1] -= 1
-                        if busy[endpoint] == 0 { busy[endpoint] = nil }
                         inFlight -= 1
+                        let left = busy[endpoint] ?? 0
+                        if left == 0 { busy[endpoint] = nil }
+                        claimNow = left <= policy.concurrencyPerEndpoint / 2 || inFlight <= policy.concurrency / 2
                     } else {
                         ticking = false
+                        claimNow = true
                     }
                 }
                 // In-flight attempts finish and are recorded before the group returns.
