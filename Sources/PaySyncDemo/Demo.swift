@@ -12,6 +12,7 @@ import PaySyncSQLite
 import PaySyncSandbox
 import PaySyncStore
 import PaySyncTransport
+import Synchronization
 
 /// `paysync demo`: PaySync on a fresh SQLite file and the sandbox gateways, both live on loopback
 /// in this process, with customers paying, abandoning and paying late while the sandbox drops,
@@ -73,25 +74,54 @@ public struct Demo: Sendable {
             for adapter in try Self.credentials.adapters(baseURL: "http://127.0.0.1:\(sandboxPort)") { directory.register(adapter) }
             var policy = OrderPolicy()
             for provider in DemoOptions.sweepProviders { policy.sweeps[try ProviderID(provider)] = SweepPolicy() }
+            // The shop's endpoint times out at 250 ms of real time; its "timeouts" hold 400. No
+            // jitter: it is drawn from delivery ids, which follow commit order, so a seed would not
+            // replay the same retry times.
+            var delivering = DeliveryPolicy(jitter: 0, timeoutMilliseconds: 250, concurrencyPerEndpoint: 64, concurrency: 64)
+            delivering.leaseMilliseconds = 60_000
             var reconciling = ReconcilerPolicy()
             reconciling.batchSize = 512
             reconciling.perGatewayConcurrency = 32
             let instance = PaySyncInstance(
                 store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks,
                 // A timeout fault stalls 400 ms; without timeout faults nothing should ever time out.
-                gatewayTimeoutMilliseconds: options.queryTimeouts > 0 ? 200 : 10_000, reconcilerPolicy: reconciling, owner: "demo", logger: logger)
+                gatewayTimeoutMilliseconds: options.queryTimeouts > 0 ? 200 : 10_000, reconcilerPolicy: reconciling, deliveryPolicy: delivering,
+                owner: "demo", logger: logger)
             let paySyncPort = try await Self.serve(instance.router(apiToken: Self.token), name: "PaySync", in: &servers, logger: logger)
             callbacks.set("http://127.0.0.1:\(paySyncPort)")
+            let api = APIClient(base: "http://127.0.0.1:\(paySyncPort)", token: Self.token)
+
+            // The merchant's shop learns everything from events, through an endpoint made with the API.
+            let shop = DemoShop(
+                clock: clock,
+                faults: DemoShop.Faults(
+                    failures: options.shopFailures, timeouts: options.shopTimeouts, lostAcks: options.shopLostAcks,
+                    outageStart: Self.start.adding(milliseconds: 300_000), outageMilliseconds: options.shopOutageMinutes * 60_000, seed: options.seed))
+            let shopPort = try await Self.serve(shop.router(), name: "Shop", in: &servers, logger: logger)
+            let endpoint = try await api.send(.post, "/v1/endpoints", json: #"{"url":"http://127.0.0.1:\#(shopPort)/events","description":"the demo shop"}"#)
+            guard endpoint.status == 201, let made = try JSONSerialization.jsonObject(with: Data(endpoint.body)) as? [String: Any],
+                let secret = made["secret"] as? String
+            else { throw DemoError("the shop's endpoint was not created: \(String(decoding: endpoint.body, as: UTF8.self))") }
+            shop.secret.withLock { $0 = secret }
 
             let scenario = Scenario(options, start: Self.start)
             let driver = Driver(
                 options: options, scenario: scenario, clock: clock, sandbox: sandbox, instance: instance,
-                api: APIClient(base: "http://127.0.0.1:\(paySyncPort)", token: Self.token), progress: progress, wallStart: wallStart)
-            let finished = try await driver.run()
+                api: api, progress: progress, wallStart: wallStart)
+            var finished = try await driver.run()
+            // Events whose every retry failed are kept: the operator recovers them, as after any outage.
+            let endpointID = made["id"] as? String ?? ""
+            let recovered = try await api.send(.post, "/v1/endpoints/\(endpointID)/recover?since=\(Self.start.iso8601)")
+            guard recovered.status == 202, let count = (try JSONSerialization.jsonObject(with: Data(recovered.body)) as? [String: Any])?["scheduled"] as? Int
+            else { throw DemoError("recovery was refused: \(String(decoding: recovered.body, as: UTF8.self))") }
+            if count > 0 {
+                shop.state.withLock { $0.recovered = count }
+                finished = try await driver.settle(requests: finished.requests)
+            }
             try await beforeReport(store)
             let report = try await DemoReport.build(
                 options: options, scenario: scenario, store: store, sandbox: sandbox, simulatedMilliseconds: finished.simulatedMilliseconds,
-                settled: finished.settled, requests: finished.requests)
+                settled: finished.settled, requests: finished.requests, shop: shop)
             try await store.close()
             let wall = ContinuousClock.now - wallStart
             return DemoResult(

@@ -26,6 +26,13 @@ public struct DemoOptions: Sendable, Hashable, Codable {
     public var timeScale: Double?
     /// Customers arrive evenly over this many simulated seconds.
     public var arrivalSeconds: Int64 = 600
+    /// The shop's event endpoint: fraction of deliveries answered 500, timed out (each holds
+    /// 400 ms of real time), and applied but answered 500 (the acknowledgement lost, so the same
+    /// event comes again); and an outage of this many simulated minutes, from the fifth minute.
+    public var shopFailures = 0.20
+    public var shopTimeouts = 0.05
+    public var shopLostAcks = 0.05
+    public var shopOutageMinutes: Int64 = 60
 
     public init() {}
 
@@ -63,6 +70,10 @@ public struct DemoOptions: Sendable, Hashable, Codable {
             return "--\(name) must be a fraction between 0 and 1"
         }
         if !(0...1).contains(queryFailures + queryTimeouts) { return "--query-failures plus --query-timeouts must be between 0 and 1" }
+        if !(0..<1).contains(shopFailures + shopTimeouts + shopLostAcks) || [shopFailures, shopTimeouts, shopLostAcks].contains(where: { $0 < 0 }) {
+            return "--shop-failures, --shop-timeouts and --shop-lost-acks are fractions whose sum is below 1"
+        }
+        if shopOutageMinutes < 0 { return "--shop-outage-minutes must not be negative" }
         if let timeScale, !(timeScale > 0) { return "--time-scale must be positive" }
         if arrivalSeconds < 1 { return "the arrival window must be at least one second" }
         return nil

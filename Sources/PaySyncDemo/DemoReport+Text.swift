@@ -54,6 +54,15 @@ extension DemoResult {
         row("requested (refused: order not paid)", "\(r.requests.refundsRequested) (\(r.requests.refundsRefused))")
         for (status, count) in r.refunds.sorted(by: { $0.key < $1.key }) { row(status, count) }
 
+        section("Events to the shop (its view is built from them alone)")
+        let e = r.events
+        row("written", "\(e.written.values.reduce(0, +)) (" + e.written.sorted(by: { $0.key < $1.key }).map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ")")
+        row("attempts (retries)", "\(e.attempts) (\(e.retries))")
+        row("endpoint: 500 / timed out / down / ack lost", "\(e.failed) / \(e.timedOut) / \(e.outage) / \(e.lostAcks)")
+        row("redelivered after the shop applied them", e.redeliveries)
+        row("failed every retry; recovered by the operator", e.recovered)
+        row("largest lag, commit to delivery", Self.duration(e.largestLagSeconds))
+
         section("Invariants, checked against the sandbox's ledger")
         for invariant in r.invariants {
             lines.append("  \(invariant.holds ? "PASS" : "FAIL")  \(invariant.name) (\(invariant.checked) checked)")

@@ -1,6 +1,8 @@
+import Foundation
 import PaySyncCore
 import PaySyncSandbox
 import PaySyncStore
+import Synchronization
 
 /// A run's outcome: what happened, and the invariants checked against the sandbox's ledger. The
 /// same options and seed give the same report.
@@ -27,6 +29,8 @@ public struct DemoReport: Hashable, Sendable, Codable {
     public var reviewItems: [String: Int]
     /// PaySync's refunds by status.
     public var refunds: [String: Int]
+    /// Events PaySync sent the shop, and what its endpoint did with them.
+    public var events: EventTally
     public var invariants: [Invariant] {
         didSet { holds = invariants.allSatisfy(\.holds) }
     }
@@ -36,7 +40,7 @@ public struct DemoReport: Hashable, Sendable, Codable {
     init(
         options: DemoOptions, simulatedSeconds: Int64, customers: [String: Int], requests: RequestTally, orders: [String: [String: Int]],
         callbacks: CallbackTally, queries: [String: QueryTally], recoveredByQuery: Int, closedByCancel: Int, closedLocally: Int,
-        reviewItems: [String: Int], refunds: [String: Int], invariants: [Invariant]
+        reviewItems: [String: Int], refunds: [String: Int], events: EventTally, invariants: [Invariant]
     ) {
         self.options = options
         self.simulatedSeconds = simulatedSeconds
@@ -50,6 +54,7 @@ public struct DemoReport: Hashable, Sendable, Codable {
         self.closedLocally = closedLocally
         self.reviewItems = reviewItems
         self.refunds = refunds
+        self.events = events
         self.invariants = invariants
         holds = invariants.allSatisfy(\.holds)
     }
@@ -71,6 +76,26 @@ public struct CallbackTally: Hashable, Sendable, Codable {
     public var dropped = 0
     /// Attempts held back past the next one.
     public var delayed = 0
+}
+
+/// Outbound events in a run: what PaySync wrote and sent, and what the shop's endpoint did.
+public struct EventTally: Hashable, Sendable, Codable {
+    /// Events written, by type.
+    public var written: [String: Int] = [:]
+    /// Attempts made, and how many were retries (every attempt after a delivery's first).
+    public var attempts = 0
+    public var retries = 0
+    /// Events that reached the shop again after it had applied them (lost acknowledgements).
+    public var redeliveries = 0
+    /// The shop's endpoint: answered 500, timed out, down (outage), applied but lost the answer.
+    public var failed = 0
+    public var timedOut = 0
+    public var outage = 0
+    public var lostAcks = 0
+    /// Events that failed every retry of their round, recovered by the operator after the run.
+    public var recovered = 0
+    /// The longest time, simulated, from an event's commit to its delivery.
+    public var largestLagSeconds: Int64 = 0
 }
 
 /// One property the run must have, checked over every order.
@@ -106,7 +131,7 @@ public struct DemoTiming: Sendable, Codable {
 extension DemoReport {
     static func build(
         options: DemoOptions, scenario: Scenario, store: any PaySyncStore, sandbox: Sandbox, simulatedMilliseconds: Int64, settled: Bool,
-        requests: RequestTally
+        requests: RequestTally, shop: DemoShop
     ) async throws -> DemoReport {
         var played = options
         played.timeScale = nil
@@ -190,11 +215,13 @@ extension DemoReport {
             }
         }
 
+        let (eventTally, eventInvariants) = try await shopReport(shop, store: store, orders: orders)
         return DemoReport(
             options: played, simulatedSeconds: simulatedMilliseconds / 1_000,
             customers: Dictionary(grouping: scenario.customers, by: \.behavior.rawValue).mapValues(\.count), requests: requests, orders: byProvider,
             callbacks: callbacks, queries: await sandbox.queryTallies(), recoveredByQuery: recovered, closedByCancel: closedByCancel,
             closedLocally: expired, reviewItems: Dictionary(grouping: reviews, by: \.reason.rawValue).mapValues(\.count), refunds: refundStatuses,
+            events: eventTally,
             invariants: [
                 Invariant("the run came to rest: no check, callback or refund left pending", checked: 1, violating: settled ? [] : ["horizon reached"]),
                 Invariant("every order paid at the gateway is paid in PaySync (or closed with the late payment in review)", checked: orders.count, violating: paidElsewhere),
@@ -203,6 +230,74 @@ extension DemoReport {
                 Invariant("no order was finalised twice", checked: orders.count, violating: twice),
                 Invariant("no forged or tampered callback changed money state", checked: orders.count + callbacks.forged, violating: wrongMoney + forgedAccepted),
                 Invariant("refunds agree with the gateway and never exceed the payment", checked: refundsChecked, violating: refundProblems),
-            ])
+            ] + eventInvariants)
+    }
+
+    /// The events' figures, and the shop's view checked against PaySync's (which the invariants
+    /// above check against the gateway's ledger).
+    static func shopReport(_ shop: DemoShop, store: any PaySyncStore, orders: [Order]) async throws -> (EventTally, [Invariant]) {
+        var events: [OutboxEvent] = []
+        var cursor: Int64 = 0
+        while true {
+            let page = try await store.events(EventQuery(account: .default, after: cursor, limit: 500))
+            events += page.events
+            cursor = page.last
+            if !page.hasMore { break }
+        }
+        var tally = EventTally()
+        var undelivered: [String] = []
+        var latestVersion: [OrderID: Int64] = [:]
+        for event in events {
+            tally.written[event.type.rawValue, default: 0] += 1
+            let attempts = try await store.attempts(eventID: event.id)
+            let deliveries = try await store.deliveries(eventID: event.id)
+            tally.attempts += attempts.count
+            tally.retries += attempts.count - deliveries.count
+            if deliveries.isEmpty || deliveries.contains(where: { $0.status != .delivered }) { undelivered.append("\(event.type.rawValue) \(event.id)") }
+            if let delivered = attempts.first(where: { ($0.statusCode ?? 0) / 100 == 2 }) {
+                tally.largestLagSeconds = max(tally.largestLagSeconds, (delivered.at.millisecondsSinceEpoch - event.occurredAt.millisecondsSinceEpoch) / 1_000)
+            }
+            if event.type.rawValue.hasPrefix("order."), let order = event.orderID,
+                let object = try JSONSerialization.jsonObject(with: Data(event.payload.utf8)) as? [String: Any],
+                let version = ((object["data"] as? [String: Any])?["version"] as? NSNumber)?.int64Value
+            {
+                latestVersion[order] = max(latestVersion[order] ?? 0, version)
+            }
+        }
+        let seen = shop.state.withLock { $0 }
+        tally.redeliveries = seen.redelivered
+        tally.failed = seen.failed
+        tally.timedOut = seen.timedOut
+        tally.outage = seen.outage
+        tally.lostAcks = seen.lostAcks
+        tally.recovered = seen.recovered
+
+        var orderViews: [String] = [], versions: [String] = []
+        var refundsChecked = 0
+        for order in orders {
+            let number = order.merchantOrderNumber.rawValue
+            let held = seen.orders[number]
+            if held?.status != order.status.rawValue {
+                orderViews.append("\(number): \(held?.status ?? "unknown") at the shop, \(order.status.rawValue) in PaySync")
+            }
+            if let latest = latestVersion[order.id], held?.version != latest {
+                versions.append("\(number): the shop holds version \(held?.version ?? 0), the last event carried \(latest)")
+            }
+            for refund in try await store.refunds(orderID: order.id) where refund.status.isFinal {
+                refundsChecked += 1
+                if seen.refunds[refund.refundNumber] != refund.status.rawValue {
+                    orderViews.append("\(refund.refundNumber): \(seen.refunds[refund.refundNumber] ?? "unknown") at the shop, \(refund.status.rawValue) in PaySync")
+                }
+            }
+        }
+        let invariants = [
+            Invariant("every event was delivered to the shop", checked: events.count, violating: undelivered),
+            Invariant(
+                "the shop's view, built only from events, equals PaySync's (so the gateway's) for every order and refund",
+                checked: orders.count + refundsChecked, violating: orderViews),
+            Invariant("every event the shop received verified its signature", checked: seen.requests + seen.unverified.count, violating: seen.unverified),
+            Invariant("no order event applied out of version order: the shop holds each order's last version", checked: latestVersion.count, violating: versions),
+        ]
+        return (tally, invariants)
     }
 }

@@ -70,12 +70,7 @@ struct Driver: Sendable {
             // nothing more is due now (a check or a delivery may make another due at once).
             // Every customer action due now was taken above, so the next one is later.
             let nextAction = cursor < actions.count ? actions[cursor].at : nil
-            var next: Timestamp?
-            repeat {
-                await sandbox.deliverDueCallbacks()
-                try await instance.reconciler.runDueChecks()
-                next = try await nextMoment(after: nextAction)
-            } while next.map { $0 <= now } ?? false
+            var next = try await workDue(at: now, nextAction: nextAction)
             for (index, answer) in try await created {
                 switch answer {
                 case .created(let id):
@@ -104,10 +99,39 @@ struct Driver: Sendable {
         }
     }
 
+    /// After the customers: plays what is still scheduled — callbacks, checks, event deliveries —
+    /// until nothing is (an operator's recovery made deliveries due).
+    func settle(requests: RequestTally) async throws -> Finished {
+        let horizon = clock.now().adding(milliseconds: Demo.horizonMilliseconds)
+        while true {
+            let now = clock.now()
+            let elapsed = now.millisecondsSinceEpoch - Demo.start.millisecondsSinceEpoch
+            guard let next = try await workDue(at: now, nextAction: nil) else { return Finished(simulatedMilliseconds: elapsed, settled: true, requests: requests) }
+            guard next <= horizon else { return Finished(simulatedMilliseconds: elapsed, settled: false, requests: requests) }
+            await pace(until: next)
+            clock.set(max(next, now.adding(milliseconds: 1)))
+        }
+    }
+
+    /// Everything due at `now`: callbacks (which may finish orders) first, then checks, then event
+    /// deliveries, until nothing more is due now (one may make another due at once). Returns the
+    /// next due moment.
+    private func workDue(at now: Timestamp, nextAction: Timestamp?) async throws -> Timestamp? {
+        var next: Timestamp?
+        repeat {
+            await sandbox.deliverDueCallbacks()
+            try await instance.reconciler.runDueChecks()
+            while try await instance.deliverer.deliverDue() > 0 {}
+            next = try await nextMoment(after: nextAction)
+        } while next.map { $0 <= now } ?? false
+        return next
+    }
+
     /// The next due moment: the earliest of the next customer action, the sandbox's next delivery
     /// and PaySync's next check or follow-up; nil when nothing is scheduled.
     private func nextMoment(after action: Timestamp?) async throws -> Timestamp? {
-        [action, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime()].compactMap { $0 }.min()
+        [action, await sandbox.nextDeliveryDue(), try await instance.store.nextDueTime(), try await instance.store.nextDeliveryTime()].compactMap { $0 }
+            .min()
     }
 
     private func snapshot(_ now: Timestamp, created: Int) async -> DemoProgress {
