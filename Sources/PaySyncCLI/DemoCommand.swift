@@ -29,7 +29,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Fraction of queries answered 503 or with an unreadable body.") var queryFailures = 0.10
     @Option(help: "Fraction of queries that time out (each costs 200 ms of real time).") var queryTimeouts = 0.0
     @Option(help: "Fraction of event deliveries the shop's endpoint answers 500.") var shopFailures = 0.20
-    @Option(help: "Fraction of event deliveries the shop's endpoint lets time out (each holds 400 ms of real time).") var shopTimeouts = 0.05
+    @Option(help: "Fraction of event deliveries the shop's endpoint lets time out (simulated: no real time lost).") var shopTimeouts = 0.05
     @Option(help: "Fraction of events the shop applies but whose acknowledgement is lost (so they come again).") var shopLostAcks = 0.05
     @Option(help: "Simulated minutes the shop's endpoint is down, from the fifth minute.") var shopOutageMinutes: Int64 = 60
     @Option(help: "Simulated seconds per wall second (30 plays the 30-minute ladder in a minute); default: as fast as possible.")

@@ -74,10 +74,9 @@ public struct Demo: Sendable {
             for adapter in try Self.credentials.adapters(baseURL: "http://127.0.0.1:\(sandboxPort)") { directory.register(adapter) }
             var policy = OrderPolicy()
             for provider in DemoOptions.sweepProviders { policy.sweeps[try ProviderID(provider)] = SweepPolicy() }
-            // The shop's endpoint times out at 250 ms of real time; its "timeouts" hold 400. No
-            // jitter: it is drawn from delivery ids, which follow commit order, so a seed would not
-            // replay the same retry times.
-            var delivering = DeliveryPolicy(jitter: 0, timeoutMilliseconds: 250, concurrencyPerEndpoint: 64, concurrency: 64)
+            // No jitter: it is drawn from delivery ids, which follow commit order, so a seed would
+            // not replay the same retry times.
+            var delivering = DeliveryPolicy(jitter: 0, concurrencyPerEndpoint: 64, concurrency: 64)
             delivering.leaseMilliseconds = 60_000
             var reconciling = ReconcilerPolicy()
             reconciling.batchSize = 512
@@ -86,7 +85,7 @@ public struct Demo: Sendable {
                 store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks,
                 // A timeout fault stalls 400 ms; without timeout faults nothing should ever time out.
                 gatewayTimeoutMilliseconds: options.queryTimeouts > 0 ? 200 : 10_000, reconcilerPolicy: reconciling, deliveryPolicy: delivering,
-                owner: "demo", logger: logger)
+                eventTransport: SimulatedTimeouts(), owner: "demo", logger: logger)
             let paySyncPort = try await Self.serve(instance.router(apiToken: Self.token), name: "PaySync", in: &servers, logger: logger)
             callbacks.set("http://127.0.0.1:\(paySyncPort)")
             let api = APIClient(base: "http://127.0.0.1:\(paySyncPort)", token: Self.token)

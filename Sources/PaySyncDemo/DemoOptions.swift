@@ -26,8 +26,8 @@ public struct DemoOptions: Sendable, Hashable, Codable {
     public var timeScale: Double?
     /// Customers arrive evenly over this many simulated seconds.
     public var arrivalSeconds: Int64 = 600
-    /// The shop's event endpoint: fraction of deliveries answered 500, timed out (each holds
-    /// 400 ms of real time), and applied but answered 500 (the acknowledgement lost, so the same
+    /// The shop's event endpoint: fraction of deliveries answered 500, timed out (on simulated
+    /// time: see `DemoShop.stalledHeader`), and applied but answered 500 (the acknowledgement lost, so the same
     /// event comes again); and an outage of this many simulated minutes, from the fifth minute.
     public var shopFailures = 0.20
     public var shopTimeouts = 0.05

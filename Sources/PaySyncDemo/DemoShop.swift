@@ -46,8 +46,10 @@ final class DemoShop: Sendable {
     let faults: Faults
     let secret = Mutex<String?>(nil)
     let state = Mutex(State())
-    /// Real time a "timeout" holds the request: longer than the deliverer's timeout.
-    static let stallMilliseconds = 400
+    /// The header a "timed out" answer carries: on simulated time a timeout must not cost real
+    /// seconds, so the shop answers at once and `SimulatedTimeouts` turns the answer into the
+    /// timeout the deliverer would have met (docs/demo.md).
+    static let stalledHeader = "x-demo-stalled"
 
     init(clock: any PaySyncClock, faults: Faults) {
         self.clock = clock
@@ -98,8 +100,7 @@ final class DemoShop: Sendable {
         }
         if draw < faults.failures + faults.timeouts {
             state.withLock { $0.timedOut += 1 }
-            try await Task.sleep(for: .milliseconds(Self.stallMilliseconds))
-            return Response(status: .internalServerError)
+            return Response(status: .gatewayTimeout, headers: [.init(Self.stalledHeader)!: "1"])
         }
         apply(id: id, type: type, data: data)
         if draw < faults.failures + faults.timeouts + faults.lostAcks {
