@@ -103,20 +103,26 @@ struct SandboxServer: AsyncParsableCommand {
         try credentials.merchantKey.privateKeyPEM.write(toFile: "\(directory)/merchant.pem", atomically: true, encoding: .utf8)
         try credentials.gatewayKey.privateKeyPEM.write(toFile: "\(directory)/gateway.pem", atomically: true, encoding: .utf8)
         try credentials.payZAppSecret.write(toFile: "\(directory)/payzapp-secret.txt", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = [
+        return try spawnReady([
             "sandbox-server", "--orders", String(orders), "--port", String(port), "--now", String(now.millisecondsSinceEpoch), "--keys", directory,
-        ]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("ready") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw ValidationError("the sandbox server exited before it was ready") }
-            seen += chunk
-        }
-        return process
+        ])
     }
+}
+
+/// Runs this benchmark binary again as a child process with `arguments` (a server subcommand) and
+/// returns once it prints `ready`.
+func spawnReady(_ arguments: [String]) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+    process.arguments = arguments
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    var seen = Data()
+    while !String(decoding: seen, as: UTF8.self).contains("ready") {
+        let chunk = output.fileHandleForReading.availableData
+        if chunk.isEmpty { throw ValidationError("\(arguments[0]) exited before it was ready") }
+        seen += chunk
+    }
+    return process
 }

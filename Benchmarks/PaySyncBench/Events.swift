@@ -86,18 +86,6 @@ struct ReceiverServer: AsyncParsableCommand {
 
     /// Starts the receiver as a child process and waits for its `ready`.
     static func spawn(port: Int) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
-        process.arguments = ["receiver-server", "--port", String(port)]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        var seen = Data()
-        while !String(decoding: seen, as: UTF8.self).contains("ready") {
-            let chunk = output.fileHandleForReading.availableData
-            if chunk.isEmpty { throw ValidationError("the receiver exited before it was ready") }
-            seen += chunk
-        }
-        return process
+        try spawnReady(["receiver-server", "--port", String(port)])
     }
 }

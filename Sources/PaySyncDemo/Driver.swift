@@ -121,7 +121,8 @@ struct Driver: Sendable {
         repeat {
             await sandbox.deliverDueCallbacks()
             try await instance.reconciler.runDueChecks()
-            while try await instance.deliverer.deliverDue() > 0 {}
+            // A claim is a write: ask first whether a delivery is due (a read of the due index).
+            while let due = try await instance.store.nextDeliveryTime(), due <= now { try await instance.deliverer.deliverDue() }
             next = try await nextMoment(after: nextAction)
         } while next.map { $0 <= now } ?? false
         return next

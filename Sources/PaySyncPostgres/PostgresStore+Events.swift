@@ -155,6 +155,9 @@ extension PostgresStore {
             case .failed: (.failed, nil)
             }
         try await transaction { connection in
+            // Not flushed before COMMIT returns: losing it to a crash of the server means the event
+            // is sent again with the same id, never lost (docs/decisions.md, D48).
+            try await connection.query("SET LOCAL synchronous_commit = off", logger: logger)
             // An endpoint deleted while its delivery was in flight took the delivery with it.
             let updated = try await rows(
                 """

@@ -142,7 +142,9 @@ extension SQLiteStore {
     }
 
     public func finishDelivery(_ finish: DeliveryFinish) async throws {
-        try await writer.write { db in
+        // Not synced on its own (the next synced commit carries it): losing it to a power cut
+        // means the event is sent again with the same id, never lost (docs/decisions.md, D48).
+        try await writer.write(durable: false) { db in
             let attempt = finish.attempt
             // An endpoint deleted while its delivery was in flight took the delivery with it.
             guard try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM deliveries WHERE id = ?"), arguments: [attempt.deliveryID]) != nil else { return }

@@ -158,7 +158,9 @@ public protocol PaySyncStore: Sendable {
         -> [DeliveryJob]
 
     /// Records an attempt and what it decided — the delivery's status and next attempt, the
-    /// endpoint's run of failures or its disabling — together, releasing the lease.
+    /// endpoint's run of failures or its disabling — together, releasing the lease. The write may
+    /// return before it is synced to disk: a power cut can undo it, and the event is then sent
+    /// again with the same id — delivered at least once, never lost.
     func finishDelivery(_ finish: DeliveryFinish) async throws
 
     /// The event's attempts to every endpoint, oldest first.

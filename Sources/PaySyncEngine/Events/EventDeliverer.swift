@@ -5,6 +5,7 @@ import PaySyncGateways
 import PaySyncStore
 import PaySyncTransport
 import ServiceLifecycle
+import Synchronization
 
 /// Delivers committed events to the merchant's endpoints: claims due deliveries as leased rows,
 /// signs each attempt afresh (Standard Webhooks), posts it, and records the attempt with what it
@@ -36,8 +37,12 @@ public struct EventDeliverer: Service {
         self.logger = logger
     }
 
+    /// Runs until cancelled or shut down. On graceful shutdown it stops claiming and lets the
+    /// attempts in flight finish and be recorded (each within the policy's timeout), so a restart
+    /// sends again only what a crash interrupted.
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
+        let stopping = Atomic<Bool>(false)
+        await withGracefulShutdownHandler {
             await withTaskGroup(of: String?.self) { group in
                 var busy: [String: Int] = [:]
                 var inFlight = 0
@@ -46,7 +51,7 @@ public struct EventDeliverer: Service {
                 // slot cost more than the attempts it fed (`paysync-bench events`). So claims run
                 // on each tick, and when an answer leaves its endpoint at most half busy.
                 var claimNow = true
-                while !Task.isCancelled {
+                while !Task.isCancelled, !stopping.load(ordering: .relaxed) {
                     if claimNow, inFlight < policy.concurrency {
                         let jobs = await claim(busy: busy, limit: policy.concurrency - inFlight)
                         for job in jobs {
@@ -78,6 +83,8 @@ public struct EventDeliverer: Service {
                 }
                 // In-flight attempts finish and are recorded before the group returns.
             }
+        } onGracefulShutdown: {
+            stopping.store(true, ordering: .relaxed)
         }
     }
 
