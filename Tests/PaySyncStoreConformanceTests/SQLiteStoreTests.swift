@@ -201,14 +201,19 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
-    /// Holds the writer until `writes` more writes wait behind it, so they share the next batch.
+    /// Holds the writer until `writes` more writes wait behind it, in order, so they share the next batch.
     private static func batched<T: Sendable>(_ store: SQLiteStore, _ writes: [@Sendable () async throws -> T]) async throws -> [Result<T, any Error>] {
         let gate = DispatchSemaphore(value: 0)
         let holding = Atomic<Bool>(false)
         let held = Task { try await store.writer.write { _ in holding.store(true, ordering: .sequentiallyConsistent); gate.wait() } }
         while !holding.load(ordering: .sequentiallyConsistent) { await Task.yield() }
-        let tasks = writes.map { write in Task { () -> Result<T, any Error> in do { return .success(try await write()) } catch { return .failure(error) } } }
-        while store.writer.pendingWrites < writes.count { await Task.yield() }
+        // One at a time, each queued before the next starts: the batch holds them in this order
+        // (tasks started together reach the queue in any order on a busy machine).
+        var tasks: [Task<Result<T, any Error>, Never>] = []
+        for (index, write) in writes.enumerated() {
+            tasks.append(Task { () -> Result<T, any Error> in do { return .success(try await write()) } catch { return .failure(error) } })
+            while store.writer.pendingWrites < index + 1 { await Task.yield() }
+        }
         gate.signal()
         try await held.value
         var results: [Result<T, any Error>] = []
