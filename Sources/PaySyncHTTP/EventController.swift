@@ -92,8 +92,7 @@ struct EventController<Context: RequestContext>: Sendable {
             func invalid(_ message: String) -> APIError { APIError(.badRequest, code: "invalid_query", message: message, field: key) }
             switch key {
             case "account":
-                guard let account = try? MerchantAccountID(value) else { throw invalid("account \"\(value)\" is not an account name") }
-                query.account = account
+                do { query.account = try MerchantAccountID(value) } catch { throw invalid(error.description) }
             case "type":
                 for name in value.split(separator: ",") {
                     guard let type = EventType(rawValue: String(name)) else {

@@ -30,7 +30,7 @@ extension PostgresStore {
 
     public func insertEndpoint(_ endpoint: WebhookEndpoint) async throws {
         let secrets = try EndpointSecret.stored(endpoint.secrets)
-        let (state, reason) = Self.stateColumns(endpoint.state)
+        let (state, reason) = endpoint.state.columns
         try await withConnection { connection in
             try await connection.query(
                 """
@@ -63,7 +63,7 @@ extension PostgresStore {
             }
             let updated = try change(try Self.endpoint(row))
             let secrets = try EndpointSecret.stored(updated.secrets)
-            let (state, reason) = Self.stateColumns(updated.state)
+            let (state, reason) = updated.state.columns
             try await connection.query(
                 """
                 UPDATE endpoints SET url = \(updated.url), event_types = \(updated.types.stored), state = \(state), disabled_reason = \(reason),
@@ -253,24 +253,13 @@ extension PostgresStore {
 
     // MARK: Rows
 
-    static func stateColumns(_ state: WebhookEndpoint.State) -> (String, String?) {
-        switch state {
-        case .enabled: ("enabled", nil)
-        case .disabled(let reason): ("disabled", reason)
-        }
-    }
-
     static func endpoint(_ row: PostgresRandomAccessRow) throws -> WebhookEndpoint {
         let id = try row["id"].decode(String.self)
-        let state: WebhookEndpoint.State? =
-            switch try row["state"].decode(String.self) {
-            case "enabled": .enabled
-            case "disabled": .disabled(reason: try row["disabled_reason"].decode(String?.self) ?? "operator")
-            default: nil
-            }
-        guard let state, let account = try? MerchantAccountID(try row["account"].decode(String.self)),
-            let types = EventSelection(stored: try row["event_types"].decode(String.self))
-        else { throw StoreError(.corruptRow, "endpoint row \(id) does not decode") }
+        let state = WebhookEndpoint.State(state: try row["state"].decode(String.self), reason: try row["disabled_reason"].decode(String?.self))
+        guard let state, let types = EventSelection(stored: try row["event_types"].decode(String.self)) else {
+            throw StoreError(.corruptRow, "endpoint row \(id) does not decode")
+        }
+        let account = try MerchantAccountID(stored: try row["account"].decode(String.self), row: "endpoint row \(id)")
         return WebhookEndpoint(
             id: id, account: account, url: try row["url"].decode(String.self), types: types, state: state,
             description: try row["description"].decode(String.self), secrets: try EndpointSecret.secrets(stored: try row["secrets"].decode(String.self)),
@@ -281,8 +270,10 @@ extension PostgresStore {
 
     static func outboxEvent(_ row: PostgresRandomAccessRow) throws -> OutboxEvent {
         let id = try row["id"].decode(String.self)
-        guard let type = EventType(rawValue: try row["type"].decode(String.self)), let account = try? MerchantAccountID(try row["account"].decode(String.self))
-        else { throw StoreError(.corruptRow, "event row \(id) does not decode") }
+        guard let type = EventType(rawValue: try row["type"].decode(String.self)) else {
+            throw StoreError(.corruptRow, "event row \(id) has an unknown type")
+        }
+        let account = try MerchantAccountID(stored: try row["account"].decode(String.self), row: "event row \(id)")
         return OutboxEvent(
             id: id, position: try row["position"].decode(Int64.self), type: type, account: account,
             orderID: try row["order_id"].decode(String?.self).flatMap(OrderID.init(rawValue:)),

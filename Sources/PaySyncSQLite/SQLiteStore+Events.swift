@@ -60,13 +60,15 @@ extension SQLiteStore {
                 throw StoreError(.endpointNotFound, "no endpoint \(id)")
             }
             let updated = try change(try Self.endpoint(row))
-            var arguments = Self.endpointArguments(updated, secrets: try EndpointSecret.stored(updated.secrets))
-            _ = arguments.append(contentsOf: [id])
+            let (state, reason) = updated.state.columns
             try db.cachedStatement(sql: """
-                    UPDATE endpoints SET id = ?, account = ?, url = ?, event_types = ?, state = ?, disabled_reason = ?, description = ?, secrets = ?,
-                      failing_since = ?, created_at = ?, updated_at = ?
+                    UPDATE endpoints SET url = ?, event_types = ?, state = ?, disabled_reason = ?, description = ?, secrets = ?, failing_since = ?,
+                      updated_at = ?
                     WHERE id = ?
-                    """).execute(arguments: arguments)
+                    """).execute(arguments: [
+                updated.url, updated.types.stored, state, reason, updated.description, try EndpointSecret.stored(updated.secrets),
+                updated.failingSince?.millisecondsSinceEpoch, updated.updatedAt.millisecondsSinceEpoch, id,
+            ])
             return updated
         }
     }
@@ -248,11 +250,7 @@ extension SQLiteStore {
     // MARK: Rows
 
     static func endpointArguments(_ endpoint: WebhookEndpoint, secrets: String) -> StatementArguments {
-        let (state, reason): (String, String?) =
-            switch endpoint.state {
-            case .enabled: ("enabled", nil)
-            case .disabled(let reason): ("disabled", reason)
-            }
+        let (state, reason) = endpoint.state.columns
         return [
             endpoint.id, endpoint.account.rawValue, endpoint.url, endpoint.types.stored, state, reason, endpoint.description, secrets,
             endpoint.failingSince?.millisecondsSinceEpoch, endpoint.createdAt.millisecondsSinceEpoch, endpoint.updatedAt.millisecondsSinceEpoch,
@@ -261,16 +259,9 @@ extension SQLiteStore {
 
     static func endpoint(_ row: Row) throws -> WebhookEndpoint {
         let id: String = row["id"]
-        let stateText: String = row["state"]
-        let state: WebhookEndpoint.State? =
-            switch stateText {
-            case "enabled": .enabled
-            case "disabled": .disabled(reason: row["disabled_reason"] ?? "operator")
-            default: nil
-            }
-        guard let state, let account = try? MerchantAccountID(row["account"]), let types = EventSelection(stored: row["event_types"]) else {
-            throw StoreError(.corruptRow, "endpoint row \(id) does not decode")
-        }
+        let state = WebhookEndpoint.State(state: row["state"], reason: row["disabled_reason"])
+        guard let state, let types = EventSelection(stored: row["event_types"]) else { throw StoreError(.corruptRow, "endpoint row \(id) does not decode") }
+        let account = try MerchantAccountID(stored: row["account"], row: "endpoint row \(id)")
         let failing: Int64? = row["failing_since"]
         return WebhookEndpoint(
             id: id, account: account, url: row["url"], types: types, state: state, description: row["description"],
@@ -281,9 +272,8 @@ extension SQLiteStore {
     static func outboxEvent(_ row: Row) throws -> OutboxEvent {
         let id: String = row["id"]
         let orderID: String? = row["order_id"]
-        guard let type = EventType(rawValue: row["type"]), let account = try? MerchantAccountID(row["account"]) else {
-            throw StoreError(.corruptRow, "event row \(id) does not decode")
-        }
+        guard let type = EventType(rawValue: row["type"]) else { throw StoreError(.corruptRow, "event row \(id) has an unknown type") }
+        let account = try MerchantAccountID(stored: row["account"], row: "event row \(id)")
         return OutboxEvent(
             id: id, position: row["position"], type: type, account: account, orderID: orderID.flatMap(OrderID.init(rawValue:)),
             occurredAt: Timestamp(millisecondsSinceEpoch: row["occurred_at"]), payload: row["payload"])

@@ -1,3 +1,5 @@
+import PaySyncCore
+
 /// A storage failure a caller can act on.
 public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     public enum Code: String, Hashable, Sendable {
@@ -29,4 +31,11 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code.rawValue): \(message)" }
+}
+
+extension MerchantAccountID {
+    /// A stored account name read back; `corruptRow` naming `row` and why when it is not one.
+    public init(stored text: String, row: String) throws {
+        do { self = try MerchantAccountID(text) } catch { throw StoreError(.corruptRow, "\(row): \(error)") }
+    }
 }

@@ -120,3 +120,41 @@ struct DeliveryPlanTests {
         #expect(throws: WebhookSignature.InvalidSecret.self) { try WebhookSignature.secretBytes("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw") }
     }
 }
+
+/// Which endpoint URLs a PaySync that refuses private addresses takes, and which secrets sign
+/// during a rotation.
+@Suite("Endpoint rules")
+struct EndpointRuleTests {
+    @Test(
+        "loopback, private, link-local and unique-local hosts are private; public ones and names are not",
+        arguments: [
+            ("localhost", true), ("api.localhost", true), ("127.0.0.1", true), ("10.1.2.3", true), ("172.16.0.1", true), ("172.31.255.255", true),
+            ("192.168.1.1", true), ("169.254.169.254", true), ("100.64.0.1", true), ("0.0.0.0", true), ("[::1]", true), ("fd00::1", true),
+            ("fe80::1", true), ("172.32.0.1", false), ("8.8.8.8", false), ("shop.example", false), ("2001:db8::1", false),
+        ])
+    func privateHosts(_ host: String, _ isPrivate: Bool) {
+        #expect(EndpointService.isPrivate(host: host) == isPrivate)
+    }
+
+    @Test("with private addresses refused, a private endpoint URL is refused with private_address")
+    func privateRefused() throws {
+        let harness = try EngineHarness()
+        let refusing = EndpointService(store: harness.store, clock: harness.clock, rules: EndpointService.Rules(allowPrivateAddresses: false))
+        #expect(throws: PaySyncError.self) { try refusing.validate(url: "http://10.0.0.7/hooks") }
+        #expect(throws: Never.self) { try refusing.validate(url: "https://shop.example/hooks") }
+        let allowing = EndpointService(store: harness.store, clock: harness.clock)
+        #expect(throws: Never.self) { try allowing.validate(url: "http://10.0.0.7/hooks") }
+    }
+
+    @Test("after a rotation both secrets sign until the overlap ends, then only the new one")
+    func rotationOverlap() async throws {
+        let harness = try EngineHarness()
+        let endpoints = EndpointService(store: harness.store, clock: harness.clock)
+        let made = try await endpoints.create(account: .default, EndpointService.Fields(url: "https://shop.example/hooks"))
+        let rotated = try await endpoints.rotate(id: made.id, overlapMilliseconds: 60_000)
+        let start = harness.clock.now()
+        #expect(rotated.signingSecrets(at: start).map(\.secret) == [rotated.secrets[0].secret, made.secrets[0].secret])
+        #expect(rotated.signingSecrets(at: start.adding(milliseconds: 59_999)).count == 2)
+        #expect(rotated.signingSecrets(at: start.adding(milliseconds: 60_000)).map(\.secret) == [rotated.secrets[0].secret])
+    }
+}

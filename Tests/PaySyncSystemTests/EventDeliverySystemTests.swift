@@ -91,8 +91,8 @@ struct EventDeliverySystemTests {
             let ids = receiver.ids
             #expect(ids.count == Self.events)
             #expect(Set(ids).count == Self.events)
-            let attempts = try await first.events(EventQuery(account: .default, delivered: .yes, limit: 1_000)).events.count
-            #expect(attempts == Self.events)
+            let delivered = try await first.events(EventQuery(account: .default, delivered: .yes, limit: 1_000)).events.count
+            #expect(delivered == Self.events)
         }
         try await first.close()
         try await second.close()

@@ -48,6 +48,25 @@ public struct WebhookEndpoint: Hashable, Sendable {
     }
 }
 
+extension WebhookEndpoint.State {
+    /// The `state` and `disabled_reason` columns every driver stores.
+    public var columns: (state: String, reason: String?) {
+        switch self {
+        case .enabled: ("enabled", nil)
+        case .disabled(let reason): ("disabled", reason)
+        }
+    }
+
+    /// Reads `columns` back; `nil` for a state that does not exist.
+    public init?(state: String, reason: String?) {
+        switch state {
+        case "enabled": self = .enabled
+        case "disabled": self = .disabled(reason: reason ?? "operator")
+        default: return nil
+        }
+    }
+}
+
 /// A Standard Webhooks secret: `whsec_` and the base64 of 24 to 64 random bytes.
 public struct EndpointSecret: Hashable, Sendable {
     public let secret: String
