@@ -32,7 +32,7 @@ extension PostgresStore {
         let secrets = try EndpointSecret.stored(endpoint.secrets)
         let (state, reason) = endpoint.state.columns
         try await withConnection { connection in
-            try await connection.query(
+            _ = try await connection.query(
                 """
                 INSERT INTO endpoints (id, account, url, event_types, state, disabled_reason, description, secrets, failing_since, created_at, updated_at)
                 VALUES (\(endpoint.id), \(endpoint.account.rawValue), \(endpoint.url), \(endpoint.types.stored), \(state), \(reason),
