@@ -116,7 +116,7 @@ public struct Reconciler: Service {
         var failedCommits: [CommitFailure] = []
         var claimFailure: (any Error)?
         await withTaskGroup(of: CheckProgress.self) { group in
-            var waiting: [ProviderID: ArraySlice<Order>] = [:]
+            var waiting: [ProviderID: ArraySlice<LeasedCheck>] = [:]
             // Checks in their gateway phase, per gateway; checks whose outcome is being written.
             var asking: [ProviderID: Int] = [:]
             var committing = 0
@@ -133,9 +133,11 @@ public struct Reconciler: Service {
                     claims += 1
                     group.addTask {
                         do {
-                            return .claimed(
-                                try await self.store.claimDueChecks(
-                                    owner: self.owner, now: self.clock.now(), leaseMilliseconds: self.policy.leaseMilliseconds, limit: self.policy.batchSize))
+                            let now = self.clock.now()
+                            let due = try await self.store.claimDueChecks(
+                                owner: self.owner, now: now, leaseMilliseconds: self.policy.leaseMilliseconds, limit: self.policy.batchSize)
+                            let leasedUntil = now.adding(milliseconds: self.policy.leaseMilliseconds)
+                            return .claimed(due.map { LeasedCheck(order: $0, leasedUntil: leasedUntil) })
                         } catch {
                             return .claimFailed(error)
                         }
@@ -143,9 +145,9 @@ public struct Reconciler: Service {
                 }
                 for (provider, orders) in waiting where !orders.isEmpty {
                     var orders = orders
-                    while asking[provider, default: 0] < policy.perGatewayConcurrency, let order = orders.popFirst() {
+                    while asking[provider, default: 0] < policy.perGatewayConcurrency, let check = orders.popFirst() {
                         asking[provider, default: 0] += 1
-                        group.addTask { .answered(provider, order.id, await self.ask(order)) }
+                        group.addTask { .answered(provider, check.order.id, await self.ask(check)) }
                     }
                     waiting[provider] = orders
                 }
@@ -155,7 +157,7 @@ public struct Reconciler: Service {
                 case .claimed(let due):
                     claiming = false
                     moreDue = due.count == policy.batchSize && claims < policy.claimsPerRun
-                    for order in due { waiting[order.provider, default: []].append(order) }
+                    for check in due { waiting[check.order.provider, default: []].append(check) }
                 case .claimFailed(let error):
                     claiming = false
                     claimFailure = error
@@ -202,8 +204,14 @@ public struct Reconciler: Service {
     /// What is left of a check once its gateway calls are answered: writing their outcome.
     typealias Commit = @Sendable () async throws -> Void
 
+    /// A claimed check and where its claim set the end of its lease.
+    struct LeasedCheck: Sendable {
+        let order: Order
+        let leasedUntil: Timestamp
+    }
+
     enum CheckProgress: Sendable {
-        case claimed([Order])
+        case claimed([LeasedCheck])
         case claimFailed(any Error)
         /// The check's gateway phase is over (its slot is free); `Commit` writes the outcome.
         case answered(ProviderID, OrderID, Commit)
@@ -218,19 +226,37 @@ public struct Reconciler: Service {
     }
 
     /// A check's gateway phase: makes its calls and returns the write of what they said.
-    func ask(_ order: Order) async -> Commit {
+    func ask(_ check: LeasedCheck) async -> Commit {
+        let order = check.order
         let kind = CheckKind(status: order.status)
-        let (answer, audit) = await call(kind, about: order)
-        return { try await self.commit(kind, answer, about: order, audit: audit) }
+        do {
+            guard let (answer, audit) = try await call(kind, about: order, leasedUntil: check.leasedUntil) else { return {} }
+            return { try await self.commit(kind, answer, about: order, audit: audit) }
+        } catch {
+            return { throw error }
+        }
     }
 
     /// The gateway calls of a check of `kind`: a query, then — in a close that found the
-    /// payment open — the cancel. Returns the answer and the calls' audit rows.
-    func call(_ kind: CheckKind, about order: Order) async -> (CheckAnswer, [AuditRecord]) {
+    /// payment open — the cancel. Returns the answer and the calls' audit rows, or `nil` when the
+    /// check's lease (ending at `leasedUntil`; `nil` for a check made on demand, which never
+    /// cancels) passed to another claim before the cancel: the query is audited and the check is
+    /// left to that claim.
+    func call(_ kind: CheckKind, about order: Order, leasedUntil: Timestamp?) async throws -> (CheckAnswer, [AuditRecord])? {
         guard kind != .settled else { return (.notAsked, []) }
         let query = await gateways.perform(.queryPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
         let answer = CheckAnswer.query(query.outcome, kind: kind, claimed: order)
         guard kind == .close, case .payment(let report) = answer, CheckPlan.closeCancels(report) else { return (answer, [query.audit]) }
+        // The cancel is the one call with an effect: it is made only under a lease renewed to cover
+        // it, so no other instance claims this close and cancels too when the query outlived the lease.
+        guard let leasedUntil,
+            try await store.renewCheckLease(
+                orderID: order.id, owner: owner, leasedUntil: leasedUntil, until: clock.now().adding(milliseconds: policy.leaseMilliseconds))
+        else {
+            try await store.appendAudit([query.audit])
+            logger.notice("close check's lease passed to another claim before the cancel; left to it", metadata: ["paysync.order": "\(order.id)"])
+            return nil
+        }
         let cancel = await gateways.perform(.cancelPayment(reference(order)), provider: order.provider, account: order.account, orderID: order.id)
         return (CheckAnswer.cancel(cancel.outcome), [query.audit, cancel.audit])
     }
@@ -254,7 +280,7 @@ public struct Reconciler: Service {
     /// the answer without moving the rung. Returns the order as it then stands.
     public func checkNow(_ order: Order) async throws -> Order {
         guard CheckKind(status: order.status) == .rung else { return order }
-        let (answer, audit) = await call(.onDemand, about: order)
+        guard let (answer, audit) = try await call(.onDemand, about: order, leasedUntil: nil) else { return order }
         try await commit(.onDemand, answer, about: order, audit: audit)
         return try await store.order(id: order.id) ?? order
     }

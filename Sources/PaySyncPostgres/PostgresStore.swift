@@ -332,6 +332,16 @@ public final class PostgresStore: PaySyncStore, Service {
         return claimed.sorted { ($0.check?.nextAt ?? now, $0.createdAt.millisecondsSinceEpoch, $0.id.rawValue) < ($1.check?.nextAt ?? now, $1.createdAt.millisecondsSinceEpoch, $1.id.rawValue) }
     }
 
+    public func renewCheckLease(orderID: OrderID, owner: String, leasedUntil: Timestamp, until: Timestamp) async throws -> Bool {
+        try await !rows(
+            """
+            UPDATE orders SET lease_until = \(until.millisecondsSinceEpoch)
+            WHERE id = \(orderID.rawValue) AND lease_owner = \(owner) AND lease_until = \(leasedUntil.millisecondsSinceEpoch)
+            RETURNING id
+            """
+        ).isEmpty
+    }
+
     public func nextDueTime() async throws -> Timestamp? {
         let row = try await rows(
             """

@@ -250,6 +250,15 @@ public final class SQLiteStore: PaySyncStore {
         }
     }
 
+    public func renewCheckLease(orderID: OrderID, owner: String, leasedUntil: Timestamp, until: Timestamp) async throws -> Bool {
+        try await writer.write(durable: false) { db in
+            try db.execute(
+                sql: "UPDATE orders SET lease_until = ? WHERE id = ? AND lease_owner = ? AND lease_until = ?",
+                arguments: [until.millisecondsSinceEpoch, orderID.rawValue, owner, leasedUntil.millisecondsSinceEpoch])
+            return db.changesCount == 1
+        }
+    }
+
     /// When the next check can be claimed: the earliest `next_check_at`, a leased check counting
     /// from its lease's end. Only checks up to the first one without a live lease can be earlier,
     /// so the partial index on `next_check_at` is read that far, however many orders are open.

@@ -38,6 +38,12 @@ public protocol PaySyncStore: Sendable {
     /// The next write of an order releases its lease. PostgreSQL: `FOR UPDATE SKIP LOCKED`.
     func claimDueChecks(owner: String, now: Timestamp, leaseMilliseconds: Int64, limit: Int) async throws -> [Order]
 
+    /// Moves the end of `owner`'s lease on the order's check from `leasedUntil` (where its claim
+    /// set it) to `until`, so that nobody claims the check while `owner` makes a gateway call with
+    /// an effect. `false` when that lease is gone — the check was claimed again (by another
+    /// instance or by `owner`) or a write released it — and the caller must not act on the check.
+    func renewCheckLease(orderID: OrderID, owner: String, leasedUntil: Timestamp, until: Timestamp) async throws -> Bool
+
     /// When the earliest scheduled check, refund or payout follow-up becomes claimable (a leased check
     /// counts from its lease's end), or `nil` when nothing is scheduled. A driver of time — the demo's
     /// simulated clock — jumps to it instead of ticking; the reconciler asks it before claiming, so an

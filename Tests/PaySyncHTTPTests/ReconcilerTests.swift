@@ -103,13 +103,45 @@ struct ReconcilerTests {
         let api = try APIHarness()
         try await api.run { client in
             _ = try await client.create()
-            let racing = RacingTransport(sandbox: api.sandbox)
+            // The customer pays just before the cancel arrives.
+            let racing = InterceptingTransport { request in
+                if String(decoding: request.body, as: UTF8.self).contains("order.revoker") { _ = try? await api.sandbox.pay("codepay", "A-1001") }
+            }
             let reconciler = Self.reconciler(api, client, through: racing, owner: "race")
             try await Self.drive(api, reconciler, "A-1001", untilSeconds: 7_200)
             #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "cancel_payment@1800"])
             let order = try #require(try await api.order("A-1001"))
             #expect(order.status == .paid)
             #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001")?.status == .paid)
+        }
+    }
+
+    @Test("a close whose lease passed to another claim during its query sends no cancel; the new holder cancels once")
+    func closeLeaseLost() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 1_799)
+            // While the close's query is out, its 30 s lease ends and another instance claims the check.
+            let stealing = InterceptingTransport { _ in
+                guard (try? await api.order("A-1001"))?.status == .closing else { return }
+                let later = api.clock.now().adding(milliseconds: 30_001)
+                let taken = try? await api.store.claimDueChecks(owner: "other", now: later, leaseMilliseconds: 30_000, limit: 10)
+                #expect(taken?.map(\.merchantOrderNumber.rawValue) == ["A-1001"])
+            }
+            let slow = Self.reconciler(api, client, through: stealing, owner: "slow")
+            api.clock.set(APIHarness.start.adding(milliseconds: 1_800_000))
+            try await slow.runDueChecks()  // the last rung: the order goes to closing
+            try await slow.runDueChecks()  // the close: queried, lease lost, no cancel
+            #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "query_payment@1800"])
+            #expect(try await api.order("A-1001")?.status == .closing)
+            #expect(await api.sandbox.ledger.payment(provider: "codepay", number: "A-1001")?.status == .pending)
+            // The other instance died holding it; once its lease ends the check is claimed again.
+            api.clock.set(APIHarness.start.adding(milliseconds: 1_900_000))
+            try await client.reconciler.runDueChecks()
+            #expect(try await Self.calls(api, "A-1001").suffix(3) == ["query_payment@1800", "query_payment@1900", "cancel_payment@1900"])
+            #expect(try await Self.calls(api, "A-1001").filter { $0.hasPrefix("cancel_payment") }.count == 1)
+            #expect(try await api.order("A-1001")?.status == .canceled)
         }
     }
 
@@ -313,15 +345,13 @@ final class InFlightTransport: HTTPTransport {
     }
 }
 
-/// Forwards gateway calls to the sandbox, but lets the customer pay just before a cancel arrives.
-struct RacingTransport: HTTPTransport {
-    let sandbox: Sandbox
+/// Forwards gateway calls to the sandbox after `before` has acted on each (a race staged by a test).
+struct InterceptingTransport: HTTPTransport {
+    let before: @Sendable (GatewayHTTPRequest) async -> Void
     let real = AsyncHTTPClientTransport()
 
     func send(_ request: GatewayHTTPRequest, timeoutMilliseconds: Int64) async -> Result<GatewayHTTPResponse, GatewayFailure> {
-        if String(decoding: request.body, as: UTF8.self).contains("order.revoker") {
-            _ = try? await sandbox.pay("codepay", "A-1001")
-        }
+        await before(request)
         return await real.send(request, timeoutMilliseconds: timeoutMilliseconds)
     }
 }

@@ -37,6 +37,30 @@ struct CheckClaimConformanceTests {
         try await store.close()
     }
 
+    @Test("a lease is renewed only by its holder and only from where its claim set it: another claim or a write ends it", arguments: StoreDriver.all)
+    func leaseRenewal(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let order = Self.due("C-1", in: 5)
+        try await store.insert(order)
+        _ = try await store.claimDueChecks(owner: "a", now: Self.at(5), leaseMilliseconds: 30_000, limit: 10)
+        #expect(try await store.renewCheckLease(orderID: order.id, owner: "b", leasedUntil: Self.at(35), until: Self.at(95)) == false)
+        #expect(try await store.renewCheckLease(orderID: order.id, owner: "a", leasedUntil: Self.at(30), until: Self.at(95)) == false)
+        #expect(try await store.renewCheckLease(orderID: order.id, owner: "a", leasedUntil: Self.at(35), until: Self.at(95)) == true)
+        // Renewed to 95 s: not claimable at 60 s, as it would have been after the claim's 35 s.
+        #expect(try await store.claimDueChecks(owner: "b", now: Self.at(60), leaseMilliseconds: 30_000, limit: 10).isEmpty)
+        #expect(try await store.nextDueTime() == Self.at(95).adding(milliseconds: 1))
+        // Claimed by b once it ends: a's lease is gone, even if a tries from the renewed end.
+        #expect(try await store.claimDueChecks(owner: "b", now: Self.at(96), leaseMilliseconds: 30_000, limit: 10).count == 1)
+        #expect(try await store.renewCheckLease(orderID: order.id, owner: "a", leasedUntil: Self.at(95), until: Self.at(200)) == false)
+        try await store.updateOrder(id: order.id) { current in
+            var next = current
+            next.version += 1
+            return OrderChange(order: next, result: ())
+        }
+        #expect(try await store.renewCheckLease(orderID: order.id, owner: "b", leasedUntil: Self.at(126), until: Self.at(200)) == false)
+        try await store.close()
+    }
+
     @Test("the next due time is the earliest check, a leased one counting from its lease's end", arguments: StoreDriver.all)
     func nextDueTimeCountsLeases(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
@@ -80,7 +104,7 @@ struct CheckClaimConformanceTests {
         try await store.close()
     }
 
-    @Test("the next due time is the earliest check, a leased one counting from its lease's end", arguments: StoreDriver.all)
+    @Test("a check whose lease has ended is claimable again, first, and the next due time says so", arguments: StoreDriver.all)
     func nextDueTime(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         try await store.insert(Self.due("C-1", in: 5))
