@@ -135,10 +135,9 @@ public struct PaySyncInstance: Sendable {
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
         reviews = ReviewService(store: store, clock: clock)
         endpoints = EndpointService(store: store, clock: clock, rules: endpointRules)
-        events = EventService(store: store, clock: clock)
-        deliverer = EventDeliverer(
-            store: store, transport: eventTransport, clock: clock, policy: deliveryPolicy,
-            metrics: DeliveryMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
+        let eventMetrics = EventMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        events = EventService(store: store, clock: clock, metrics: eventMetrics, logger: logger)
+        deliverer = EventDeliverer(store: store, transport: eventTransport, clock: clock, policy: deliveryPolicy, metrics: eventMetrics, logger: logger)
         self.reconciler = reconciler
         self.verifier = verifier
     }

@@ -38,7 +38,8 @@ public enum PaySyncRoutes {
         router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
         if let metrics {
             router.get("metrics") { _, _ in
-                Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+                await services.events.refreshMetrics()
+                return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
             }
         }
         CallbackController<PaySyncRequestContext>(ingestor: services.orders.ingestor).addRoutes(to: router)

@@ -251,6 +251,10 @@ extension PostgresStore {
         return try row?["due"].decode(Int64?.self).map(Timestamp.init(millisecondsSinceEpoch:))
     }
 
+    public func eventsWritten() async throws -> Int64 {
+        try await rows("SELECT coalesce(sum(last), 0)::bigint AS written FROM event_positions").first?["written"].decode(Int64.self) ?? 0
+    }
+
     // MARK: Rows
 
     static func endpoint(_ row: PostgresRandomAccessRow) throws -> WebhookEndpoint {

@@ -247,6 +247,22 @@ extension SQLiteStore {
         }
     }
 
+    public func eventsWritten() async throws -> Int64 {
+        try await pool.read { db in
+            // Each account's last position through the (account, position) index, skipping from one
+            // account to the next.
+            try Int64.fetchOne(
+                db.cachedStatement(sql: """
+                    WITH RECURSIVE accounts(account) AS (
+                      SELECT min(account) FROM outbox
+                      UNION ALL SELECT (SELECT min(account) FROM outbox WHERE account > accounts.account) FROM accounts WHERE account IS NOT NULL)
+                    SELECT coalesce(sum((SELECT max(position) FROM outbox WHERE outbox.account = accounts.account)), 0)
+                    FROM accounts WHERE account IS NOT NULL
+                    """)
+            ) ?? 0
+        }
+    }
+
     // MARK: Rows
 
     static func endpointArguments(_ endpoint: WebhookEndpoint, secrets: String) -> StatementArguments {

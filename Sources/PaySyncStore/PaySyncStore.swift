@@ -188,6 +188,10 @@ public protocol PaySyncStore: Sendable {
     /// When the earliest pending delivery to an enabled endpoint becomes claimable, or `nil`.
     func nextDeliveryTime() async throws -> Timestamp?
 
+    /// How many events have been written, every account together: the sum of each account's last
+    /// position (positions are dense), so one index entry per account is read, not every event.
+    func eventsWritten() async throws -> Int64
+
     /// Finishes pending work and releases the database. No call may follow.
     func close() async throws
 }

@@ -61,6 +61,23 @@ struct EventConformanceTests {
         try await store.close()
     }
 
+    @Test("events written counts every committed event of every account and none of a change that did not commit", arguments: StoreDriver.all)
+    func eventsWritten(_ driver: StoreDriver) async throws {
+        struct Refused: Error {}
+        let store = try await driver.open()
+        #expect(try await store.eventsWritten() == 0)
+        let order = Fixture.order("E-1", status: .pending)
+        try await store.insert(order)
+        try await store.insert(Fixture.order("E-1", account: "shop-b", status: .pending))
+        try await store.insert(Fixture.order("E-2", account: "shop-b", status: .pending))
+        await #expect(throws: Refused.self) {
+            try await store.updateOrder(id: order.id) { _ -> OrderChange<Void> in throw Refused() }
+        }
+        try await Self.move(store, order, to: .paid, at: 9)
+        #expect(try await store.eventsWritten() == 4)
+        try await store.close()
+    }
+
     @Test("a change that does not commit leaves no event", arguments: StoreDriver.all)
     func noEventWithoutCommit(_ driver: StoreDriver) async throws {
         struct Refused: Error {}

@@ -20,14 +20,14 @@ public struct EventDeliverer: Service {
     let transport: any HTTPTransport
     let clock: any PaySyncClock
     let policy: DeliveryPolicy
-    let metrics: DeliveryMetrics
+    let metrics: EventMetrics
     let logger: Logger
     /// Failing endpoints and store writes, logged once per streak.
     let streaks = FailureStreaks()
 
     public init(
         store: any PaySyncStore, transport: any HTTPTransport, clock: any PaySyncClock, policy: DeliveryPolicy = DeliveryPolicy(),
-        metrics: DeliveryMetrics = DeliveryMetrics(), logger: Logger = Logger(label: "paysync.events")
+        metrics: EventMetrics = EventMetrics(), logger: Logger = Logger(label: "paysync.events")
     ) {
         self.store = store
         self.transport = transport
@@ -163,33 +163,6 @@ public struct EventDeliverer: Service {
             metrics.record(finish, occurredAt: job.event.occurredAt)
         } catch {
             logger.error("delivery attempt not recorded; the lease returns it", metadata: metadata.merging(["error": "\(error)"]) { $1 })
-        }
-    }
-}
-
-/// Delivery metrics, labels low-cardinality (outcome only):
-/// - `paysync_event_attempts_total{outcome}`: delivered, retry, failed
-/// - `paysync_event_delivery_lag_seconds`: from the event's commit to its delivered attempt
-public final class DeliveryMetrics: Sendable {
-    private let delivered: Counter
-    private let retried: Counter
-    private let failed: Counter
-    private let lag: Timer
-
-    public init(factory: any MetricsFactory = MetricsSystem.factory) {
-        delivered = Counter(label: "paysync_event_attempts_total", dimensions: [("outcome", "delivered")], factory: factory)
-        retried = Counter(label: "paysync_event_attempts_total", dimensions: [("outcome", "retry")], factory: factory)
-        failed = Counter(label: "paysync_event_attempts_total", dimensions: [("outcome", "failed")], factory: factory)
-        lag = Timer(label: "paysync_event_delivery_lag_seconds", dimensions: [], preferredDisplayUnit: .seconds, factory: factory)
-    }
-
-    func record(_ finish: DeliveryFinish, occurredAt: Timestamp) {
-        switch finish.next {
-        case .delivered:
-            delivered.increment()
-            lag.recordMilliseconds(max(0, finish.attempt.at.millisecondsSinceEpoch - occurredAt.millisecondsSinceEpoch))
-        case .retry: retried.increment()
-        case .failed: failed.increment()
         }
     }
 }

@@ -1,3 +1,4 @@
+import Logging
 import PaySyncCore
 import PaySyncStore
 
@@ -8,11 +9,34 @@ public struct EventService: Sendable {
     let clock: any PaySyncClock
     /// How often a long poll looks again (wall clock).
     let pollMilliseconds: UInt64
+    let metrics: EventMetrics
+    let logger: Logger
+    /// A store that cannot be read for the metrics, logged once per streak.
+    let streaks = FailureStreaks()
 
-    public init(store: any PaySyncStore, clock: any PaySyncClock, pollMilliseconds: UInt64 = 100) {
+    public init(
+        store: any PaySyncStore, clock: any PaySyncClock, pollMilliseconds: UInt64 = 100, metrics: EventMetrics = EventMetrics(),
+        logger: Logger = Logger(label: "paysync.events")
+    ) {
         self.store = store
         self.clock = clock
         self.pollMilliseconds = pollMilliseconds
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Reads the store-wide event metrics (events written, endpoints by state); `/metrics` calls
+    /// it before each scrape. When the store cannot be read the gauges keep their last values and
+    /// the failure is logged once per streak.
+    public func refreshMetrics() async {
+        do {
+            let written = try await store.eventsWritten()
+            let endpoints = try await store.endpoints(account: nil)
+            metrics.record(written: written, endpoints: endpoints)
+            if let failures = streaks.succeeded("metrics") { logger.notice("event metrics read again", metadata: ["paysync.failures": "\(failures)"]) }
+        } catch {
+            if streaks.failed("metrics") { logger.error("event metrics cannot be read", metadata: ["error": "\(error)"]) }
+        }
     }
 
     /// A page of the feed. When it is empty and `waitMilliseconds` is positive, waits up to that
