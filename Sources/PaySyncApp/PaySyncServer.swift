@@ -137,7 +137,10 @@ public struct PaySyncInstance: Sendable {
         endpoints = EndpointService(store: store, clock: clock, rules: endpointRules)
         let eventMetrics = EventMetrics(factory: PrometheusMetricsFactory(registry: registry))
         events = EventService(store: store, clock: clock, metrics: eventMetrics, logger: logger)
-        deliverer = EventDeliverer(store: store, transport: eventTransport, clock: clock, policy: deliveryPolicy, metrics: eventMetrics, logger: logger)
+        // Endpoints that may not be private are checked again at each attempt, by what their host resolves to.
+        deliverer = EventDeliverer(
+            store: store, transport: endpointRules.allowPrivateAddresses ? eventTransport : PublicAddressesOnly(eventTransport), clock: clock,
+            policy: deliveryPolicy, metrics: eventMetrics, logger: logger)
         self.reconciler = reconciler
         self.verifier = verifier
     }

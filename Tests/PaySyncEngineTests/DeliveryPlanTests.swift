@@ -1,6 +1,7 @@
 import Foundation
 import PaySyncCore
 @testable import PaySyncEngine
+import PaySyncTransport
 import PaySyncStore
 import Testing
 
@@ -133,7 +134,7 @@ struct EndpointRuleTests {
             ("fe80::1", true), ("172.32.0.1", false), ("8.8.8.8", false), ("shop.example", false), ("2001:db8::1", false),
         ])
     func privateHosts(_ host: String, _ isPrivate: Bool) {
-        #expect(EndpointService.isPrivate(host: host) == isPrivate)
+        #expect(NetworkAddress.isPrivate(literal: host) == isPrivate)
     }
 
     @Test("with private addresses refused, a private endpoint URL is refused with private_address")

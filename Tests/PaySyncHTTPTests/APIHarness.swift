@@ -34,13 +34,16 @@ struct APIHarness: Sendable {
     private let sweep: SweepPolicy?
     private let reconcilerPolicy: ReconcilerPolicy
     private let logger: Logger
+    private let endpointRules: EndpointService.Rules
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
     init(
         maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil,
-        reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(), logger: Logger = Logger(label: "paysync")
+        reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(), endpointRules: EndpointService.Rules = EndpointService.Rules(),
+        logger: Logger = Logger(label: "paysync")
     ) throws {
         self.logger = logger
+        self.endpointRules = endpointRules
         self.reconcilerPolicy = reconcilerPolicy
         self.gatewaysReachable = gatewaysReachable
         self.sweep = sweep
@@ -74,7 +77,7 @@ struct APIHarness: Sendable {
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let instance = PaySyncInstance(
                 store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes,
-                reconcilerPolicy: reconcilerPolicy, owner: "test", logger: logger)
+                reconcilerPolicy: reconcilerPolicy, endpointRules: endpointRules, owner: "test", logger: logger)
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")

@@ -1,6 +1,7 @@
 import Foundation
 import PaySyncCore
 import PaySyncStore
+import PaySyncTransport
 
 /// The merchant's endpoints: created with a secret PaySync generates and shows once, changed,
 /// rotated (the old secret keeps signing for an overlap), deleted.
@@ -126,29 +127,11 @@ public struct EndpointService: Sendable {
         guard url.user == nil, url.password == nil else {
             throw PaySyncError(.invalid, code: "invalid_url", message: "an endpoint URL carries no credentials", field: "url")
         }
-        if !rules.allowPrivateAddresses, Self.isPrivate(host: host) {
+        if !rules.allowPrivateAddresses, NetworkAddress.isPrivate(literal: host) {
             throw PaySyncError(
                 .invalid, code: "private_address", message: "\(host) is a loopback or private address, which this PaySync does not deliver to",
                 field: "url")
         }
-    }
-
-    /// Whether `host` is `localhost` or an IP literal in a loopback, private, link-local,
-    /// unique-local or unspecified range. Names are not resolved here.
-    static func isPrivate(host: String) -> Bool {
-        let name = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if name == "localhost" || name.hasSuffix(".localhost") { return true }
-        let octets = name.split(separator: ".", omittingEmptySubsequences: false).compactMap { UInt8($0) }
-        if octets.count == 4, name.split(separator: ".").count == 4 {
-            switch (octets[0], octets[1]) {
-            case (127, _), (10, _), (0, _), (169, 254), (192, 168): return true
-            case (172, let second) where (16...31).contains(second): return true
-            case (100, let second) where (64...127).contains(second): return true
-            default: return false
-            }
-        }
-        guard name.contains(":") else { return false }
-        return name == "::1" || name == "::" || name.hasPrefix("fc") || name.hasPrefix("fd") || name.hasPrefix("fe80") || name.hasPrefix("::ffff:")
     }
 
     private func mapped<T>(_ id: String, _ body: () async throws -> T) async throws -> T {

@@ -1,5 +1,8 @@
 import Hummingbird
 import HummingbirdTesting
+import PaySyncEngine
+import PaySyncStore
+import Synchronization
 import Testing
 
 @Suite("Event metrics")
@@ -36,6 +39,37 @@ struct EventMetricsTests {
                 let again = Set(try await client.request(.get, "/metrics", token: nil).text.split(separator: "\n").map(String.init))
                 #expect(again.contains(#"paysync_endpoints{state="enabled",reason=""} 2.0"#))
                 #expect(again.contains(#"paysync_endpoints{state="disabled",reason="operator"} 0.0"#))
+            }
+        }
+    }
+}
+
+@Suite("Endpoints on a PaySync that refuses private addresses")
+struct PrivateEndpointTests {
+    @Test("a URL whose host stands for a loopback address in another spelling is taken, but no attempt reaches it: each fails as private_address")
+    func privateAtDelivery() async throws {
+        let reached = Mutex(0)
+        let shop = Router()
+        shop.post("events") { _, _ in
+            reached.withLock { $0 += 1 }
+            return Response(status: .noContent)
+        }
+        try await Application(router: shop).test(.live) { shopClient in
+            let harness = try APIHarness(endpointRules: EndpointService.Rules(allowPrivateAddresses: false))
+            try await harness.run { client in
+                let port = try #require(shopClient.port)
+                let refused = try await client.request(.post, "/v1/endpoints", json: #"{"url":"http://127.0.0.1:\#(port)/events"}"#)
+                #expect(refused.status == 400)
+                #expect(refused.error["code"] == "private_address")
+                let made = try await client.request(.post, "/v1/endpoints", json: #"{"url":"http://127.1:\#(port)/events"}"#)
+                #expect(made.status == 201)
+                #expect(try await client.create(number: "A-1").status == 201)
+                #expect(try await client.instance.deliverer.deliverDue() == 1)
+                let event = try #require(try await client.instance.store.events(EventQuery(account: .default)).events.first)
+                let attempts = try await client.request(.get, "/v1/events/\(event.id)/attempts").json["attempts"] as? [[String: Any]]
+                let error = try #require(attempts?.first?["error"] as? String)
+                #expect(error.hasPrefix("unreachable: private_address: 127.1 resolves to 127.0.0.1"))
+                #expect(reached.withLock { $0 } == 0)
             }
         }
     }
