@@ -133,7 +133,9 @@ public struct Ingestor: Sendable {
             return reply
         }
         if case .payment(let report) = event.subject, let merchant = report.merchantID, merchant != adapter.merchantIdentity {
-            return await reject(subject, provider, 403, "wrong_merchant", "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
+            return await reject(
+                subject, provider, Self.status(for: .wrongMerchant), CallbackRejection.Reason.wrongMerchant.rawValue,
+                "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
         }
         // 4–6. Deduplicate, match, decide, apply — one transaction.
         do {
@@ -335,6 +337,7 @@ public struct Ingestor: Sendable {
         case .missingSignature, .badSignature, .staleTimestamp: 401
         case .malformedBody, .invalidUTF8, .duplicateKey, .tooDeep, .missingField: 400
         case .unknownStatus, .invalidAmount, .unknownCurrency: 422
+        case .wrongMerchant: 403
         }
     }
 

@@ -33,6 +33,8 @@ public struct CallbackRejection: Error, Hashable, Sendable, CustomStringConverti
         case unknownStatus = "unknown_status"
         case invalidAmount = "invalid_amount"
         case unknownCurrency = "unknown_currency"
+        /// Verified, but addressed to another merchant or application.
+        case wrongMerchant = "wrong_merchant"
     }
 
     public let reason: Reason

@@ -6,7 +6,7 @@ import PaySyncCore
 public protocol GatewayAdapter: Sendable {
     var provider: ProviderID { get }
 
-    /// Our id at this gateway as its messages state it (CodePay `merchant_no`, PayBy `partnerId`,
+    /// Our id at this gateway as its messages state it (CodePay `merchant_no`, PayBy `payeeMid`,
     /// NewPay `appId`, PayZApp `mno`): a verified callback naming another is not ours.
     var merchantIdentity: String { get }
 

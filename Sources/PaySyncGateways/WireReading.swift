@@ -20,6 +20,15 @@ public enum Wire {
         object[key]?.scalarText
     }
 
+    /// The literal of a member that must be a JSON number (a quoted number is refused as an amount).
+    static func numberLiteral(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> String {
+        switch object[key] {
+        case .number(let literal)?: return literal
+        case nil, .null?: throw CallbackRejection(.missingField, "\(context) has no \"\(key)\"")
+        case let other?: throw CallbackRejection(.invalidAmount, "\(key) must be a JSON number; got \(other.compactText)")
+        }
+    }
+
     public static func object(_ object: RawJSON, _ key: String, in context: String = "body") throws(CallbackRejection) -> RawJSON {
         guard let value = object[key], value.members != nil else {
             throw CallbackRejection(.missingField, "\(context) has no object \"\(key)\"")

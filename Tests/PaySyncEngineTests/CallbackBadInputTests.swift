@@ -48,12 +48,27 @@ struct CallbackBadInputTests {
         return (json, Array(#"{"success":true,"message":"ok","code":"0","timestamp":0,"data":\#(signed)}"#.utf8))
     }
 
-    static func payZApp(_ body: String, timestamp: Timestamp) throws -> (headers: [String: String], body: [UInt8]) {
+    /// A PayZApp callback signed with the merchant's secret (HMAC-SHA256), declaring `method`.
+    static func payZApp(_ body: String, timestamp: Timestamp, method: String = PayZAppWire.signatureMethod) throws -> (headers: [String: String], body: [UInt8]) {
         let bytes = Array(body.utf8)
+        let secrets = try HMACSecrets([EngineHarness.credentials.payZAppSecret])
         let signed = PayZAppWire.signedHeaders(
-            accessKey: "AK1", mno: "MNO1", nonce: "n1", timestamp: timestamp, query: [], body: bytes,
-            secrets: try HMACSecrets([EngineHarness.credentials.payZAppSecret]), includeBody: true)
-        return (Dictionary(uniqueKeysWithValues: signed.map { ($0.name, $0.value) }).merging(json) { a, _ in a }, bytes)
+            accessKey: "AK1", mno: "MNO1", nonce: "n1", timestamp: timestamp, query: [], body: bytes, secrets: secrets, includeBody: true)
+        var headers = Dictionary(uniqueKeysWithValues: signed.map { ($0.name, $0.value) })
+        if method != PayZAppWire.signatureMethod {
+            headers["at-signature-method"] = method
+            headers[PayZAppWire.signatureHeader] = secrets.sign(
+                PayZAppWire.signedBytes(headers: headers, query: [], body: try RawJSONParser().parse(bytes), includeBody: true))
+        }
+        return (headers.merging(json) { a, _ in a }, bytes)
+    }
+
+    /// A CodePay notification whose `trans_type` is the JSON number `type`, as CodePay's SDK types it.
+    static func codePayNumbered(type: Int, _ fields: [(String, String)]) -> (headers: [String: String], body: [UInt8]) {
+        let pairs = fields + [("trans_type", String(type)), ("sign_type", "RSA2")]
+        let sign = key.sign(SortedPairs.bytes(pairs.map { ($0.0, $0.1) }, skipEmpty: true))
+        let members = pairs.map { $0.0 == "trans_type" ? ($0.0, $0.1) : ($0.0, Wire.quote($0.1)) } + [("sign", Wire.quote(sign))]
+        return (json, Array(Wire.object(members).utf8))
     }
 
     static let now = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
@@ -107,6 +122,20 @@ struct CallbackBadInputTests {
         Case(name: "unknown status value", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_status") { codePay(["trans_status": "7"]) },
         Case(name: "missing order number", provider: "codepay", status: 400, verdict: .rejected, reason: "missing_field") { codePay(["merchant_order_no": nil]) },
         Case(name: "another merchant's callback", provider: "codepay", status: 403, verdict: .rejected, reason: "wrong_merchant") { codePay(["merchant_no": "M999"]) },
+        Case(name: "another application's callback (app_id)", provider: "codepay", status: 403, verdict: .rejected, reason: "wrong_merchant") {
+            codePay(["app_id": "app-other"])
+        },
+        Case(name: "a trans_type CodePay does not document", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_status") {
+            codePay(["trans_type": "7"])
+        },
+        Case(name: "a void (trans_type 2)", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_status") { codePay(["trans_type": "2"]) },
+        // Read as a sale, this refund's status 2 would mark order A-1001 paid; it is refund A-1001, which PaySync does not hold.
+        Case(name: "a refund notification, trans_type the number 3", provider: "codepay", status: 200, verdict: .parked, reason: "unknown_refund") {
+            codePayNumbered(type: 3, [
+                ("merchant_no", "M100"), ("merchant_order_no", "A-1001"), ("trans_no", "CP1"), ("trans_status", "2"), ("order_amount", "100.50"),
+                ("trans_amount", "100.50"), ("price_currency", "USD"),
+            ])
+        },
         Case(name: "amount differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
             codePay(["order_amount": "100.51"])
         },
@@ -118,6 +147,9 @@ struct CallbackBadInputTests {
             payBy(payByOrder, signed: false)
         },
         Case(name: "PayBy signed but not JSON", provider: "payby", status: 400, verdict: .rejected, reason: "malformed_body") { payBy("status=PAID") },
+        Case(name: "PayBy for another merchant (payeeMid)", provider: "payby", status: 403, verdict: .rejected, reason: "wrong_merchant") {
+            payBy(payByOrder.replacingOccurrences(of: #""status""#, with: #""payeeMid":"200000999","status""#))
+        },
         Case(name: "PayBy with an unknown status", provider: "payby", status: 422, verdict: .rejected, reason: "unknown_status") {
             payBy(payByOrder.replacingOccurrences(of: "PAID_SUCCESS", with: "REFUNDING"))
         },
@@ -132,6 +164,12 @@ struct CallbackBadInputTests {
         },
         Case(name: "PayZApp amount as a decimal", provider: "payzapp", status: 422, verdict: .rejected, reason: "invalid_amount") {
             try payZApp(#"{"type":"payin","outTradeNo":"A-1001","tradeNo":"T1","tradeAmount":15.25,"currency":"INR","tradeStatus":"SUCCESS"}"#, timestamp: now)
+        },
+        Case(name: "PayZApp declaring HmacSHA1, signed with HMAC-SHA256", provider: "payzapp", status: 401, verdict: .rejected, reason: "bad_signature") {
+            try payZApp(#"{"type":"payin","outTradeNo":"A-1001","tradeNo":"T1","tradeAmount":1525,"currency":"INR","tradeStatus":"SUCCESS"}"#, timestamp: now, method: "HmacSHA1")
+        },
+        Case(name: "PayZApp amount as a string", provider: "payzapp", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            try payZApp(#"{"type":"payin","outTradeNo":"A-1001","tradeNo":"T1","tradeAmount":"1525","currency":"INR","tradeStatus":"SUCCESS"}"#, timestamp: now)
         },
         Case(name: "a gateway with no credentials", provider: "paypal", status: 404, verdict: .rejected, reason: "unknown_gateway") { codePay() },
     ]

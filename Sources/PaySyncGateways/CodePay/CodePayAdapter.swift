@@ -163,9 +163,19 @@ public struct CodePayAdapter: GatewayAdapter {
         guard CodePayWire.verify(body, keys: configuration.gatewayKeys) else {
             throw CallbackRejection(.badSignature, "sign does not verify with any configured CodePay key")
         }
-        // [assumption] trans_type tells sale from refund; the field list mirrors order.query.
-        let type = Wire.optionalField(body, "trans_type") ?? "sale"
-        if type == "refund" {
+        if let application = Wire.optionalField(body, "app_id"), application != configuration.appID {
+            throw CallbackRejection(.wrongMerchant, "the notification names application \(application), not \(configuration.appID)")
+        }
+        // trans_type tells sale from refund; the field list mirrors order.query.
+        let type = Wire.optionalField(body, "trans_type")
+        switch CodePayWire.transType(type) {
+        case .sale?:
+            break
+        case .void?:
+            throw CallbackRejection(.unknownStatus, "trans_type \(type ?? "") (void) is not a notification PaySync acts on")
+        case nil:
+            throw CallbackRejection(.unknownStatus, "trans_type \"\(type ?? "")\" is not one CodePay documents (1 sale, 2 void, 3 refund)")
+        case .refund?:
             let report = try refund(body)
             return CallbackEvent(
                 subject: .refund(report),
@@ -178,7 +188,7 @@ public struct CodePayAdapter: GatewayAdapter {
     }
 
     public func claimedOrderNumber(_ request: InboundCallback) -> String? {
-        guard let body = try? RawJSONParser().parse(request.body), Wire.optionalField(body, "trans_type") != "refund" else { return nil }
+        guard let body = try? RawJSONParser().parse(request.body), CodePayWire.transType(Wire.optionalField(body, "trans_type")) == .sale else { return nil }
         return Wire.optionalField(body, "merchant_order_no")
     }
 

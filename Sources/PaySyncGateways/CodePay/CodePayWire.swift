@@ -26,6 +26,20 @@ public enum CodePayWire {
         return keys.verify(base64Signature: sign, over: SortedPairs.bytes(SortedPairs.pairs(of: members, excluding: ["sign"]), skipEmpty: true))
     }
 
+    /// [src] `trans_type`, an Integer in CodePay's SDK: 1 sale, 2 void, 3 refund.
+    public enum TransType: Sendable { case sale, void, refund }
+
+    /// `trans_type` as a number or its name; absent, a sale (payment notifications may omit it);
+    /// anything else `nil`, never guessed.
+    public static func transType(_ text: String?) -> TransType? {
+        switch text {
+        case nil, "1", "sale": .sale
+        case "2", "void": .void
+        case "3", "refund": .refund
+        default: nil
+        }
+    }
+
     /// [src] `trans_status` of a sale: 9 created, 0 paying, 1 closed, 2 success, 3 cancelled.
     public static func paymentState(_ status: String) -> PaymentState? {
         switch status {

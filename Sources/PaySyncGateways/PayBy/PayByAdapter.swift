@@ -120,7 +120,7 @@ public struct PayByAdapter: GatewayAdapter {
         }
         return PaymentReport(
             merchantOrderNumber: try Wire.field(order, "merchantOrderNo", in: "acquireOrder"), gatewayOrderNumber: Wire.optionalField(order, "orderNo"),
-            state: state, providerStatus: status, amount: try money(order, "totalAmount"), merchantID: Wire.optionalField(order, "partnerId"))
+            state: state, providerStatus: status, amount: try money(order, "totalAmount"), merchantID: Wire.optionalField(order, "payeeMid"))
     }
 
     func refund(_ order: RawJSON) throws(CallbackRejection) -> RefundReport {

@@ -149,7 +149,7 @@ public struct PayZAppAdapter: GatewayAdapter {
         let currency = try Wire.currency(try Wire.field(data, "currency"), configuration.currencies)
         return PaymentReport(
             merchantOrderNumber: try Wire.field(data, "outTradeNo"), gatewayOrderNumber: Wire.optionalField(data, "tradeNo"), state: state,
-            providerStatus: status, amount: try codec.decode(try Wire.field(data, "tradeAmount"), currency: currency),
+            providerStatus: status, amount: try codec.decode(try Wire.numberLiteral(data, "tradeAmount"), currency: currency),
             merchantID: Wire.optionalField(data, "mno"))
     }
 
@@ -161,12 +161,17 @@ public struct PayZAppAdapter: GatewayAdapter {
         let currency = try Wire.currency(try Wire.field(data, "currency"), configuration.currencies)
         return PayoutReport(
             payoutNumber: try Wire.field(data, "outTradeNo"), gatewayPayoutNumber: Wire.optionalField(data, "tradeNo"), state: state,
-            providerStatus: status, amount: try codec.decode(try Wire.field(data, "tradeAmount"), currency: currency))
+            providerStatus: status, amount: try codec.decode(try Wire.numberLiteral(data, "tradeAmount"), currency: currency))
     }
 
     public func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent {
         guard let signature = request.headers[PayZAppWire.signatureHeader], !signature.isEmpty else {
             throw CallbackRejection(.missingSignature, "the callback has no at-signature header")
+        }
+        // The declared method is signed too, but a signature that verifies under another name is still refused.
+        guard request.headers["at-signature-method"] == PayZAppWire.signatureMethod else {
+            throw CallbackRejection(
+                .badSignature, "at-signature-method \(request.headers["at-signature-method"] ?? "(none)") is not \(PayZAppWire.signatureMethod), the method PaySync verifies")
         }
         let body = try Wire.parse(request.body)
         guard body.members != nil else { throw CallbackRejection(.malformedBody, "the callback is not a JSON object") }

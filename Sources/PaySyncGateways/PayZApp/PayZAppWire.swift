@@ -12,6 +12,8 @@ public enum PayZAppWire {
     public static let ack = "OK"
     public static let signatureHeader = "at-signature"
     public static let headerNames = ["at-access-key", "at-mno", "at-nonce", "at-signature-method", "at-timestamp"]
+    /// The one signature method PaySync signs and verifies with.
+    public static let signatureMethod = "HmacSHA256"
 
     /// The bytes to sign from the `at-*` headers (lower-cased names), query pairs and body members.
     public static func signedBytes(
@@ -29,7 +31,7 @@ public enum PayZAppWire {
         includeBody: Bool
     ) -> [(name: String, value: String)] {
         var headers: [String: String] = [
-            "at-access-key": accessKey, "at-mno": mno, "at-nonce": nonce, "at-signature-method": "HmacSHA256",
+            "at-access-key": accessKey, "at-mno": mno, "at-nonce": nonce, "at-signature-method": signatureMethod,
             "at-timestamp": String(timestamp.millisecondsSinceEpoch / 1000),
         ]
         let parsed = body.flatMap { try? RawJSONParser().parse($0) }

@@ -69,7 +69,7 @@ struct CodePaySandbox: SandboxGateway {
             case .canceled: "3"
             }
         return [
-            ("merchant_no", merchant.codePayMerchantNumber), ("merchant_order_no", p.merchantOrderNumber), ("trans_no", p.gatewayNumber), ("trans_type", "sale"),
+            ("merchant_no", merchant.codePayMerchantNumber), ("merchant_order_no", p.merchantOrderNumber), ("trans_no", p.gatewayNumber), ("trans_type", "1"),
             ("trans_status", status), ("order_amount", (amount ?? p.amount).decimalString), ("price_currency", p.amount.currency.code),
         ]
     }
@@ -83,7 +83,7 @@ struct CodePaySandbox: SandboxGateway {
             }
         return [
             ("merchant_order_no", r.refundNumber), ("orig_merchant_order_no", r.merchantOrderNumber), ("trans_no", r.gatewayNumber),
-            ("trans_type", "refund"), ("trans_status", status), ("trans_amount", r.amount.decimalString), ("price_currency", r.amount.currency.code),
+            ("trans_type", "3"), ("trans_status", status), ("trans_amount", r.amount.decimalString), ("price_currency", r.amount.currency.code),
         ]
     }
 

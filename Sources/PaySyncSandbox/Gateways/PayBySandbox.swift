@@ -70,7 +70,7 @@ struct PayBySandbox: SandboxGateway {
             ("orderNo", Wire.quote(p.gatewayNumber)), ("merchantOrderNo", Wire.quote(p.merchantOrderNumber)), ("status", Wire.quote(status)),
             // PayBy writes amounts as JSON numbers.
             ("totalAmount", Wire.object([("currency", Wire.quote(money.currency.code)), ("amount", money.decimalString)])),
-            ("partnerId", Wire.quote(merchant.payByPartnerID)),
+            ("payeeMid", Wire.quote(merchant.payByPartnerID)),
         ])
     }
 
