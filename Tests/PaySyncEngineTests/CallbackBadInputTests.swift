@@ -117,7 +117,9 @@ struct CallbackBadInputTests {
         Case(name: "overflowing amount", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") {
             codePay(["order_amount": "99999999999999999999"])
         },
-        Case(name: "amount in an exponent", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") { codePay(["order_amount": "1.005e2"]) },
+        Case(name: "amount in an exponent, finer than a cent", provider: "codepay", status: 422, verdict: .rejected, reason: "invalid_amount") {
+            codePay(["order_amount": "1.00505e2"])
+        },
         Case(name: "unknown currency", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_currency") { codePay(["price_currency": "XXX"]) },
         Case(name: "unknown status value", provider: "codepay", status: 422, verdict: .rejected, reason: "unknown_status") { codePay(["trans_status": "7"]) },
         Case(name: "missing order number", provider: "codepay", status: 400, verdict: .rejected, reason: "missing_field") { codePay(["merchant_order_no": nil]) },
@@ -205,6 +207,18 @@ struct CallbackBadInputTests {
         #expect(entry.reason == example.reason)
         #expect(entry.body == Array(body.prefix(65_537)))
         #expect(reply.inboxID == 1)
+    }
+
+    @Test("a CodePay amount written as a Java Double (1.005E2 for 100.50) is read by its value and the order is paid")
+    func javaDoubleApplied() async throws {
+        let engine = try EngineHarness()
+        _ = try await engine.order("A-1001", provider: "codepay", amount: Self.amounts["codepay"]!)
+        let (headers, body) = Self.codePay(["order_amount": "1.005E2"])
+        let reply = await engine.ingestor().ingest(
+            provider: "codepay", account: "default", headers: headers, body: body, bodyTruncated: false, remoteAddress: "127.0.0.1:4000")
+        #expect(reply.status == 200)
+        #expect(reply.verdict == .applied)
+        #expect(try await engine.stored("A-1001")?.status == .paid)
     }
 
     @Test("the matrix has at least 25 cases, each with its own name")

@@ -12,6 +12,26 @@ struct AmountCodecTests {
         #expect(try codec.decode(try codec.encode(money), currency: currency) == money)
     }
 
+    @Test(
+        "CodePay reads amounts as Java writes Doubles, by exact value",
+        arguments: [
+            ("1000.0", Currency.JPY, Int64(1_000)), ("1.0E7", .JPY, 10_000_000), ("1.0E7", .USD, 1_000_000_000), ("100.1", .USD, 10_010),
+            ("100.10", .USD, 10_010), ("1.005E2", .USD, 10_050), ("1E-2", .USD, 1), ("0.0", .USD, 0), ("2.5e-1", .KWD, 250), ("007.50", .USD, 750),
+        ])
+    func javaDoubles(_ text: String, _ currency: Currency, _ minor: Int64) throws {
+        #expect(try AmountCodec.javaDouble.decode(text, currency: currency) == Money(minorUnits: minor, currency: currency))
+    }
+
+    @Test(
+        "CodePay refuses an amount finer than a minor unit, negative, malformed or too large",
+        arguments: [
+            ("100.005", Currency.USD), ("1.0E-3", .USD), ("1000.5", .JPY), ("-1.0", .USD), ("1.", .USD), (".5", .USD), ("1.0E", .USD),
+            ("1.0E+", .USD), ("1e1000", .USD), ("9.9E20", .USD), ("0x10", .USD), ("", .USD), ("1,5", .USD),
+        ])
+    func javaDoublesRefused(_ text: String, _ currency: Currency) {
+        #expect(throws: CallbackRejection.self) { try AmountCodec.javaDouble.decode(text, currency: currency) }
+    }
+
     @Test("NewPay writes LAK without decimals and refuses decimals on LAK")
     func lakWhole() throws {
         let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: ["LAK"])
@@ -87,6 +107,19 @@ struct OutboundRequestTests {
         #expect(body["order_amount"]?.scalarText == "100.10")
         #expect(body["timestamp"]?.scalarText == "1795538439123")
         #expect(CodePayWire.verify(body, keys: Golden.merchantPublic))
+    }
+
+    @Test("CodePay leaves empty fields out of the body: a create without a return URL, a query without a gateway number")
+    func codePayOmitsEmpty() throws {
+        let create = try RawJSONParser().parse(try Golden.codePay().request(for: .createPayment(payment), now: Golden.now, nonce: "n1").body)
+        #expect(create["return_url"] == nil)
+        #expect(create["notify_url"]?.scalarText == "http://127.0.0.1:8080/callbacks/codepay")
+        let query = try RawJSONParser().parse(
+            try Golden.codePay().request(for: .queryPayment(PaymentReference(merchantOrderNumber: "A-1001")), now: Golden.now, nonce: "n2").body)
+        #expect(query["trans_no"] == nil)
+        #expect(query["merchant_order_no"]?.scalarText == "A-1001")
+        #expect(query.members?.contains { $0.value.scalarText == "" } == false)
+        #expect(CodePayWire.verify(query, keys: Golden.merchantPublic))
     }
 
     @Test("PayBy signs the raw body into the sign header")

@@ -30,7 +30,7 @@ public struct CodePayConfiguration: Sendable {
 public struct CodePayAdapter: GatewayAdapter {
     public let provider = try! ProviderID("codepay")
     public let configuration: CodePayConfiguration
-    let codec = AmountCodec.decimalMajor(wholeUnitCurrencies: [])
+    let codec = AmountCodec.javaDouble
     public var merchantIdentity: String { configuration.merchantNumber }
 
     public init(configuration: CodePayConfiguration) {
@@ -74,7 +74,9 @@ public struct CodePayAdapter: GatewayAdapter {
         return GatewayHTTPRequest(
             method: .post, url: configuration.baseURL + CodePayWire.path,
             headers: [("Content-Type", "application/json"), ("Http-Request-Psn", nonce)],
-            body: CodePayWire.signedBody(common + biz, key: configuration.merchantKey))
+            // Empty values are left out: the Java SDK drops them from the string it signs, the PHP
+            // demo keeps them, and a field that is not there is signed alike by both.
+            body: CodePayWire.signedBody((common + biz).filter { !$0.1.isEmpty }, key: configuration.merchantKey))
     }
 
     public func interpret(_ response: GatewayHTTPResponse, to operation: GatewayOperation) -> GatewayOutcome {
