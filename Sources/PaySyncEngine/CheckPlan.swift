@@ -137,7 +137,7 @@ public struct CheckPlan: Sendable {
     /// (`advance`) or, after the last, the close. A stated amount other than the order's is a
     /// review item and moves nothing but the schedule.
     func step(_ current: Order, report: PaymentReport?, audit: [AuditRecord], advance: Bool) -> OrderChange<CheckFollowUp> {
-        if let amount = report?.amount, amount != current.amount {
+        if let amount = report?.amount(differingFrom: current.amount) {
             var updated = current
             updated.check = nextRung(current, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
             let review = NewReviewItem(

@@ -211,8 +211,8 @@ public struct Ingestor: Sendable {
                 verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",
                 change: .order(OrderChange(order: nil, audit: [audit], result: ())))
         }
-        if let amount = report.amount, amount != order.amount {
-            // A verified message with another amount never changes money state: it goes to review.
+        if let amount = report.amount(differingFrom: order.amount) {
+            // A verified message with another amount, stated or paid, never changes money state: it goes to review.
             let reason: ReviewReason = amount.currency == order.amount.currency ? .amountMismatch : .currencyMismatch
             let event = OrderEvent(
                 kind: input.rawValue, source: .callback, from: order.status, to: order.status, outcome: .review, attempt: order.attempt,

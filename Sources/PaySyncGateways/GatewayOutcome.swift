@@ -63,10 +63,13 @@ public struct PaymentReport: Hashable, Sendable {
     public var amount: Money?
     /// The gateway's app or merchant id in the message, to compare with ours.
     public var merchantID: String?
+    /// Every amount the message states as actually paid, where the wire carries one (CodePay
+    /// `trans_amount` and `paid_amount`, PayBy `paymentInfo.paidAmount`).
+    public var paidAmounts: [Money]
 
     public init(
         merchantOrderNumber: String, gatewayOrderNumber: String?, state: PaymentState, providerStatus: String, amount: Money?,
-        merchantID: String? = nil
+        merchantID: String? = nil, paidAmounts: [Money] = []
     ) {
         self.merchantOrderNumber = merchantOrderNumber
         self.gatewayOrderNumber = gatewayOrderNumber
@@ -74,6 +77,15 @@ public struct PaymentReport: Hashable, Sendable {
         self.providerStatus = providerStatus
         self.amount = amount
         self.merchantID = merchantID
+        self.paidAmounts = paidAmounts
+    }
+
+    /// The first amount the report states that is not `expected`: the order's amount, or — for a
+    /// payment reported paid — an amount actually paid. Such a report is reviewed, never applied.
+    public func amount(differingFrom expected: Money) -> Money? {
+        if let amount, amount != expected { return amount }
+        guard state == .paid else { return nil }
+        return paidAmounts.first { $0 != expected }
     }
 }
 

@@ -141,6 +141,15 @@ struct CallbackBadInputTests {
         Case(name: "amount differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
             codePay(["order_amount": "100.51"])
         },
+        Case(name: "CodePay underpaid: paid_amount below the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
+            codePay(["paid_amount": "90.00", "trans_amount": "100.50"])
+        },
+        Case(name: "CodePay underpaid: trans_amount below the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
+            codePay(["trans_amount": "100.00"])
+        },
+        Case(name: "PayBy underpaid: paymentInfo.paidAmount below the order's", provider: "payby", status: 200, verdict: .review, reason: "amount_mismatch") {
+            payBy(payByOrder.replacingOccurrences(of: #""status""#, with: #""paymentInfo":{"paidAmount":{"currency":"AED","amount":10.00}},"status""#))
+        },
         Case(name: "currency differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "currency_mismatch") {
             codePay(["price_currency": "CNY"])
         },

@@ -17,8 +17,10 @@ struct CheckPlanTests {
 
     static func at(_ seconds: Int64) -> Timestamp { start.adding(milliseconds: seconds * 1_000) }
 
-    static func report(_ state: PaymentState, _ amount: Money? = Money(minorUnits: 500, currency: .USD)) -> CheckAnswer {
-        .payment(PaymentReport(merchantOrderNumber: "A-1", gatewayOrderNumber: "G-1", state: state, providerStatus: "S", amount: amount, merchantID: nil))
+    static func report(_ state: PaymentState, _ amount: Money? = Money(minorUnits: 500, currency: .USD), paid: [Money] = []) -> CheckAnswer {
+        .payment(
+            PaymentReport(
+                merchantOrderNumber: "A-1", gatewayOrderNumber: "G-1", state: state, providerStatus: "S", amount: amount, merchantID: nil, paidAmounts: paid))
     }
 
     /// An order of 5.00 USD in `status` whose check is `rung` due at `due`, anchored at the
@@ -97,6 +99,9 @@ struct CheckPlanTests {
         row(.closing, rung: 6, due: 1_800, report(.canceled), "canceled none | canceled:applied"),
         row(.closing, rung: 6, due: 1_800, report(.pending), "no write | submitted:unchanged"),
         row(.closing, rung: 6, due: 1_800, report(.paid, Money(minorUnits: 400, currency: .USD)), "closing r6@1800 | review amount_mismatch"),
+        // The order's amount stated, less actually paid: an underpayment is reviewed, never paid.
+        row(.closing, rung: 6, due: 1_800, report(.paid, paid: [Money(minorUnits: 450, currency: .USD)]), "closing r6@1800 | review amount_mismatch"),
+        row(.pending, rung: 1, due: 30, report(.paid, paid: [Money(minorUnits: 500, currency: .USD)]), "paid none | paid:applied"),
         row(.closing, rung: 6, due: 1_800, .unknownAtGateway, "canceled none | canceled:applied"),
         row(.closing, rung: 6, due: 1_800, .canceled(providerStatus: "C"), "canceled none | canceled:applied"),
         row(.closing, rung: 6, due: 1_800, .cancelRefusedPaid(providerStatus: "P"), "paid none | paid:applied"),

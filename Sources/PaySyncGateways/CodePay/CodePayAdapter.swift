@@ -138,10 +138,15 @@ public struct CodePayAdapter: GatewayAdapter {
             throw CallbackRejection(.unknownStatus, "trans_status \"\(status)\" is not one CodePay documents")
         }
         let currency = try Wire.currency(try Wire.field(data, "price_currency"), configuration.currencies)
+        // [src] trans_amount is the priced transaction amount, paid_amount what the customer paid.
+        var paid: [Money] = []
+        for key in ["trans_amount", "paid_amount"] {
+            if let text = Wire.optionalField(data, key), !text.isEmpty { paid.append(try codec.decode(text, currency: currency)) }
+        }
         return PaymentReport(
             merchantOrderNumber: try Wire.field(data, "merchant_order_no"), gatewayOrderNumber: Wire.optionalField(data, "trans_no"),
             state: state, providerStatus: status, amount: try codec.decode(try Wire.field(data, "order_amount"), currency: currency),
-            merchantID: Wire.optionalField(data, "merchant_no"))
+            merchantID: Wire.optionalField(data, "merchant_no"), paidAmounts: paid)
     }
 
     func refund(_ data: RawJSON) throws(CallbackRejection) -> RefundReport {

@@ -118,9 +118,12 @@ public struct PayByAdapter: GatewayAdapter {
         guard let state = PayByWire.paymentState(status) else {
             throw CallbackRejection(.unknownStatus, "acquireOrder.status \"\(status)\" is not one PayBy documents")
         }
+        // [src] paymentInfo.paidAmount: what the payer paid (the SDK's sample notification).
+        let paid = try order["paymentInfo"].map { info throws(CallbackRejection) in info["paidAmount"] == nil ? [] : [try money(info, "paidAmount")] } ?? []
         return PaymentReport(
             merchantOrderNumber: try Wire.field(order, "merchantOrderNo", in: "acquireOrder"), gatewayOrderNumber: Wire.optionalField(order, "orderNo"),
-            state: state, providerStatus: status, amount: try money(order, "totalAmount"), merchantID: Wire.optionalField(order, "payeeMid"))
+            state: state, providerStatus: status, amount: try money(order, "totalAmount"), merchantID: Wire.optionalField(order, "payeeMid"),
+            paidAmounts: paid)
     }
 
     func refund(_ order: RawJSON) throws(CallbackRejection) -> RefundReport {
