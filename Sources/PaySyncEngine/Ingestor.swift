@@ -48,10 +48,11 @@ public struct Ingestor: Sendable {
     }
 
     /// One inbound callback. `body` may hold up to `maxBodyBytes + 1` bytes; `bodyTruncated`
-    /// says more arrived than was kept.
+    /// says more arrived than was kept; `bodyEnded` says why the body stopped before its end (the
+    /// client closed early): what arrived is recorded and refused.
     public func ingest(
         provider providerText: String, account accountText: String, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
-        remoteAddress: String?
+        bodyEnded: String? = nil, remoteAddress: String?
     ) async -> CallbackReply {
         let started = ContinuousClock.now
         guard let provider = try? ProviderID(providerText), let account = try? MerchantAccountID(accountText) else {
@@ -64,7 +65,7 @@ public struct Ingestor: Sendable {
         // acknowledged, and nothing can be lost, before that transaction commits.
         let now = clock.now()
         let entry = NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body)
-        let reply = await resolve(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, now: now)
+        let reply = await resolve(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, bodyEnded: bodyEnded, now: now)
         let elapsed = started.duration(to: .now)
         gatewayMetrics.outcome(of: reply, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return reply
@@ -106,7 +107,7 @@ public struct Ingestor: Sendable {
     /// Steps 2–7 for a recorded or new entry: bound, check, verify, then resolve in the store.
     private func resolve(
         _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
-        now: Timestamp
+        bodyEnded: String? = nil, now: Timestamp
     ) async -> CallbackReply {
         // 2. Bound and check the content type.
         guard let adapter = directory.adapter(provider, account: account), accounts.contains(account) else {
@@ -114,6 +115,10 @@ public struct Ingestor: Sendable {
         }
         if bodyTruncated {
             return await reject(subject, provider, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
+        }
+        if let bodyEnded {
+            return await reject(
+                subject, provider, 400, "incomplete_body", "the body ended after \(body.count) bytes, before its announced length (\(bodyEnded))")
         }
         guard isJSONContentType(headers["content-type"]) else {
             return await reject(subject, provider, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")

@@ -20,18 +20,25 @@ struct CallbackController<Context: RequestContext & RemoteAddressRequestContext>
         // Keep one byte more than the limit: enough to know the body was too large, and to record it.
         var collected: [UInt8] = []
         var truncated = false
-        for try await buffer in request.body {
-            let room = ingestor.maxBodyBytes + 1 - collected.count
-            if buffer.readableBytes > room {
-                collected += buffer.readableBytesView.prefix(room)
-                truncated = true
-                break
+        // A body that stops before its Content-Length (the client closed its side) is recorded as
+        // far as it came and refused, like any other bad callback.
+        var ended: String?
+        do {
+            for try await buffer in request.body {
+                let room = ingestor.maxBodyBytes + 1 - collected.count
+                if buffer.readableBytes > room {
+                    collected += buffer.readableBytesView.prefix(room)
+                    truncated = true
+                    break
+                }
+                collected += buffer.readableBytesView
             }
-            collected += buffer.readableBytesView
+        } catch {
+            ended = "\(error)"
         }
         let reply = await ingestor.ingest(
             provider: try context.parameters.require("provider"), account: try context.parameters.require("account"), headers: headers,
-            body: collected, bodyTruncated: truncated || collected.count > ingestor.maxBodyBytes,
+            body: collected, bodyTruncated: truncated || collected.count > ingestor.maxBodyBytes, bodyEnded: ended,
             remoteAddress: context.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
         return Response(
             status: .init(code: reply.status), headers: [.contentType: reply.contentType], body: .init(byteBuffer: ByteBuffer(bytes: reply.body)))

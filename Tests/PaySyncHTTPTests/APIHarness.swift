@@ -84,7 +84,7 @@ struct APIHarness: Sendable {
                 // AsyncHTTPClient's pool, not the test client's one connection: concurrent requests
                 // reach the server concurrently, as a shop's and the gateways' do.
                 let base = "http://127.0.0.1:\(client.port!)"
-                try await body(APIClient(instance: instance, send: { uri, method, headers, bodyBytes in
+                try await body(APIClient(instance: instance, port: client.port!, send: { uri, method, headers, bodyBytes in
                     var request = HTTPClientRequest(url: base + uri)
                     request.method = .init(rawValue: method.rawValue)
                     for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
@@ -121,6 +121,8 @@ struct APIClient: Sendable {
     /// PaySync's engine over the same store, gateways and clock; tests step the clock and run its reconciler.
     let instance: PaySyncInstance
     var reconciler: Reconciler { instance.reconciler }
+    /// PaySync's port on 127.0.0.1, for tests that speak raw TCP.
+    let port: Int
     let send: @Sendable (String, HTTPRequest.Method, HTTPFields, ByteBuffer?) async throws -> APIResponse
 
     func request(

@@ -35,6 +35,25 @@ struct CallbackIngestionTests {
         }
     }
 
+    @Test("a body shorter than its Content-Length (the client closes its side) is recorded as far as it came and refused 400 incomplete_body")
+    func incompleteBody() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            #expect(try await client.create().status == 201)
+            let body = #"{"merchant_no":"M100","merchant_order_no":"A-1001""#
+            let head = "POST /callbacks/codepay/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count + 40)\r\n\r\n"
+            let answer = try await RawTCP.halfClosedExchange(port: client.port, Array((head + body).utf8))
+            #expect(answer.hasPrefix("HTTP/1.1 400"))
+            #expect(answer.contains("incomplete_body"))
+            let entry = try #require(try await api.store.inboxEntry(id: 1))
+            #expect(entry.verdict == .rejected)
+            #expect(entry.reason == "incomplete_body")
+            #expect(entry.body == Array(body.utf8))
+            #expect(try await api.order("A-1001")?.status == .pending)
+        }
+    }
+
     @Test("100 concurrent deliveries of one callback: one transition, one event, 100 acknowledgements")
     func concurrentDuplicates() async throws {
         let api = try APIHarness()
@@ -205,4 +224,44 @@ private func paidOrderCallback(_ api: APIHarness, _ client: APIClient) async thr
     _ = try await client.create()
     try await api.sandbox.pay("codepay", "A-1001")
     return try #require(await api.sandbox.paymentCallback("codepay", "A-1001"))
+}
+
+/// One request over a plain TCP connection whose sending side is shut after the bytes (a client
+/// that half-closes), and everything the server answers until it closes (blocking, off the pool).
+enum RawTCP {
+    struct Failed: Error { let step: String }
+
+    static func halfClosedExchange(port: Int, _ bytes: [UInt8]) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try exchange(port: port, bytes) })
+            }
+        }
+    }
+
+    private static func exchange(port: Int, _ bytes: [UInt8]) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failed(step: "socket") }
+        defer { close(fd) }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw Failed(step: "connect") }
+        guard bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == bytes.count else { throw Failed(step: "send") }
+        shutdown(fd, Int32(SHUT_WR))
+        var answer: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4_096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if count <= 0 { break }
+            answer += buffer.prefix(count)
+        }
+        return String(decoding: answer, as: UTF8.self)
+    }
 }
