@@ -148,7 +148,8 @@ public struct PaySyncInstance: Sendable {
     /// The services the HTTP routes use.
     public var services: PaySyncServices {
         PaySyncServices(
-            orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events)
+            orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events,
+            inbox: InboxService(store: store))
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.

@@ -12,10 +12,11 @@ public struct PaySyncServices: Sendable {
     public let payouts: PayoutService
     public let endpoints: EndpointService
     public let events: EventService
+    public let inbox: InboxService
 
     public init(
         orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService, endpoints: EndpointService,
-        events: EventService
+        events: EventService, inbox: InboxService
     ) {
         self.orders = orders
         self.reviews = reviews
@@ -24,6 +25,7 @@ public struct PaySyncServices: Sendable {
         self.payouts = payouts
         self.endpoints = endpoints
         self.events = events
+        self.inbox = inbox
     }
 }
 
@@ -51,6 +53,7 @@ public enum PaySyncRoutes {
             .addRoutes(to: v1)
         EndpointController<PaySyncRequestContext>(endpoints: services.endpoints, events: services.events, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         EventController<PaySyncRequestContext>(events: services.events).addRoutes(to: v1)
+        InboxController<PaySyncRequestContext>(inbox: services.inbox).addRoutes(to: v1)
         return router
     }
 }

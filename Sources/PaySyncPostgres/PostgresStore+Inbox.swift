@@ -184,6 +184,20 @@ extension PostgresStore {
         try await rows("SELECT * FROM inbox WHERE id = \(id)").first.map(Self.inboxEntry)
     }
 
+    public func inbox(_ query: InboxQuery) async throws -> InboxPage {
+        var binds = PostgresBindings()
+        let conditions = query.conditions.map { condition in
+            switch condition.value {
+            case .text(let text): binds.append(text)
+            case .integer(let integer): binds.append(integer)
+            }
+            return "\(condition.column) \(condition.comparison) $\(binds.count)"
+        }
+        let limit = max(1, query.limit)
+        let sql = "SELECT * FROM inbox" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY id DESC LIMIT \(limit + 1)"
+        return InboxPage(fetched: try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.inboxEntry), limit: limit)
+    }
+
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {
         try await rows(
             """

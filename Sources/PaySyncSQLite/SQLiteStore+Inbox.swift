@@ -164,6 +164,21 @@ extension SQLiteStore {
         try await pool.read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM inbox WHERE id = ?"), arguments: [id]).map(Self.inboxEntry) }
     }
 
+    public func inbox(_ query: InboxQuery) async throws -> InboxPage {
+        var arguments = StatementArguments()
+        let conditions = query.conditions.map { condition in
+            switch condition.value {
+            case .text(let text): _ = arguments.append(contentsOf: [text])
+            case .integer(let integer): _ = arguments.append(contentsOf: [integer])
+            }
+            return "\(condition.column) \(condition.comparison) ?"
+        }
+        let limit = max(1, query.limit)
+        let sql = "SELECT * FROM inbox" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY id DESC LIMIT \(limit + 1)"
+        let fetched = try await pool.read { [arguments] db in try Row.fetchAll(db.makeStatement(sql: sql), arguments: arguments).map(Self.inboxEntry) }
+        return InboxPage(fetched: fetched, limit: limit)
+    }
+
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {
         try await pool.read { db in
             try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM inbox WHERE provider = ? AND account = ? AND merchant_order_number = ? AND verdict = 'parked' ORDER BY id"),

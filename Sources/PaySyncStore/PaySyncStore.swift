@@ -124,6 +124,10 @@ public protocol PaySyncStore: Sendable {
     /// An entry by id (an operator's view of one callback, and its replay).
     func inboxEntry(id: Int64) async throws -> InboxEntry?
 
+    /// Recorded callbacks matching `query`, newest first, whatever their verdict: refused ones
+    /// included.
+    func inbox(_ query: InboxQuery) async throws -> InboxPage
+
     /// Entries parked for an order number that had no order yet, oldest first.
     func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]
 

@@ -54,6 +54,39 @@ struct CallbackIngestionTests {
         }
     }
 
+    @Test("refused callbacks are listed by GET /v1/inbox with their reasons and read back as they arrived from /v1/inbox/{id}")
+    func inboxRoutes() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let json = ["content-type": "application/json"]
+            #expect(try await client.post("/callbacks/codepay/default", headers: json, body: Array("{".utf8)).status == 400)
+            #expect(try await client.post("/callbacks/codepay/default", headers: json, body: [0x7B, 0xC3, 0x28, 0x7D]).status == 400)
+            #expect(try await client.post("/callbacks/codepay/default", headers: ["content-type": "text/plain"], body: Array("x=1".utf8)).status == 415)
+            let all = try await client.request(.get, "/v1/inbox")
+            let entries = try #require(all.json["entries"] as? [[String: Any]])
+            #expect(entries.compactMap { $0["reason"] as? String } == ["unsupported_media_type", "invalid_utf8", "malformed_body"])
+            #expect(entries.compactMap { $0["verdict"] as? String } == ["rejected", "rejected", "rejected"])
+            let malformed = try #require(try await client.request(.get, "/v1/inbox?reason=malformed_body&provider=codepay").json["entries"] as? [[String: Any]])
+            #expect(malformed.count == 1)
+            let id = try #require(malformed.first?["id"] as? Int)
+            let entry = try await client.request(.get, "/v1/inbox/\(id)").json
+            #expect(entry["body"] as? String == "{")
+            #expect(entry["bodyEncoding"] as? String == "utf8")
+            #expect((entry["headers"] as? [String: String])?["content-type"] == "application/json")
+            let binary = try #require(entries[1]["id"] as? Int)
+            let raw = try await client.request(.get, "/v1/inbox/\(binary)").json
+            #expect(raw["body"] as? String == "e8MofQ==")
+            #expect(raw["bodyEncoding"] as? String == "base64")
+            let paged = try await client.request(.get, "/v1/inbox?limit=2").json
+            #expect((paged["entries"] as? [[String: Any]])?.count == 2)
+            let cursor = try #require(paged["nextCursor"] as? String)
+            #expect((try await client.request(.get, "/v1/inbox?limit=2&cursor=\(cursor)").json["entries"] as? [[String: Any]])?.compactMap { $0["reason"] as? String } == ["malformed_body"])
+            #expect(try await client.request(.get, "/v1/inbox?verdict=maybe").error["code"] == "invalid_query")
+            #expect(try await client.request(.get, "/v1/inbox/999").status == 404)
+            #expect(try await client.request(.get, "/v1/inbox", token: nil).status == 401)
+        }
+    }
+
     @Test("100 concurrent deliveries of one callback: one transition, one event, 100 acknowledgements")
     func concurrentDuplicates() async throws {
         let api = try APIHarness()

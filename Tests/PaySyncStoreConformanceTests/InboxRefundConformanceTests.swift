@@ -33,6 +33,44 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
+    @Test("the inbox lists every recorded callback newest first, refused ones included, by each filter, a page at a time", arguments: StoreDriver.all)
+    func inboxListing(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        var forged = Self.entry("{\"x\":1}", provider: "payby")
+        forged.receivedAt = Fixture.t0.adding(milliseconds: 5_000)
+        let first = try await store.rejectInbox(.new(Self.entry("{\"x\":0}")), reason: "bad_signature", detail: "d")
+        let second = try await store.rejectInbox(.new(forged), reason: "bad_signature", detail: "d")
+        let third = try await store.rejectInbox(.new(Self.entry("{")), reason: "malformed_body", detail: "d")
+        let parked = try await store.resolveInbox(
+            .new(Self.entry("{\"trade\":\"T-1\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid",
+            target: .order(number: "Z-404"), Self.paid)
+        let parkedID = parked.id
+        var query = InboxQuery()
+        #expect(try await store.inbox(query).entries.map(\.id) == [parkedID, third, second, first])
+        query.reason = "bad_signature"
+        #expect(try await store.inbox(query).entries.map(\.id) == [second, first])
+        query.provider = try ProviderID("payby")
+        #expect(try await store.inbox(query).entries.map(\.id) == [second])
+        query = InboxQuery()
+        query.verdict = .parked
+        query.merchantOrderNumber = "Z-404"
+        #expect(try await store.inbox(query).entries.map(\.id) == [parkedID])
+        query = InboxQuery()
+        query.receivedFrom = Fixture.t0.adding(milliseconds: 1_000)
+        #expect(try await store.inbox(query).entries.map(\.id) == [second])
+        query = InboxQuery()
+        query.receivedBefore = Fixture.t0.adding(milliseconds: 1_000)
+        query.limit = 2
+        let page = try await store.inbox(query)
+        #expect(page.entries.map(\.id) == [parkedID, third])
+        #expect(page.next == third)
+        query.beforeID = page.next
+        let last = try await store.inbox(query)
+        #expect(last.entries.map(\.id) == [first])
+        #expect(last.next == nil)
+        try await store.close()
+    }
+
     @Test("a new callback refused is recorded with its verdict in one write", arguments: StoreDriver.all)
     func newRejected(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
