@@ -207,14 +207,18 @@ public struct Ingestor: Sendable {
             Evidence(summary: summary(verdict, reason), providerStatus: report.providerStatus, amount: report.amount, reference: "inbox:\(inboxID)")
         }
         guard order.provider == provider else {
-            let reason = "provider_mismatch"
+            let reason = ReviewReason.providerMismatch.rawValue
             let audit = AuditRecord(
                 orderID: order.id, kind: .inbound, summary: summary(.review, reason),
                 detail: "inbox \(inboxID); gateway order \(report.gatewayOrderNumber ?? "-"); amount \(report.amount?.description ?? "-")",
                 operation: "callback", outcome: InboxVerdict.review.rawValue, at: now)
+            // Verified money news about an order of another gateway: an operator looks at it.
+            let review = NewReviewItem(
+                reason: .providerMismatch,
+                detail: "a verified \(provider) callback names order \(order.merchantOrderNumber), which is at \(order.provider) (inbox \(inboxID))", at: now)
             return CallbackDecision(
                 verdict: .review, reason: reason, detail: "order \(order.merchantOrderNumber) is at \(order.provider)",
-                change: .order(OrderChange(order: nil, audit: [audit], result: ())))
+                change: .order(OrderChange(order: nil, audit: [audit], reviews: [review], result: ())))
         }
         if let amount = report.amount(differingFrom: order.amount) {
             // A verified message with another amount, stated or paid, never changes money state: it goes to review.

@@ -67,7 +67,7 @@ struct CallbackDecisionTests {
         #expect(change.audit.isEmpty)
     }
 
-    @Test("a callback about another gateway's order cannot be one of its events: it is an audit row, and the order does not move")
+    @Test("a callback about another gateway's order cannot be one of its events: it is an audit row and a review item, and the order does not move")
     func otherGatewaysOrderIsAnAuditRow() throws {
         let order = Self.order(provider: try ProviderID("payby"))
         let (decision, proposed) = try Self.decide(Self.paid(), order, inboxID: 20)
@@ -80,6 +80,9 @@ struct CallbackDecisionTests {
             AuditRecord(
                 orderID: order.id, kind: .inbound, summary: "callback codepay 2 -> review (provider_mismatch)",
                 detail: "inbox 20; gateway order CP9001; amount 100.50 USD", operation: "callback", outcome: "review", at: Self.at)
+        ])
+        #expect(change.reviews == [
+            NewReviewItem(reason: .providerMismatch, detail: "a verified codepay callback names order A-1001, which is at payby (inbox 20)", at: Self.at)
         ])
     }
 

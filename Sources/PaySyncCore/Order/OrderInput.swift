@@ -54,6 +54,8 @@ public enum ReviewReason: String, Hashable, Sendable, CaseIterable {
     case amountMismatch = "amount_mismatch"
     /// A verified callback or query states another currency than the order's.
     case currencyMismatch = "currency_mismatch"
+    /// A verified callback of one gateway names an order placed with another.
+    case providerMismatch = "provider_mismatch"
 }
 
 /// Why a command was refused.
