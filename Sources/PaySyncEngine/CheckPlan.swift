@@ -135,11 +135,19 @@ public struct CheckPlan: Sendable {
 
     /// A query's answer applied (or none: the gateway has no such order yet); then the next rung
     /// (`advance`) or, after the last, the close. A stated amount other than the order's is a
-    /// review item and moves nothing but the schedule.
+    /// review item and moves nothing but the schedule — never sooner than the failure backoff, so
+    /// a close that keeps finding it (its rung is already due) does not query again at once.
     func step(_ current: Order, report: PaymentReport?, audit: [AuditRecord], advance: Bool) -> OrderChange<CheckFollowUp> {
         if let amount = report?.amount(differingFrom: current.amount) {
             var updated = current
-            updated.check = nextRung(current, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
+            var next = nextRung(current, advance: advance) ?? CheckState(anchor: now, rung: 0, nextAt: now)
+            let failures = current.check?.failures ?? 0
+            let earliest = now.adding(milliseconds: failureBackoffMilliseconds[min(failures, failureBackoffMilliseconds.count - 1)])
+            if next.nextAt < earliest {
+                next.nextAt = earliest
+                next.failures = failures + 1
+            }
+            updated.check = next
             let review = NewReviewItem(
                 reason: amount.currency == current.amount.currency ? .amountMismatch : .currencyMismatch,
                 detail: "query states \(amount); the order is \(current.amount)", at: now)

@@ -98,9 +98,12 @@ struct CheckPlanTests {
         row(.closing, rung: 6, due: 1_800, report(.expired), "canceled none | expired:applied"),
         row(.closing, rung: 6, due: 1_800, report(.canceled), "canceled none | canceled:applied"),
         row(.closing, rung: 6, due: 1_800, report(.pending), "no write | submitted:unchanged"),
-        row(.closing, rung: 6, due: 1_800, report(.paid, Money(minorUnits: 400, currency: .USD)), "closing r6@1800 | review amount_mismatch"),
+        // A close that finds another amount is due again at once otherwise: it waits the failure backoff.
+        row(.closing, rung: 6, due: 1_800, report(.paid, Money(minorUnits: 400, currency: .USD)), "closing r6@1805 f1 | review amount_mismatch"),
         // The order's amount stated, less actually paid: an underpayment is reviewed, never paid.
-        row(.closing, rung: 6, due: 1_800, report(.paid, paid: [Money(minorUnits: 450, currency: .USD)]), "closing r6@1800 | review amount_mismatch"),
+        row(.closing, rung: 6, due: 1_800, report(.paid, paid: [Money(minorUnits: 450, currency: .USD)]), "closing r6@1805 f1 | review amount_mismatch"),
+        // Found again: the wait grows as after failures (5, 15, 30 s …).
+        row(.closing, rung: 6, due: 1_800, failures: 2, report(.paid, paid: [Money(minorUnits: 450, currency: .USD)]), "closing r6@1830 f3 | review amount_mismatch"),
         row(.pending, rung: 1, due: 30, report(.paid, paid: [Money(minorUnits: 500, currency: .USD)]), "paid none | paid:applied"),
         row(.closing, rung: 6, due: 1_800, .unknownAtGateway, "canceled none | canceled:applied"),
         row(.closing, rung: 6, due: 1_800, .canceled(providerStatus: "C"), "canceled none | canceled:applied"),
