@@ -230,6 +230,17 @@ struct CallbackBadInputTests {
         #expect(try await engine.stored("A-1001")?.status == .paid)
     }
 
+    @Test("a PayBy payment whose paymentInfo.paidAmount is null states no paid amount: it is applied")
+    func payByNullPaidAmount() async throws {
+        let engine = try EngineHarness()
+        _ = try await engine.order("A-1001", provider: "payby", amount: Self.amounts["payby"]!)
+        let (headers, body) = Self.payBy(Self.payByOrder.replacingOccurrences(of: #""status""#, with: #""paymentInfo":{"paidAmount":null},"status""#))
+        let reply = await engine.ingestor().ingest(
+            provider: "payby", account: "default", headers: headers, body: body, bodyTruncated: false, remoteAddress: "127.0.0.1:4000")
+        #expect(reply.verdict == .applied)
+        #expect(try await engine.stored("A-1001")?.status == .paid)
+    }
+
     @Test("the matrix has at least 25 cases, each with its own name")
     func matrixSize() {
         #expect(Self.cases.count >= 25)

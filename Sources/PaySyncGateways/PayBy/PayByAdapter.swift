@@ -118,8 +118,9 @@ public struct PayByAdapter: GatewayAdapter {
         guard let state = PayByWire.paymentState(status) else {
             throw CallbackRejection(.unknownStatus, "acquireOrder.status \"\(status)\" is not one PayBy documents")
         }
-        // [src] paymentInfo.paidAmount: what the payer paid (the SDK's sample notification).
-        let paid = try order["paymentInfo"].map { info throws(CallbackRejection) in info["paidAmount"] == nil ? [] : [try money(info, "paidAmount")] } ?? []
+        // [src] paymentInfo.paidAmount: what the payer paid (the SDK's sample notification); absent or null: not stated.
+        var paid: [Money] = []
+        if let info = order["paymentInfo"], let stated = info["paidAmount"], stated != .null { paid.append(try money(info, "paidAmount")) }
         return PaymentReport(
             merchantOrderNumber: try Wire.field(order, "merchantOrderNo", in: "acquireOrder"), gatewayOrderNumber: Wire.optionalField(order, "orderNo"),
             state: state, providerStatus: status, amount: try money(order, "totalAmount"), merchantID: Wire.optionalField(order, "payeeMid"),
