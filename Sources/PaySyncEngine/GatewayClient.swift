@@ -89,18 +89,26 @@ public struct GatewayClient: Sendable {
     let logger: Logger
     /// Failed calls in a row per gateway and account: logged when a streak starts and when it ends.
     let streaks = FailureStreaks()
+    /// The longest one call may take (0 for an exchange without a timeout of its own).
+    public let callTimeoutMilliseconds: Int64
 
     public init(
         directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000,
         logger: Logger = Logger(label: "paysync.gateways")
     ) {
-        self.init(directory: directory, exchange: HTTPExchange(transport: transport, timeoutMilliseconds: timeoutMilliseconds), clock: clock, logger: logger)
+        self.init(
+            directory: directory, exchange: HTTPExchange(transport: transport, timeoutMilliseconds: timeoutMilliseconds), clock: clock,
+            callTimeoutMilliseconds: timeoutMilliseconds, logger: logger)
     }
 
-    public init(directory: GatewayDirectory, exchange: any GatewayExchange, clock: any PaySyncClock, logger: Logger = Logger(label: "paysync.gateways")) {
+    public init(
+        directory: GatewayDirectory, exchange: any GatewayExchange, clock: any PaySyncClock, callTimeoutMilliseconds: Int64 = 0,
+        logger: Logger = Logger(label: "paysync.gateways")
+    ) {
         self.directory = directory
         self.exchange = exchange
         self.clock = clock
+        self.callTimeoutMilliseconds = callTimeoutMilliseconds
         self.logger = logger
     }
 

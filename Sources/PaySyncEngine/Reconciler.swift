@@ -248,10 +248,10 @@ public struct Reconciler: Service {
         let answer = CheckAnswer.query(query.outcome, kind: kind, claimed: order)
         guard kind == .close, case .payment(let report) = answer, CheckPlan.closeCancels(report) else { return (answer, [query.audit]) }
         // The cancel is the one call with an effect: it is made only under a lease renewed to cover
-        // it, so no other instance claims this close and cancels too when the query outlived the lease.
+        // it — however long the call may take — so no other instance claims this close and cancels too.
+        let renewal = max(policy.leaseMilliseconds, gateways.callTimeoutMilliseconds + 1_000)
         guard let leasedUntil,
-            try await store.renewCheckLease(
-                orderID: order.id, owner: owner, leasedUntil: leasedUntil, until: clock.now().adding(milliseconds: policy.leaseMilliseconds))
+            try await store.renewCheckLease(orderID: order.id, owner: owner, leasedUntil: leasedUntil, until: clock.now().adding(milliseconds: renewal))
         else {
             try await store.appendAudit([query.audit])
             logger.notice("close check's lease passed to another claim before the cancel; left to it", metadata: ["paysync.order": "\(order.id)"])

@@ -145,6 +145,31 @@ struct ReconcilerTests {
         }
     }
 
+    @Test("the lease renewed for a cancel outlasts the gateway timeout, even when the check lease is shorter")
+    func renewalCoversTheCancel() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 1_799)
+            // While the cancel is out, another instance tries to claim the close 2 s later: past a
+            // 1 s check lease, within the 10 s gateway timeout the renewal covers.
+            let claims = InterceptingTransport { request in
+                guard String(decoding: request.body, as: UTF8.self).contains("order.revoker") else { return }
+                let taken = try? await api.store.claimDueChecks(
+                    owner: "other", now: api.clock.now().adding(milliseconds: 2_000), leaseMilliseconds: 30_000, limit: 10)
+                #expect(taken?.isEmpty == true)
+            }
+            var policy = ReconcilerPolicy()
+            policy.leaseMilliseconds = 1_000
+            let short = Self.reconciler(api, client, through: claims, policy: policy, owner: "short")
+            api.clock.set(APIHarness.start.adding(milliseconds: 1_800_000))
+            try await short.runDueChecks()  // the last rung: the order goes to closing
+            try await short.runDueChecks()  // the close: queried, lease renewed, canceled
+            #expect(try await Self.calls(api, "A-1001").suffix(2) == ["query_payment@1800", "cancel_payment@1800"])
+            #expect(try await api.order("A-1001")?.status == .canceled)
+        }
+    }
+
     @Test("a merchant's cancel closes the order at once: queried, then canceled at the gateway")
     func merchantCancel() async throws {
         let api = try APIHarness()
