@@ -195,7 +195,14 @@ public struct CodePayAdapter: GatewayAdapter {
     }
 
     public func claimedOrderNumber(_ request: InboundCallback) -> String? {
-        guard let body = try? RawJSONParser().parse(request.body), CodePayWire.transType(Wire.optionalField(body, "trans_type")) == .sale else { return nil }
+        let body: RawJSON
+        do {
+            body = try RawJSONParser().parse(request.body)
+        } catch {
+            // Unreadable: no claim to ask about. `callback` refused the same bytes with this error's reason, recorded.
+            return nil
+        }
+        guard CodePayWire.transType(Wire.optionalField(body, "trans_type")) == .sale else { return nil }
         return Wire.optionalField(body, "merchant_order_no")
     }
 
