@@ -58,7 +58,7 @@ struct PrepareIngest: AsyncParsableCommand {
             {"database": {"url": "\(databaseURL)"}, "log": {"level": "error"}, "api": {"token": "bench"},
              "gateways": {
                "codepay": {"baseURL": "http://127.0.0.1:9/codepay", "appID": "app-cp", "merchantNumber": "M100",
-                           "merchantKeyFile": "\(directory)/merchant.pem", "gatewayKeyFiles": ["\(directory)/gateway.pem"]},
+                           "merchantKeyFile": "merchant.pem", "gatewayKeyFiles": ["gateway.pem"]},
                "payzapp": {"baseURL": "http://127.0.0.1:9/payzapp", "merchantNumber": "MNO1", "accessKey": "AK1",
                            "secrets": ["\(credentials.payZAppSecret)"], "timestampWindowSeconds": 86400}}}
             """

@@ -25,27 +25,30 @@ public struct GatewaysConfiguration: Sendable {
 
     public init() {}
 
-    public init(reader: ConfigReader) {
-        timeoutMilliseconds = reader.int(forKey: "gateways.timeoutMilliseconds", default: timeoutMilliseconds)
+    init(reading reader: SettingsReader) {
+        timeoutMilliseconds = reader.int("gateways.timeoutMilliseconds", default: timeoutMilliseconds)
         func block(
-            _ name: String, strings: [String], ints: [String] = [], bools: [String] = [], arrays: [String], secretArrays: [String] = []
+            _ name: String, strings: [String], ints: [String] = [], bools: [String] = [], secretArrays: [String] = [], keyFiles: Bool = true
         ) -> [String: ConfigValueText] {
             var values: [String: ConfigValueText] = [:]
-            for key in strings { if let v = reader.string(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(v) } }
+            let prefix = "gateways.\(name)."
+            for key in strings { if let v = reader.string(prefix + key) { values[key] = .one(v) } }
             // Typed reads: a JSON file holds these as numbers and booleans, which a string read skips.
-            for key in ints { if let v = reader.int(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(String(v)) } }
-            for key in bools { if let v = reader.bool(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .one(String(v)) } }
-            for key in arrays { if let v = reader.stringArray(forKey: ConfigKey("gateways.\(name).\(key)")) { values[key] = .many(v) } }
-            for key in secretArrays { if let v = reader.stringArray(forKey: ConfigKey("gateways.\(name).\(key)"), isSecret: true) { values[key] = .many(v) } }
+            for key in ints { if let v = reader.int(prefix + key) { values[key] = .one(String(v)) } }
+            for key in bools { if let v = reader.bool(prefix + key) { values[key] = .one(String(v)) } }
+            for key in secretArrays { if let v = reader.stringArray(prefix + key, isSecret: true) { values[key] = .many(v) } }
+            // Key files: a relative path in the configuration file names a file beside it.
+            guard keyFiles else { return values }
+            if let v = reader.path(prefix + "merchantKeyFile") { values["merchantKeyFile"] = .one(v) }
+            if let v = reader.paths(prefix + "gatewayKeyFiles") { values["gatewayKeyFiles"] = .many(v) }
             return values
         }
-        codePay = block("codepay", strings: ["baseURL", "appID", "merchantNumber", "merchantKeyFile"], arrays: ["gatewayKeyFiles"])
-        payBy = block("payby", strings: ["baseURL", "partnerID", "merchantKeyFile"], arrays: ["gatewayKeyFiles"])
-        newPay = block("newpay", strings: ["baseURL", "appID", "merchantID", "merchantKeyFile", "defaultChannel"], bools: ["signEmptyValues"],
-            arrays: ["gatewayKeyFiles"])
+        codePay = block("codepay", strings: ["baseURL", "appID", "merchantNumber"])
+        payBy = block("payby", strings: ["baseURL", "partnerID"])
+        newPay = block("newpay", strings: ["baseURL", "appID", "merchantID", "defaultChannel"], bools: ["signEmptyValues"])
         payZApp = block(
-            "payzapp", strings: ["baseURL", "merchantNumber", "accessKey", "defaultChannel"], ints: ["timestampWindowSeconds"], bools: ["signBody"], arrays: [],
-            secretArrays: ["secrets"])
+            "payzapp", strings: ["baseURL", "merchantNumber", "accessKey", "defaultChannel"], ints: ["timestampWindowSeconds"], bools: ["signBody"],
+            secretArrays: ["secrets"], keyFiles: false)
     }
 
     /// The adapters these settings describe, for every account in `accounts`.

@@ -7,7 +7,7 @@ import PaySyncEngine
 
 /// Everything `paysync serve` needs, with a default for every field but the API token.
 ///
-/// Read by `init(reader:)` from a `ConfigReader` whose providers give the precedence
+/// Read by `load(flags:environment:file:)` from providers that give the precedence
 /// flag > environment (`PAYSYNC_` + the key in upper snake case) > JSON file > default.
 public struct PaySyncConfiguration: Sendable {
     /// `http.host` (string, default `127.0.0.1`): the address to bind.
@@ -54,6 +54,13 @@ public struct PaySyncConfiguration: Sendable {
     /// `reconciler.refundPaidAfterClose` (bool, default false): refund in full, automatically, money
     /// that lands on an order after it was closed (it always opens a review item).
     public var refundPaidAfterClose = false
+    /// `reconciler.watchAfterCloseSeconds` (int array, default `3600,21600,86400`): after an order
+    /// is closed here because its gateway has no cancel API, when it is queried again.
+    public var watchAfterCloseSeconds = [3_600, 21_600, 86_400]
+    /// `reconciler.batchSize` (int, default 64): checks leased per claim.
+    public var batchSize = 64
+    /// `reconciler.perGatewayConcurrency` (int, default 16): queries in flight to one gateway.
+    public var perGatewayConcurrency = 16
     /// `gateways.*`: see `GatewaysConfiguration`.
     public var gateways = GatewaysConfiguration()
     /// `events.retryScheduleSeconds` (int array, default `0,5,300,1800,7200,18000,36000,36000`):
@@ -74,58 +81,69 @@ public struct PaySyncConfiguration: Sendable {
 
     public init() {}
 
-    /// Reads every key listed on the properties above; absent keys keep their defaults.
-    public init(reader: ConfigReader) {
-        host = reader.string(forKey: "http.host", default: host)
-        port = reader.int(forKey: "http.port", default: port)
-        maxBodyBytes = reader.int(forKey: "http.maxBodyBytes", default: maxBodyBytes)
-        database = reader.string(forKey: "database.url", default: database)
-        apiToken = reader.string(forKey: "api.token", isSecret: true)
-        accounts = reader.stringArray(forKey: "accounts", default: accounts)
-        providers = reader.stringArray(forKey: "providers.enabled", default: providers)
-        assets = reader.stringArray(forKey: "currencies.assets", default: assets)
-        logLevel = reader.string(forKey: "log.level", default: logLevel)
-        logFormat = reader.string(forKey: "log.format", default: logFormat)
-        callbackBaseURL = reader.string(forKey: "callbacks.baseURL")
-        ladderSeconds = reader.intArray(forKey: "reconciler.ladderSeconds", default: ladderSeconds)
-        sweepProviders = reader.stringArray(forKey: "reconciler.sweep.providers", default: sweepProviders)
-        leaseSeconds = max(1, reader.int(forKey: "reconciler.leaseSeconds", default: leaseSeconds))
-        backoffSeconds = reader.intArray(forKey: "reconciler.backoffSeconds", default: backoffSeconds).map { max(1, $0) }
-        if backoffSeconds.isEmpty { backoffSeconds = [5] }
-        refundPaidAfterClose = reader.bool(forKey: "reconciler.refundPaidAfterClose", default: refundPaidAfterClose)
-        sweep = SweepPolicy(
-            intervalMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.intervalSeconds", default: 30))) * 1_000,
-            windowMilliseconds: Int64(max(1, reader.int(forKey: "reconciler.sweep.windowSeconds", default: 600))) * 1_000,
-            maximumChecks: max(1, reader.int(forKey: "reconciler.sweep.maximumChecks", default: 10)))
-        gateways = GatewaysConfiguration(reader: reader)
-        let defaults = DeliveryPolicy()
-        delivery.schedule = reader.intArray(forKey: "events.retryScheduleSeconds", default: defaults.schedule.map { Int($0 / 1_000) })
-            .map { Int64(max(0, $0)) * 1_000 }
-        if delivery.schedule.isEmpty { delivery.schedule = [0] }
-        delivery.jitter = Double(min(100, max(0, reader.int(forKey: "events.jitterPercent", default: 10)))) / 100
-        delivery.retryAfterCapMilliseconds = Int64(max(0, reader.int(forKey: "events.retryAfterCapSeconds", default: 3_600))) * 1_000
-        delivery.disableAfterMilliseconds = Int64(max(1, reader.int(forKey: "events.disableAfterHours", default: 120))) * 3_600_000
-        delivery.timeoutMilliseconds = Int64(max(1, reader.int(forKey: "events.timeoutSeconds", default: 15))) * 1_000
-        delivery.leaseMilliseconds = Int64(max(1, reader.int(forKey: "events.leaseSeconds", default: 60))) * 1_000
-        delivery.concurrencyPerEndpoint = max(1, reader.int(forKey: "events.concurrencyPerEndpoint", default: defaults.concurrencyPerEndpoint))
-        delivery.concurrency = max(1, reader.int(forKey: "events.concurrency", default: defaults.concurrency))
-        endpointRules.allowPrivateAddresses = reader.bool(forKey: "events.allowPrivateAddresses", default: true)
-        endpointRules.rotationOverlapMilliseconds = Int64(max(0, reader.int(forKey: "events.rotationOverlapHours", default: 24))) * 3_600_000
+    /// What `load` read: the settings, and warnings about what it ignored.
+    public struct Loaded: Sendable {
+        public var settings: PaySyncConfiguration
+        /// `PAYSYNC_*` environment variables that name no key.
+        public var warnings: [String]
+        /// Every key PaySync reads, dotted (`http.port`).
+        public var keys: Set<String>
     }
 
-    /// The reader with PaySync's precedence: `flags` > environment (`PAYSYNC_` + the key in upper
-    /// snake case) > the JSON `file` > the defaults of this type.
-    public static func reader(
-        flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String] = ProcessInfo.processInfo.environment, file: String?
-    ) async throws -> ConfigReader {
-        var providers: [any ConfigProvider] = [
-            InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["PAYSYNC_API_TOKEN"])).prefixKeys(with: "paysync"),
-        ]
-        if let file {
-            providers.append(try await FileProvider<JSONSnapshot>(filePath: FilePath(file)))
+    /// Reads every key listed on the properties above with PaySync's precedence: `flags` >
+    /// environment (`PAYSYNC_` + the key in upper snake case) > the JSON `file` > the defaults of
+    /// this type. Relative key file paths in `file` name files beside it.
+    /// - Throws: `ConfigurationError` naming every key whose value has the wrong type or is out of
+    ///   range, and every key of `file` that PaySync does not read — one per line.
+    public static func load(
+        flags: [AbsoluteConfigKey: ConfigValue] = [:], environment: [String: String] = ProcessInfo.processInfo.environment, file: String?
+    ) async throws -> Loaded {
+        let reader = try await SettingsReader(flags: flags, environment: environment, file: file)
+        let settings = PaySyncConfiguration(reading: reader)
+        let warnings = try reader.finish()
+        return Loaded(settings: settings, warnings: warnings, keys: reader.keysRead)
+    }
+
+    init(reading reader: SettingsReader) {
+        host = reader.string("http.host", default: host)
+        port = reader.int("http.port", default: port, in: 0...65_535)
+        maxBodyBytes = reader.int("http.maxBodyBytes", default: maxBodyBytes)
+        database = reader.string("database.url", default: database)
+        apiToken = reader.string("api.token", isSecret: true)
+        accounts = reader.stringArray("accounts", default: accounts)
+        providers = reader.stringArray("providers.enabled", default: providers)
+        assets = reader.stringArray("currencies.assets", default: assets)
+        logLevel = reader.string("log.level", default: logLevel)
+        logFormat = reader.string("log.format", default: logFormat)
+        callbackBaseURL = reader.string("callbacks.baseURL")
+        ladderSeconds = reader.intArray("reconciler.ladderSeconds", default: ladderSeconds)
+        sweepProviders = reader.stringArray("reconciler.sweep.providers", default: sweepProviders)
+        leaseSeconds = reader.int("reconciler.leaseSeconds", default: leaseSeconds)
+        backoffSeconds = reader.intArray("reconciler.backoffSeconds", default: backoffSeconds)
+        watchAfterCloseSeconds = reader.intArray("reconciler.watchAfterCloseSeconds", default: watchAfterCloseSeconds)
+        batchSize = reader.int("reconciler.batchSize", default: batchSize)
+        perGatewayConcurrency = reader.int("reconciler.perGatewayConcurrency", default: perGatewayConcurrency)
+        refundPaidAfterClose = reader.bool("reconciler.refundPaidAfterClose", default: refundPaidAfterClose)
+        sweep = SweepPolicy(
+            intervalMilliseconds: Int64(reader.int("reconciler.sweep.intervalSeconds", default: 30)) * 1_000,
+            windowMilliseconds: Int64(reader.int("reconciler.sweep.windowSeconds", default: 600)) * 1_000,
+            maximumChecks: reader.int("reconciler.sweep.maximumChecks", default: 10))
+        gateways = GatewaysConfiguration(reading: reader)
+        let defaults = DeliveryPolicy()
+        delivery.schedule = reader.intArray("events.retryScheduleSeconds", default: defaults.schedule.map { Int($0 / 1_000) }, in: 0...Int.max)
+            .map { Int64($0) * 1_000 }
+        delivery.jitter = Double(reader.int("events.jitterPercent", default: 10, in: 0...100)) / 100
+        delivery.retryAfterCapMilliseconds = Int64(reader.int("events.retryAfterCapSeconds", default: 3_600, in: 0...Int.max)) * 1_000
+        delivery.disableAfterMilliseconds = Int64(reader.int("events.disableAfterHours", default: 120)) * 3_600_000
+        delivery.timeoutMilliseconds = Int64(reader.int("events.timeoutSeconds", default: 15)) * 1_000
+        delivery.leaseMilliseconds = Int64(reader.int("events.leaseSeconds", default: 60)) * 1_000
+        delivery.concurrencyPerEndpoint = reader.int("events.concurrencyPerEndpoint", default: defaults.concurrencyPerEndpoint)
+        delivery.concurrency = reader.int("events.concurrency", default: defaults.concurrency)
+        if delivery.leaseMilliseconds <= delivery.timeoutMilliseconds {
+            reader.refuse("events.leaseSeconds", "\(delivery.leaseMilliseconds / 1_000) is not above events.timeoutSeconds (\(delivery.timeoutMilliseconds / 1_000))")
         }
-        return ConfigReader(providers: providers)
+        endpointRules.allowPrivateAddresses = reader.bool("events.allowPrivateAddresses", default: true)
+        endpointRules.rotationOverlapMilliseconds = Int64(reader.int("events.rotationOverlapHours", default: 24, in: 0...Int.max)) * 3_600_000
     }
 
     /// How the reconciler works its backlog, from these settings.
@@ -134,6 +152,9 @@ public struct PaySyncConfiguration: Sendable {
         policy.leaseMilliseconds = Int64(leaseSeconds) * 1_000
         policy.failureBackoffMilliseconds = backoffSeconds.map { Int64($0) * 1_000 }
         policy.refundPaidAfterClose = refundPaidAfterClose
+        policy.watchAfterLocalCloseMilliseconds = watchAfterCloseSeconds.map { Int64($0) * 1_000 }
+        policy.batchSize = batchSize
+        policy.perGatewayConcurrency = perGatewayConcurrency
         return policy
     }
 
@@ -188,8 +209,7 @@ public struct PaySyncConfiguration: Sendable {
         var policy = OrderPolicy(accounts: accountIDs, providers: providerIDs, currencies: registry)
         policy.ladder = PollLadder(offsetsMilliseconds: ladderSeconds.map { Int64($0) * 1_000 })
         for provider in sweepProviders {
-            guard let id = try? ProviderID(provider) else { throw ConfigurationError("reconciler.sweep.providers: \"\(provider)\" is not a provider name") }
-            policy.sweeps[id] = sweep
+            do { policy.sweeps[try ProviderID(provider)] = sweep } catch { throw ConfigurationError("reconciler.sweep.providers: \(error)") }
         }
         return policy
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Configuration
 import Hummingbird
 import Logging
@@ -28,14 +29,16 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port of the in-process sandbox (with --sandbox).") var sandboxPort = 8081
 
     func run() async throws {
-        let reader = try await PaySyncConfiguration.reader(flags: flagValues(), file: config)
-        let settings = PaySyncConfiguration(reader: reader)
         let app: any ApplicationProtocol
         let logger: Logger
+        let settings: PaySyncConfiguration
         do {
+            let loaded = try await PaySyncConfiguration.load(flags: flagValues(), file: config)
+            settings = loaded.settings
             let makeHandler = try settings.logHandlerFactory()
             LoggingSystem.bootstrap(makeHandler)
             logger = Logger(label: "paysync")
+            for warning in loaded.warnings { logger.warning("configuration: \(warning)") }
             if sandbox {
                 let (directory, services) = try Self.inProcessSandbox(settings, port: sandboxPort, logger: logger)
                 app = try await PaySyncServer.buildApplication(configuration: settings, gateways: directory, services: services, logger: logger)
@@ -44,7 +47,8 @@ struct Serve: AsyncParsableCommand {
                 app = try await PaySyncServer.buildApplication(configuration: settings, logger: logger)
             }
         } catch let error as ConfigurationError {
-            throw ValidationError(error.description)
+            FileHandle.standardError.write(Data("paysync serve: the configuration is refused:\n\(error.description)\n".utf8))
+            throw ExitCode(1)
         }
         logger.info("PaySync listening", metadata: ["address": "\(settings.host):\(settings.port)", "database": "\(settings.database)"])
         try await app.runService()

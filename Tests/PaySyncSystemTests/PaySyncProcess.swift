@@ -65,6 +65,17 @@ final class PaySyncProcess: @unchecked Sendable {
         return body(pointers)
     }
 
+    /// Runs `paysync` with `arguments` to its end; its exit status and what it wrote.
+    static func run(_ arguments: [String], environment: [String: String], directory: URL) throws -> (status: Int32, output: String) {
+        let output = directory.appendingPathComponent("paysync-run-\(UUID().uuidString).log")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        let pid = try spawn(binary.path, arguments: arguments, environment: environment.map { "\($0.key)=\($0.value)" }, output: output.path)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+        // WEXITSTATUS, which Swift's Glibc module does not import.
+        return ((status >> 8) & 0xff, try String(contentsOf: output, encoding: .utf8))
+    }
+
     /// Whether the child still runs (reaps it when it has exited).
     var isRunning: Bool {
         guard !exited else { return false }
