@@ -149,7 +149,7 @@ public struct PaySyncInstance: Sendable {
     public var services: PaySyncServices {
         PaySyncServices(
             orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events,
-            inbox: InboxService(store: store))
+            inbox: InboxService(store: store, ingestor: ingestor, clock: clock))
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.

@@ -65,19 +65,21 @@ public struct Ingestor: Sendable {
         // acknowledged, and nothing can be lost, before that transaction commits.
         let now = clock.now()
         let entry = NewInboxEntry(provider: provider, account: account, receivedAt: now, remoteAddress: remoteAddress, headers: headers, body: body)
-        let reply = await resolve(.new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, bodyEnded: bodyEnded, now: now)
+        let reply = await resolve(
+            .new(entry), provider, account, headers: headers, body: body, bodyTruncated: bodyTruncated, bodyEnded: bodyEnded, receivedAt: now, now: now)
         let elapsed = started.duration(to: .now)
         gatewayMetrics.outcome(of: reply, nanoseconds: elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         return reply
     }
 
-    /// Resolves an entry again from its stored bytes: a parked callback whose order now exists, or
-    /// one whose resolution a crash interrupted. Duplicates and verdicts follow the same rules.
+    /// Resolves an entry again from its stored bytes: a parked callback whose order now exists, one
+    /// whose resolution a crash interrupted, or one an operator replays. Duplicates and verdicts
+    /// follow the same rules; a signed timestamp is judged against the time the entry arrived.
     @discardableResult
     public func replay(_ entry: InboxEntry) async -> CallbackReply {
         await resolve(
             .recorded(id: entry.id), entry.provider, entry.account, headers: entry.headers, body: entry.body, bodyTruncated: entry.body.count > maxBodyBytes,
-            now: clock.now())
+            receivedAt: entry.receivedAt, now: clock.now())
     }
 
     /// Replays the callbacks parked for `order`'s number (they arrived before the order); returns
@@ -104,33 +106,39 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Steps 2–7 for a recorded or new entry: bound, check, verify, then resolve in the store.
+    /// Steps 2–7 for a recorded or new entry: bound, check, verify (a signed timestamp against
+    /// `receivedAt`), then resolve in the store at `now`.
     private func resolve(
         _ subject: InboxSubject, _ provider: ProviderID, _ account: MerchantAccountID, headers: [String: String], body: [UInt8], bodyTruncated: Bool,
-        bodyEnded: String? = nil, now: Timestamp
+        bodyEnded: String? = nil, receivedAt: Timestamp, now: Timestamp
     ) async -> CallbackReply {
         // 2. Bound and check the content type.
         guard let adapter = directory.adapter(provider, account: account), accounts.contains(account) else {
-            return await reject(subject, provider, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)")
+            return await reject(subject, provider, 404, "unknown_gateway", "no \(provider) credentials are configured for account \(account)", claimed: nil)
         }
+        let request = InboundCallback(headers: headers, body: body)
+        // The number a refused body claims, so the refusal shows on that order's timeline.
+        let claimed = { adapter.claimedOrderNumber(request).flatMap { $0.utf8.count <= 64 ? $0 : nil } }
         if bodyTruncated {
-            return await reject(subject, provider, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes")
+            return await reject(subject, provider, 413, "body_too_large", "the callback body is larger than \(maxBodyBytes) bytes", claimed: nil)
         }
         if let bodyEnded {
             return await reject(
-                subject, provider, 400, "incomplete_body", "the body ended after \(body.count) bytes, before its announced length (\(bodyEnded))")
+                subject, provider, 400, "incomplete_body", "the body ended after \(body.count) bytes, before its announced length (\(bodyEnded))",
+                claimed: claimed())
         }
         guard isJSONContentType(headers["content-type"]) else {
-            return await reject(subject, provider, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))")
+            return await reject(
+                subject, provider, 415, "unsupported_media_type", "callbacks are application/json (got \(headers["content-type"] ?? "none"))", claimed: claimed())
         }
         // 3. Verify and parse.
         let event: CallbackEvent
         do {
-            event = try adapter.callback(InboundCallback(headers: headers, body: body), now: now)
+            event = try adapter.callback(request, now: receivedAt)
         } catch {
-            let reply = await reject(subject, provider, Self.status(for: error.reason), error.reason.rawValue, error.message)
-            if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified,
-                let number = adapter.claimedOrderNumber(InboundCallback(headers: headers, body: body)),
+            let number = claimed()
+            let reply = await reject(subject, provider, Self.status(for: error.reason), error.reason.rawValue, error.message, claimed: number)
+            if [.missingSignature, .badSignature, .staleTimestamp].contains(error.reason), let onUnverified, let number,
                 let order = await claimedOrder(account, number, reply: reply), order.provider == provider, !order.status.isSettledAttempt
             {
                 await onUnverified(order)
@@ -140,7 +148,7 @@ public struct Ingestor: Sendable {
         if case .payment(let report) = event.subject, let merchant = report.merchantID, merchant != adapter.merchantIdentity {
             return await reject(
                 subject, provider, Self.status(for: .wrongMerchant), CallbackRejection.Reason.wrongMerchant.rawValue,
-                "the callback names merchant \(merchant), not \(adapter.merchantIdentity)")
+                "the callback names merchant \(merchant), not \(adapter.merchantIdentity)", claimed: report.merchantOrderNumber)
         }
         // 4–6. Deduplicate, match, decide, apply — one transaction.
         do {
@@ -331,9 +339,11 @@ public struct Ingestor: Sendable {
         logger.notice("callbacks are stored again", metadata: ["paysync.failures": "\(failures)"])
     }
 
-    private func reject(_ subject: InboxSubject, _ provider: ProviderID, _ status: Int, _ reason: String, _ message: String) async -> CallbackReply {
+    private func reject(
+        _ subject: InboxSubject, _ provider: ProviderID, _ status: Int, _ reason: String, _ message: String, claimed: String?
+    ) async -> CallbackReply {
         do {
-            let inboxID = try await store.rejectInbox(subject, reason: reason, detail: message)
+            let inboxID = try await store.rejectInbox(subject, reason: reason, detail: message, claimedNumber: claimed)
             storeAnswered()
             return Self.error(status, reason, message, verdict: .rejected, inboxID: inboxID)
         } catch {

@@ -207,10 +207,13 @@ public struct OrderService: Sendable {
         try await store.listOrders(query)
     }
 
-    /// The order's events and audit rows in the order they were written.
+    /// The order's events and audit rows in the order they were written, with every callback that
+    /// named it or one of its refunds — refused ones included — merged in by time of receipt.
     public func timeline(id: OrderID) async throws -> [TimelineEntry] {
-        guard try await store.order(id: id) != nil else { throw Self.notFound(id) }
-        return try await store.timeline(orderID: id)
+        guard let order = try await store.order(id: id) else { throw Self.notFound(id) }
+        let numbers = [order.merchantOrderNumber.rawValue] + (try await store.refunds(orderID: id)).map(\.refundNumber)
+        let callbacks = try await store.inboxEntries(account: order.account, naming: numbers)
+        return TimelineEntry.merging(try await store.timeline(orderID: id), callbacks: callbacks)
     }
 
     /// Asks to close an unpaid order. Created and pending orders move to `closing` (the gateway is

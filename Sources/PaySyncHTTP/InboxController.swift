@@ -12,6 +12,7 @@ struct InboxController<Context: RequestContext>: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.get("inbox", use: list)
         group.get("inbox/{id}", use: get)
+        group.post("inbox/{id}/replay", use: replay)
     }
 
     /// An entry in a list: what was decided, not the request itself.
@@ -77,9 +78,24 @@ struct InboxController<Context: RequestContext>: Sendable {
 
     /// `GET /v1/inbox/{id}`.
     @Sendable func get(_ request: Request, context: Context) async throws -> Response {
+        try json(Full(try await inbox.get(id: try Self.id(context))), status: .ok)
+    }
+
+    struct Replayed: Encodable {
+        let before: Summary
+        let entry: Summary
+    }
+
+    /// `POST /v1/inbox/{id}/replay`: the entry judged again; `before` is how it stood.
+    @Sendable func replay(_ request: Request, context: Context) async throws -> Response {
+        let (before, after) = try await inbox.replay(id: try Self.id(context))
+        return try json(Replayed(before: Summary(before), entry: Summary(after)), status: .ok)
+    }
+
+    static func id(_ context: Context) throws -> Int64 {
         let text = try context.parameters.require("id")
         guard let id = Int64(text) else { throw PaySyncError(.notFound, code: "inbox_entry_not_found", message: "no inbox entry \(text)") }
-        return try json(Full(try await inbox.get(id: id)), status: .ok)
+        return id
     }
 
     static func query(_ parameters: Parameters) throws -> InboxQuery {

@@ -47,6 +47,11 @@ struct TimelineEntryBody: Encodable {
     let detail: String?
     let latencyMs: Int64?
     let error: String?
+    // Callbacks
+    var inboxId: Int64?
+    var provider: String?
+    var verdict: String?
+    var reason: String?
 
     init(_ entry: TimelineEntry) {
         switch entry {
@@ -84,6 +89,17 @@ struct TimelineEntryBody: Encodable {
             detail = record.detail
             latencyMs = record.latencyMilliseconds
             error = record.error
+        case .callback(let entry):
+            type = "callback"
+            at = entry.receivedAt.iso8601
+            kind = "inbound"
+            (source, from, to, outcome, attempt, providerStatus, amount, currency) = (nil, nil, nil, nil, nil, nil, nil, nil)
+            reference = "inbox:\(entry.id)"
+            summary = "\(entry.provider) callback \(entry.verdict.rawValue)" + (entry.reason.map { " (\($0))" } ?? "")
+            detail = entry.detail
+            latencyMs = nil
+            error = nil
+            (inboxId, provider, verdict, reason) = (entry.id, entry.provider.rawValue, entry.verdict.rawValue, entry.reason)
         }
     }
 }

@@ -257,5 +257,10 @@ enum PostgresMigrations {
                 "CREATE INDEX delivery_attempts_by_event ON delivery_attempts (event_id, id)",
                 "CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id)",
             ]),
+        // An order's timeline lists every callback that named it (refused ones by the number they
+        // claimed, duplicates by their record's), found by account and number.
+        Migration(
+            version: 5, name: "inbox-by-number",
+            statements: ["CREATE INDEX inbox_by_number ON inbox (account, merchant_order_number) WHERE merchant_order_number IS NOT NULL"]),
     ]
 }

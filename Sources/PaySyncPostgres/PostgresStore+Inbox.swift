@@ -6,8 +6,8 @@ import PaySyncStore
 import PostgresNIO
 
 extension PostgresStore {
-    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
-        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
+    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String, claimedNumber: String?) async throws -> Int64 {
+        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail, merchantOrderNumber: claimedNumber)
         switch subject {
         case .new(let entry):
             return try await withConnection { connection in try await insert(entry, id: nil, outcome, connection) }
@@ -23,7 +23,7 @@ extension PostgresStore {
     ) async throws -> InboxResolution {
         try await resolve(subject, provider: provider, dedupKey: dedupKey) { id, connection in
             let (earlier, record) = try await match(id, provider: provider, dedupKey: dedupKey, target: target, account: account, connection)
-            if let earlier { return (.duplicate(of: earlier), .duplicate(of: earlier)) }
+            if let earlier { return (.duplicate(of: earlier), .duplicate(of: earlier, target: target)) }
             let decision = try decide(record, id)
             try await apply(decision.change, to: record, connection)
             return (.decided(decision.verdict, reason: decision.reason), decision.outcome(dedupKey: dedupKey, target: target, record: record))
@@ -196,6 +196,12 @@ extension PostgresStore {
         let limit = max(1, query.limit)
         let sql = "SELECT * FROM inbox" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY id DESC LIMIT \(limit + 1)"
         return InboxPage(fetched: try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.inboxEntry), limit: limit)
+    }
+
+    public func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry] {
+        guard !numbers.isEmpty else { return [] }
+        return try await rows("SELECT * FROM inbox WHERE account = \(account.rawValue) AND merchant_order_number = ANY(\(numbers)) ORDER BY id")
+            .map(Self.inboxEntry)
     }
 
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {

@@ -291,6 +291,11 @@ enum SQLiteMigrations {
                     CREATE INDEX delivery_attempts_by_delivery ON delivery_attempts (delivery_id);
                     """)
         }
+        migrator.registerMigration("v11-inbox-by-number") { db in
+            // An order's timeline lists every callback that named it (refused ones by the number
+            // they claimed, duplicates by their record's), found by account and number.
+            try db.execute(sql: "CREATE INDEX inbox_by_number ON inbox (account, merchant_order_number) WHERE merchant_order_number IS NOT NULL")
+        }
         return migrator
     }
 }

@@ -5,8 +5,8 @@ import PaySyncCore
 import PaySyncStore
 
 extension SQLiteStore {
-    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64 {
-        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail)
+    public func rejectInbox(_ subject: InboxSubject, reason: String, detail: String, claimedNumber: String?) async throws -> Int64 {
+        let outcome = InboxOutcome(verdict: .rejected, reason: reason, detail: detail, merchantOrderNumber: claimedNumber)
         switch subject {
         case .new(let entry):
             let headers = Self.storedHeaders(entry.headers)
@@ -22,7 +22,7 @@ extension SQLiteStore {
         _ decide: @escaping @Sendable (CallbackRecord?, Int64) throws -> CallbackDecision
     ) async throws -> InboxResolution {
         try await resolve(subject) { [self] id, db in
-            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return (.duplicate(of: earlier), .duplicate(of: earlier)) }
+            if let earlier = try Self.earlierEntry(id, provider: provider, dedupKey: dedupKey, db) { return (.duplicate(of: earlier), .duplicate(of: earlier, target: target)) }
             let record = try self.record(target, account: account, db)
             let decision = try decide(record, id)
             try apply(decision.change, to: record, db)
@@ -177,6 +177,16 @@ extension SQLiteStore {
         let sql = "SELECT * FROM inbox" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")) + " ORDER BY id DESC LIMIT \(limit + 1)"
         let fetched = try await pool.read { [arguments] db in try Row.fetchAll(db.makeStatement(sql: sql), arguments: arguments).map(Self.inboxEntry) }
         return InboxPage(fetched: fetched, limit: limit)
+    }
+
+    public func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry] {
+        guard !numbers.isEmpty else { return [] }
+        let marks = Array(repeating: "?", count: numbers.count).joined(separator: ", ")
+        let arguments = StatementArguments([account.rawValue] + numbers)
+        return try await pool.read { db in
+            try Row.fetchAll(db.makeStatement(sql: "SELECT * FROM inbox WHERE account = ? AND merchant_order_number IN (\(marks)) ORDER BY id"), arguments: arguments)
+                .map(Self.inboxEntry)
+        }
     }
 
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {

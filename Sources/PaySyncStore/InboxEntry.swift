@@ -204,6 +204,8 @@ public struct InboxOutcome: Hashable, Sendable {
 
     public static let received = InboxOutcome(verdict: .received)
 
-    /// The outcome of a redelivery of entry `earlier`.
-    public static func duplicate(of earlier: Int64) -> InboxOutcome { InboxOutcome(verdict: .duplicate, duplicateOf: earlier) }
+    /// The outcome of a redelivery of entry `earlier`, naming the record it was about.
+    public static func duplicate(of earlier: Int64, target: CallbackTarget) -> InboxOutcome {
+        InboxOutcome(verdict: .duplicate, merchantOrderNumber: target.number, duplicateOf: earlier)
+    }
 }

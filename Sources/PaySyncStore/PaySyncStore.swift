@@ -104,9 +104,10 @@ public protocol PaySyncStore: Sendable {
     // MARK: Inbox
 
     /// Marks an entry refused (`verdict: rejected`) with a reason code — a `.new` one is recorded
-    /// with that verdict in one write. Returns the entry's id.
+    /// with that verdict in one write. `claimedNumber`, the merchant's number the unverified body
+    /// names, is kept so the entry shows on that order's timeline. Returns the entry's id.
     @discardableResult
-    func rejectInbox(_ subject: InboxSubject, reason: String, detail: String) async throws -> Int64
+    func rejectInbox(_ subject: InboxSubject, reason: String, detail: String, claimedNumber: String?) async throws -> Int64
 
     /// Resolves a verified callback, in one transaction. A `.new` subject is recorded in it, with
     /// its verdict; when the resolution cannot commit it is recorded `received` on its own
@@ -127,6 +128,10 @@ public protocol PaySyncStore: Sendable {
     /// Recorded callbacks matching `query`, newest first, whatever their verdict: refused ones
     /// included.
     func inbox(_ query: InboxQuery) async throws -> InboxPage
+
+    /// Entries of `account` naming any of `numbers` (an order's, and its refunds'), whatever their
+    /// verdict — refused ones by the number they claimed — oldest first.
+    func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry]
 
     /// Entries parked for an order number that had no order yet, oldest first.
     func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]

@@ -1,5 +1,7 @@
 import Foundation
+import PaySyncApp
 import PaySyncCore
+import PaySyncEngine
 import PaySyncGateways
 import PaySyncSandbox
 import PaySyncStore
@@ -219,6 +221,73 @@ struct CallbackIngestionTests {
             #expect(metrics.contains(#"paysync_callbacks_total{gateway="codepay",outcome="review"} 1"#))
             #expect(metrics.contains(#"paysync_callbacks_rejected_total{gateway="codepay",reason="bad_signature"} 1"#))
             #expect(metrics.contains("paysync_callback_duration_seconds"))
+        }
+    }
+
+    @Test("an order's timeline lists every callback that named it — applied, duplicate and refused — each before what it caused")
+    func timelineListsEveryCallback() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create().order["id"] as? String)
+            try await api.sandbox.pay("codepay", "A-1001")
+            #expect(try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001"), "codepay").status == 200)
+            api.clock.advance(milliseconds: 1_000)
+            #expect(try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001"), "codepay").status == 200)
+            api.clock.advance(milliseconds: 1_000)
+            #expect(try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay").status == 401)
+            let entries = try #require(try await client.request(.get, "/v1/orders/\(id)/timeline").json["entries"] as? [[String: Any]])
+            let callbacks = entries.filter { $0["type"] as? String == "callback" }
+            #expect(callbacks.map { "\($0["inboxId"] ?? "-") \($0["verdict"] ?? "-") \($0["reason"] ?? "-")" } == ["1 applied -", "2 duplicate -", "3 rejected bad_signature"])
+            #expect(callbacks.last?["summary"] as? String == "codepay callback rejected (bad_signature)")
+            #expect(callbacks.last?["reference"] as? String == "inbox:3")
+            // Each callback comes before what it caused: the applied one right before the paid event.
+            let labels = entries.map { ($0["type"] as? String ?? "") + ":" + ($0["kind"] as? String ?? "") + ($0["inboxId"].map { " \($0)" } ?? "") }
+            let applied = try #require(labels.firstIndex(of: "callback:inbound 1"))
+            #expect(labels[applied + 1] == "event:paid")
+            // The inbox finds the refused one by the number it claimed.
+            let named = try #require(try await client.request(.get, "/v1/inbox?order=A-1001").json["entries"] as? [[String: Any]])
+            #expect(named.compactMap { $0["id"] as? Int } == [3, 2, 1])
+        }
+    }
+
+    @Test(
+        "POST /v1/inbox/{id}/replay judges a refused callback again after a key rotation, its signed time against its receipt: applied once, audited",
+        arguments: [("codepay", "100.50", "USD"), ("payzapp", "15.25", "INR")])
+    func replayAfterKeyRotation(_ provider: String, _ amount: String, _ currency: String) async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let id = try #require(try await client.create(amount: amount, currency: currency, provider: provider).order["id"] as? String)
+            try await api.sandbox.pay(provider, "A-1001")
+            let message = try #require(await api.sandbox.paymentCallback(provider, "A-1001"))
+            // The callback reaches an instance still verifying with the gateway's old key (PayZApp: old secret).
+            var stale = GatewayDirectory()
+            for adapter in try SandboxCredentials.generate().adapters(baseURL: "http://127.0.0.1:9") { stale.register(adapter, account: .default) }
+            let oldInstance = PaySyncInstance(
+                store: api.store, directory: stale, clock: api.clock, policy: OrderPolicy(), callbacks: api.callbacks, owner: "old")
+            let refused = await oldInstance.ingestor.ingest(
+                provider: provider, account: "default", headers: message.headers, body: message.body, bodyTruncated: false, remoteAddress: nil)
+            #expect(refused.status == 401)
+            let inboxID = try #require(refused.inboxID)
+            #expect(try await api.order("A-1001")?.status == .pending)
+            // This instance has the new key: ten minutes later (beyond PayZApp's 300 s window), the
+            // operator replays the stored request.
+            api.clock.advance(milliseconds: 600_000)
+            let replayed = try await client.request(.post, "/v1/inbox/\(inboxID)/replay")
+            #expect(replayed.status == 200)
+            #expect((replayed.json["before"] as? [String: Any])?["verdict"] as? String == "rejected")
+            #expect((replayed.json["before"] as? [String: Any])?["reason"] as? String == "bad_signature")
+            #expect((replayed.json["entry"] as? [String: Any])?["verdict"] as? String == "applied")
+            #expect((replayed.json["entry"] as? [String: Any])?["orderId"] as? String == id)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(order.status == .paid)
+            #expect(try await api.store.events(orderID: order.id).filter { $0.kind == "paid" }.count == 1)
+            let audit = try await api.store.audit(orderID: order.id).filter { $0.operation == "replay_callback" }
+            #expect(audit.map(\.summary) == ["callback replayed: rejected (bad_signature) → applied"])
+            #expect(audit.first?.kind == .operator)
+            let again = try await client.request(.post, "/v1/inbox/\(inboxID)/replay")
+            #expect(again.status == 409)
+            #expect(again.error["code"] == "inbox_entry_judged")
+            #expect(try await client.request(.post, "/v1/inbox/999/replay").status == 404)
         }
     }
 

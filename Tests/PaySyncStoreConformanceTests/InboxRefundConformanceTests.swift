@@ -22,7 +22,7 @@ struct InboxRefundConformanceTests {
     func recordAndRead(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let id = try await store.recordUnresolved(Self.entry("{\"a\":1,\"é\":\"\\u0000\"}"))
-        #expect(try await store.rejectInbox(.recorded(id: id), reason: "bad_signature", detail: "the signature does not verify") == id)
+        #expect(try await store.rejectInbox(.recorded(id: id), reason: "bad_signature", detail: "the signature does not verify", claimedNumber: nil) == id)
         let entry = try #require(try await store.inboxEntry(id: id))
         #expect(entry.body == Array("{\"a\":1,\"é\":\"\\u0000\"}".utf8))
         #expect(entry.headers == ["content-type": "application/json", "sign": "abc"])
@@ -38,9 +38,9 @@ struct InboxRefundConformanceTests {
         let store = try await driver.open()
         var forged = Self.entry("{\"x\":1}", provider: "payby")
         forged.receivedAt = Fixture.t0.adding(milliseconds: 5_000)
-        let first = try await store.rejectInbox(.new(Self.entry("{\"x\":0}")), reason: "bad_signature", detail: "d")
-        let second = try await store.rejectInbox(.new(forged), reason: "bad_signature", detail: "d")
-        let third = try await store.rejectInbox(.new(Self.entry("{")), reason: "malformed_body", detail: "d")
+        let first = try await store.rejectInbox(.new(Self.entry("{\"x\":0}")), reason: "bad_signature", detail: "d", claimedNumber: nil)
+        let second = try await store.rejectInbox(.new(forged), reason: "bad_signature", detail: "d", claimedNumber: nil)
+        let third = try await store.rejectInbox(.new(Self.entry("{")), reason: "malformed_body", detail: "d", claimedNumber: nil)
         let parked = try await store.resolveInbox(
             .new(Self.entry("{\"trade\":\"T-1\"}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid",
             target: .order(number: "Z-404"), Self.paid)
@@ -71,10 +71,31 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
+    @Test("entries naming an account's numbers are found oldest first: a refusal by the number it claimed, a duplicate by its record's", arguments: StoreDriver.all)
+    func entriesNamingNumbers(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let codepay = try ProviderID("codepay")
+        let refused = try await store.rejectInbox(.new(Self.entry("{\"x\":0}")), reason: "bad_signature", detail: "d", claimedNumber: "A-1")
+        let parked = try await store.resolveInbox(.new(Self.entry("{\"t\":1}")), provider: codepay, account: .default, dedupKey: "T-1:paid", target: .order(number: "A-1"), Self.paid)
+        let duplicate = try await store.resolveInbox(.new(Self.entry("{\"t\":1}")), provider: codepay, account: .default, dedupKey: "T-1:paid", target: .order(number: "A-1"), Self.paid)
+        let refund = try await store.rejectInbox(.new(Self.entry("{\"r\":1}")), reason: "malformed_body", detail: "d", claimedNumber: "R-1")
+        _ = try await store.rejectInbox(.new(Self.entry("{\"x\":2}")), reason: "bad_signature", detail: "d", claimedNumber: "A-2")
+        var other = Self.entry("{\"x\":3}")
+        other.account = try MerchantAccountID("shop-b")
+        _ = try await store.rejectInbox(.new(other), reason: "bad_signature", detail: "d", claimedNumber: "A-1")
+        let found = try await store.inboxEntries(account: .default, naming: ["A-1", "R-1"])
+        #expect(found.map(\.id) == [refused, parked.id, duplicate.id, refund])
+        #expect(found.map(\.verdict) == [.rejected, .parked, .duplicate, .rejected])
+        #expect(found.map(\.merchantOrderNumber) == ["A-1", "A-1", "A-1", "R-1"])
+        #expect(found[2].duplicateOf == parked.id)
+        #expect(try await store.inboxEntries(account: .default, naming: []).isEmpty)
+        try await store.close()
+    }
+
     @Test("a new callback refused is recorded with its verdict in one write", arguments: StoreDriver.all)
     func newRejected(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
-        let id = try await store.rejectInbox(.new(Self.entry("{\"x\":1}")), reason: "bad_signature", detail: "the signature does not verify")
+        let id = try await store.rejectInbox(.new(Self.entry("{\"x\":1}")), reason: "bad_signature", detail: "the signature does not verify", claimedNumber: nil)
         let entry = try #require(try await store.inboxEntry(id: id))
         #expect(entry.body == Array("{\"x\":1}".utf8))
         #expect(entry.verdict == .rejected)
@@ -136,7 +157,7 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
-    @Test("a recorded redelivery resolved later is the earlier entry's duplicate: it points at it and takes none of its match", arguments: StoreDriver.all)
+    @Test("a recorded redelivery resolved later is the earlier entry's duplicate: it points at it, names the number, takes neither key nor order", arguments: StoreDriver.all)
     func replayedDuplicate(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let order = Fixture.order("A-1001", status: .pending)
@@ -153,7 +174,7 @@ struct InboxRefundConformanceTests {
         #expect(entry.verdict == .duplicate)
         #expect(entry.duplicateOf == first.id)
         #expect(entry.dedupKey == nil)
-        #expect(entry.merchantOrderNumber == nil)
+        #expect(entry.merchantOrderNumber == "A-1001")
         #expect(entry.orderID == nil)
         #expect(try await store.inboxEntry(id: first.id)?.dedupKey == "T-3:paid")
         #expect(try await store.events(orderID: order.id).map(\.kind) == ["created", "paid"])

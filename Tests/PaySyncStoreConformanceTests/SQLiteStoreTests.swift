@@ -340,6 +340,7 @@ struct SQLiteStoreTests {
             switch $0 {
             case .audit(let record): record.summary
             case .event(let event): event.evidence.summary
+            case .callback(let entry): "callback \(entry.id)"
             }
         }
         #expect(summaries == ["create order -> created", "created"])
@@ -358,7 +359,7 @@ struct SQLiteStoreTests {
         #expect(schema == [
             "order_events_by_order", "order_events_append_only_update", "order_events_append_only_delete",
             "audit_log_by_order", "audit_log_append_only_update", "audit_log_append_only_delete",
-            "inbox_dedup", "inbox_parked", "inbox_unjudged", "inbox_raw_is_immutable", "inbox_append_only_delete",
+            "inbox_dedup", "inbox_parked", "inbox_unjudged", "inbox_raw_is_immutable", "inbox_append_only_delete", "inbox_by_number",
         ])
         let autoincrementTables = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' ORDER BY name") }
         #expect(autoincrementTables == ["review_items"])

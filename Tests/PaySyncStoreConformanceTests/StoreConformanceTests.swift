@@ -105,6 +105,7 @@ struct StoreConformanceTests {
             switch entry {
             case .audit(let record): "audit \(record.summary)"
             case .event(let event): "event \(event.kind) \(event.outcome.rawValue)"
+            case .callback(let entry): "callback \(entry.id)"
             }
         }
         #expect(entries == ["audit create", "event created applied", "audit callback", "audit query", "event paid applied", "audit late query", "event failed review"])
