@@ -91,6 +91,7 @@ public struct PaySyncInstance: Sendable {
     public let verifier: Verifier
     public let refunds: RefundService
     public let payouts: PayoutService
+    public let utr: UTRService
     public let reviews: ReviewService
     public let endpoints: EndpointService
     public let events: EventService
@@ -131,7 +132,7 @@ public struct PaySyncInstance: Sendable {
         ingestor = Ingestor(
             store: store, clock: clock, directory: directory, accounts: policy.accounts,
             metrics: IngestMetrics(factory: PrometheusMetricsFactory(registry: registry)), maxBodyBytes: maxBodyBytes,
-            onUnverified: { await verifier.queryRateLimited($0) }, onLatePayment: refundLatePayment, logger: logger)
+            onUnverified: { await verifier.queryRateLimited($0, after: "an unverified callback") }, onLatePayment: refundLatePayment, logger: logger)
         service = OrderService(store: store, clock: clock, policy: policy, gateways: client, ingestor: ingestor, callbacks: callbacks)
         reviews = ReviewService(store: store, clock: clock)
         endpoints = EndpointService(store: store, clock: clock, rules: endpointRules)
@@ -141,6 +142,7 @@ public struct PaySyncInstance: Sendable {
         deliverer = EventDeliverer(
             store: store, transport: endpointRules.allowPrivateAddresses ? eventTransport : PublicAddressesOnly(eventTransport), clock: clock,
             policy: deliveryPolicy, metrics: eventMetrics, logger: logger)
+        utr = UTRService(store: store, gateways: client, verifier: verifier, clock: clock)
         self.reconciler = reconciler
         self.verifier = verifier
     }
@@ -149,7 +151,7 @@ public struct PaySyncInstance: Sendable {
     public var services: PaySyncServices {
         PaySyncServices(
             orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events,
-            inbox: InboxService(store: store, ingestor: ingestor, clock: clock))
+            inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr)
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.

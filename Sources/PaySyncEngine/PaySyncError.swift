@@ -8,6 +8,8 @@ public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
         case notFound
         /// The request contradicts what is stored (409).
         case conflict
+        /// The gateway refused the call or gave no answer (502).
+        case gateway
     }
 
     public let kind: Kind

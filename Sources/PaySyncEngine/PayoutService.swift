@@ -33,6 +33,7 @@ public struct PayoutService: Sendable {
         guard gateways.supports(.queryPayout(PayoutReference(payoutNumber: payoutNumber)), provider: provider, account: account) else {
             throw PaySyncError(.invalid, code: "payouts_unsupported", message: "\(provider) has no payout API", field: "provider")
         }
+        try await checkBalance(account: account, provider: provider, covers: amount, payoutNumber: payoutNumber)
         let now = clock.now()
         var random = SystemRandomNumberGenerator()
         let payout = Payout(
@@ -48,6 +49,50 @@ public struct PayoutService: Sendable {
             return (try Self.same(existing, provider, amount), false)
         }
         return (try await submit(payout), true)
+    }
+
+    /// The gateway's balances (PayZApp), read now; the call is audited.
+    /// - Throws: `provider_not_configured` or `balance_unsupported` (400); a `gateway` error (502)
+    ///   when the gateway refuses or does not answer.
+    public func balance(account: MerchantAccountID, provider: ProviderID) async throws -> [Money] {
+        guard gateways.directory.adapter(provider, account: account) != nil else {
+            throw PaySyncError(
+                .invalid, code: "provider_not_configured", message: "no \(provider) credentials are configured for account \(account)", field: "provider")
+        }
+        guard gateways.supports(.balance, provider: provider, account: account) else {
+            throw PaySyncError(.invalid, code: "balance_unsupported", message: "\(provider) has no balance API", field: "provider")
+        }
+        let call = await gateways.perform(.balance, provider: provider, account: account, orderID: nil)
+        try await store.appendAudit([call.audit])
+        switch call.outcome {
+        case .answered(.balance(let balances)): return balances
+        case .refused(let code, let message):
+            throw PaySyncError(.gateway, code: "gateway_refused", message: "\(provider) refused the balance query (\(code)): \(message)")
+        case .failed(let failure): throw PaySyncError(.gateway, code: "gateway_unavailable", message: failure.description)
+        case .answered(let other): throw PaySyncError(.gateway, code: "gateway_unavailable", message: "the balance query was answered with \(other)")
+        }
+    }
+
+    /// Refuses a payout larger than the gateway's balance in its currency before anything is
+    /// stored or sent, where the gateway has a balance API. A balance that cannot be read, or
+    /// lists no such currency, refuses nothing: the gateway still decides (and two payouts may
+    /// race past one balance; the gateway's refusal then fails the later).
+    func checkBalance(account: MerchantAccountID, provider: ProviderID, covers amount: Money, payoutNumber: String) async throws {
+        guard gateways.supports(.balance, provider: provider, account: account) else { return }
+        let balances: [Money]
+        do {
+            balances = try await balance(account: account, provider: provider)
+        } catch let error as PaySyncError where error.kind == .gateway {
+            return  // Audited with the call; the submit goes on.
+        }
+        guard let available = balances.first(where: { $0.currency == amount.currency }), available.minorUnits < amount.minorUnits else { return }
+        try await store.appendAudit([
+            AuditRecord(
+                orderID: nil, kind: .system, summary: "payout \(payoutNumber) of \(amount) refused: the \(provider) balance is \(available)",
+                operation: "check_balance", outcome: "insufficient_balance", at: clock.now())
+        ])
+        throw PaySyncError(
+            .conflict, code: "insufficient_balance", message: "the \(provider) balance is \(available), less than \(amount); nothing was sent", field: "amount")
     }
 
     static func same(_ existing: Payout, _ provider: ProviderID, _ amount: Money) throws -> Payout {

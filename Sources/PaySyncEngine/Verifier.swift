@@ -45,13 +45,15 @@ public struct Verifier: Sendable {
 
     public static let maximumWaitMilliseconds: Int64 = 60_000
 
-    /// A query of `order` through the same coalescing, rate-limited gate as front-end checks (for
-    /// well-formed callbacks whose signature failed).
-    public func queryRateLimited(_ order: Order) async {
+    /// A query of `order` through the same coalescing, rate-limited gate as front-end checks, after
+    /// a `cause` that says the gateway may know more (a well-formed callback whose signature
+    /// failed, a reported UTR); a failure is logged with the cause.
+    public func queryRateLimited(_ order: Order, after cause: String) async {
         do {
             _ = try await gate.query(order, now: clock.now()) { [reconciler] in try await reconciler.checkNow($0) }
         } catch {
-            logger.error("query after an unverified callback failed", metadata: ["paysync.order": "\(order.id)", "paysync.provider": "\(order.provider)", "error": "\(error)"])
+            logger.error(
+                "query after \(cause) failed", metadata: ["paysync.order": "\(order.id)", "paysync.provider": "\(order.provider)", "error": "\(error)"])
         }
     }
 

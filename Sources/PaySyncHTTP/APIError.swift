@@ -28,6 +28,7 @@ struct APIError: Error, HTTPResponseError {
             case .invalid: .badRequest
             case .notFound: .notFound
             case .conflict: .conflict
+            case .gateway: .badGateway
             }
         self.init(status, code: error.code, message: error.message, field: error.field)
     }

@@ -108,3 +108,16 @@ struct TimelineBody: Encodable {
     let orderId: String
     let entries: [TimelineEntryBody]
 }
+
+/// An amount as the API writes every amount: exact decimal text in major units, minor units, currency.
+struct MoneyBody: Encodable {
+    let amount: String
+    let amountMinor: Int64
+    let currency: String
+
+    init(_ money: Money) {
+        amount = money.decimalString
+        amountMinor = money.minorUnits
+        currency = money.currency.code
+    }
+}

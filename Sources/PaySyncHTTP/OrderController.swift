@@ -11,6 +11,7 @@ struct OrderController<Context: RequestContext>: Sendable {
     let service: OrderService
     let verifier: Verifier
     let refunds: RefundService
+    let utr: UTRService
     let maxBodyBytes: Int
 
     func addRoutes(to group: RouterGroup<Context>) {
@@ -22,6 +23,7 @@ struct OrderController<Context: RequestContext>: Sendable {
         group.get("orders/{id}/verify", use: verify)
         group.post("orders/{id}/refunds", use: createRefund)
         group.get("orders/{id}/refunds", use: listRefunds)
+        group.post("orders/{id}/utr", use: reportUTR)
         group.get("accounts/{account}/orders/{number}", use: getByNumber)
     }
 
@@ -117,6 +119,41 @@ struct OrderController<Context: RequestContext>: Sendable {
         /// `paid`, `not_paid_check_later` (do not pay again) or `closed`.
         let display: String
         let order: OrderResource
+    }
+
+    struct UTRRequestBody: Decodable {
+        let utr: String
+    }
+
+    struct UTRBody: Encodable {
+        struct Gateway: Encodable {
+            let utr: String
+            let settled: Bool
+            let amount: MoneyBody?
+            let merchantOrderNumber: String?
+        }
+        let decision: String
+        let message: String
+        let gateway: Gateway?
+        let order: OrderResource
+    }
+
+    /// `POST /v1/orders/{id}/utr` — see `UTRService`: 202 when a repair was requested, 502 when
+    /// the gateway gave no verdict, else 200 with the decision.
+    @Sendable func reportUTR(_ request: Request, context: Context) async throws -> Response {
+        let id = try orderID(context)
+        let body = try await request.decodeJSON(UTRRequestBody.self, limit: maxBodyBytes)
+        let result = try await utr.report(orderID: id, utr: body.utr)
+        let order = OrderResource(result.order)
+        if result.decision == .gatewayUnavailable {
+            throw APIError(.badGateway, code: "gateway_unavailable", message: result.message, order: order)
+        }
+        let gateway = result.report.map {
+            UTRBody.Gateway(utr: $0.utr, settled: $0.settled, amount: $0.amount.map(MoneyBody.init), merchantOrderNumber: $0.merchantOrderNumber)
+        }
+        return try json(
+            UTRBody(decision: result.decision.rawValue, message: result.message, gateway: gateway, order: order),
+            status: result.decision == .repairRequested ? .accepted : .ok)
     }
 
     struct RefundRequestBody: Decodable {

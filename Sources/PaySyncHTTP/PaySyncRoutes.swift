@@ -13,10 +13,11 @@ public struct PaySyncServices: Sendable {
     public let endpoints: EndpointService
     public let events: EventService
     public let inbox: InboxService
+    public let utr: UTRService
 
     public init(
         orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService, endpoints: EndpointService,
-        events: EventService, inbox: InboxService
+        events: EventService, inbox: InboxService, utr: UTRService
     ) {
         self.orders = orders
         self.reviews = reviews
@@ -26,6 +27,7 @@ public struct PaySyncServices: Sendable {
         self.endpoints = endpoints
         self.events = events
         self.inbox = inbox
+        self.utr = utr
     }
 }
 
@@ -46,7 +48,9 @@ public enum PaySyncRoutes {
         }
         CallbackController<PaySyncRequestContext>(ingestor: services.orders.ingestor).addRoutes(to: router)
         let v1 = router.group("v1").add(middleware: BearerAuthMiddleware(token: apiToken))
-        OrderController<PaySyncRequestContext>(service: services.orders, verifier: services.verifier, refunds: services.refunds, maxBodyBytes: maxBodyBytes)
+        OrderController<PaySyncRequestContext>(
+            service: services.orders, verifier: services.verifier, refunds: services.refunds, utr: services.utr, maxBodyBytes: maxBodyBytes
+        )
             .addRoutes(to: v1)
         ReviewController<PaySyncRequestContext>(reviews: services.reviews, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         PayoutController<PaySyncRequestContext>(payouts: services.payouts, currencies: services.orders.policy.currencies, maxBodyBytes: maxBodyBytes)

@@ -13,6 +13,33 @@ struct PayoutController<Context: RequestContext>: Sendable {
     func addRoutes(to group: RouterGroup<Context>) {
         group.post("payouts", use: create)
         group.get("payouts/{id}", use: get)
+        group.get("providers/{provider}/balance", use: balance)
+    }
+
+    struct BalanceBody: Encodable {
+        let provider: String
+        let account: String
+        let balances: [MoneyBody]
+    }
+
+    /// `GET /v1/providers/{provider}/balance?account=` — the gateway's balances, read now.
+    @Sendable func balance(_ request: Request, context: Context) async throws -> Response {
+        let text = try context.parameters.require("provider")
+        let provider: ProviderID
+        do { provider = try ProviderID(text) } catch {
+            throw APIError(.badRequest, code: "invalid_provider", message: error.description, field: "provider")
+        }
+        var account = MerchantAccountID.default
+        for (key, value) in request.uri.queryParameters {
+            guard key == "account" else {
+                throw APIError(.badRequest, code: "invalid_query", message: "unknown query parameter \"\(key)\"; known: account", field: String(key))
+            }
+            do { account = try MerchantAccountID(String(value)) } catch {
+                throw APIError(.badRequest, code: "invalid_query", message: error.description, field: "account")
+            }
+        }
+        let balances = try await payouts.balance(account: account, provider: provider)
+        return try json(BalanceBody(provider: provider.rawValue, account: account.rawValue, balances: balances.map(MoneyBody.init)), status: .ok)
     }
 
     /// The body of `POST /v1/payouts`.

@@ -84,6 +84,9 @@ public final class Sandbox: Sendable {
         return payment
     }
 
+    /// The customer pays by UPI outside the invoice: PayZApp holds the money, unlinked, under a UTR.
+    public func payByUPI(_ amount: Money) async -> String { await ledger.creditUPI(amount).utr }
+
     /// The bank finishes a refund.
     @discardableResult
     public func finishRefund(_ provider: String, _ refundNumber: String, succeeded: Bool = true) async throws -> SandboxRefund {
@@ -173,6 +176,12 @@ public final class Sandbox: Sendable {
                 let payout = try await self.finishPayout(try context.parameters.require("number"), succeeded: ok)
                 return Self.text("\(payout.payoutNumber) \(payout.status.rawValue)\n")
             } catch { return Self.text("\(error)\n", status: .conflict) }
+        }
+        router.post("control/payzapp/upi") { request, _ -> Response in
+            guard let minor = request.uri.queryParameters["amount"].flatMap({ Int64(String($0)) }), minor > 0,
+                let currency = request.uri.queryParameters["currency"].flatMap({ CurrencyRegistry.standard.currency(code: String($0)) })
+            else { return Self.text("give amount (minor units) and currency, e.g. ?amount=1525&currency=INR\n", status: .badRequest) }
+            return Self.text(await self.payByUPI(Money(minorUnits: minor, currency: currency)) + "\n")
         }
         router.post("control/deliver") { _, _ -> Response in
             await self.deliverDueCallbacks()

@@ -39,6 +39,15 @@ public struct SandboxPayout: Hashable, Sendable {
     public let notifyURL: String
 }
 
+/// Money a customer sent by UPI, known by its UTR, that the gateway has not linked to any invoice
+/// (the customer paid the right VPA outside the invoice's flow) until the merchant asks it to.
+public struct SandboxUPICredit: Hashable, Sendable {
+    public let utr: String
+    public let amount: Money
+    /// The merchant order number of the invoice it was linked to.
+    public var linkedTo: String?
+}
+
 /// Why the ledger refused an operation, in gateway-neutral terms each server renders in its dialect.
 public enum LedgerRefusal: Error, Hashable, Sendable {
     case notFound
@@ -56,6 +65,7 @@ public actor SandboxLedger {
     private var refunds: [String: SandboxRefund] = [:]
     private var payouts: [String: SandboxPayout] = [:]
     private var balances: [String: Int64] = [:]
+    private var upiCredits: [String: SandboxUPICredit] = [:]
     private var sequence = 0
 
     public init(openingBalances: [Money] = []) {
@@ -182,6 +192,28 @@ public actor SandboxLedger {
     }
 
     public func balance() -> [String: Int64] { balances }
+
+    /// A customer's UPI payment that reached the gateway unlinked; returns it with its UTR (12
+    /// digits starting with 7, apart from the invoices' UTRs).
+    public func creditUPI(_ amount: Money) -> SandboxUPICredit {
+        sequence += 1
+        let credit = SandboxUPICredit(utr: "7" + String(10_000_000_000 + sequence).dropFirst(), amount: amount, linkedTo: nil)
+        upiCredits[credit.utr] = credit
+        return credit
+    }
+
+    public func upiCredit(utr: String) -> SandboxUPICredit? { upiCredits[utr] }
+
+    /// Links an unlinked UPI credit to a pending invoice of the same amount, which is then paid.
+    public func link(utr: String, provider: String, number: String) throws(LedgerRefusal) -> SandboxPayment {
+        guard var credit = upiCredits[utr], let payment = payments[Self.key(provider, number)] else { throw .notFound }
+        guard credit.linkedTo == nil, payment.status == .pending else { throw .notPayable }
+        guard credit.amount == payment.amount else { throw .amountMismatch }
+        let paid = try settle(provider: provider, number: number, to: .paid)
+        credit.linkedTo = number
+        upiCredits[utr] = credit
+        return paid
+    }
 
     /// Every payment, for invariant checks against PaySync's store.
     public func allPayments() -> [SandboxPayment] {

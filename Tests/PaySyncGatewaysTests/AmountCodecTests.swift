@@ -180,4 +180,21 @@ struct OutboundRequestTests {
         let outcome = Golden.codePay().interpret(GatewayHTTPResponse(status: status, headers: [:], body: Array(body.utf8)), to: .queryPayment(PaymentReference(merchantOrderNumber: "A")))
         guard case .failed = outcome else { Issue.record("expected a failure, got \(outcome)"); return }
     }
+
+    @Test("PayZApp's UTR and balance answers read minor units from JSON integers only; a string amount is a failure")
+    func payZAppIntegerAnswers() {
+        func answer(_ data: String) -> GatewayHTTPResponse { GatewayHTTPResponse(status: 200, headers: [:], body: Array(#"{"code":0,"data":\#(data),"msg":"ok"}"#.utf8)) }
+        let utr = #"{"check":false,"utrInfo":{"utr":"700000000001","amount":1525,"currency":"INR"}}"#
+        #expect(Golden.payZApp().interpret(answer(utr), to: .queryUTR(utr: "700000000001"))
+            == .answered(.utr(UTRReport(utr: "700000000001", settled: false, amount: Money(minorUnits: 1_525, currency: .INR), merchantOrderNumber: nil))))
+        let quoted = utr.replacingOccurrences(of: "1525", with: #""1525""#)
+        #expect(Golden.payZApp().interpret(answer(quoted), to: .queryUTR(utr: "700000000001"))
+            == .failed(GatewayFailure(.malformedResponse, "amount must be a JSON number; got \"1525\"")))
+        #expect(Golden.payZApp().interpret(answer(#"{"balances":[{"currency":"INR","amount":100}]}"#), to: .balance)
+            == .answered(.balance([Money(minorUnits: 100, currency: .INR)])))
+        guard case .failed = Golden.payZApp().interpret(answer(#"{"balances":[{"currency":"INR","amount":"100"}]}"#), to: .balance) else {
+            Issue.record("a string balance was read")
+            return
+        }
+    }
 }

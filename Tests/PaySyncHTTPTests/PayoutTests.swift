@@ -62,14 +62,45 @@ struct PayoutTests {
         }
     }
 
-    @Test("a payout the gateway refuses (more than the balance) ends failed at once")
-    func refusedFails() async throws {
+    @Test("a payout larger than the gateway's balance is refused 409 before anything is stored or sent; the check is audited")
+    func insufficientBalance() async throws {
         let api = try APIHarness()
         try await api.run { client in
             let refused = try await client.request(.post, "/v1/payouts", json: Self.body(amount: "2000000.00"))
+            #expect(refused.status == 409)
+            #expect(refused.error["code"] == "insufficient_balance")
+            #expect(refused.error["message"] == "the payzapp balance is 1000000.00 INR, less than 2000000.00 INR; nothing was sent")
+            #expect(try await api.store.payout(account: .default, number: "PO-1") == nil)
+            #expect(await api.sandbox.ledger.payout(number: "PO-1") == nil)
+            #expect(await api.sandbox.ledger.balance()["INR"] == 100_000_000)
+        }
+    }
+
+    @Test("a payout in a currency the balance does not list goes to the gateway, whose refusal ends it failed at once")
+    func refusedFails() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let refused = try await client.request(.post, "/v1/payouts", json: Self.body(amount: "10.00", currency: "USD"))
             #expect(refused.status == 201)
             #expect(refused.json["status"] as? String == "failed")
             #expect(await api.sandbox.ledger.payout(number: "PO-1") == nil)
+        }
+    }
+
+    @Test("GET /v1/providers/{provider}/balance reads the gateway's balances now; a gateway without one is refused")
+    func balance() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            let read = try await client.request(.get, "/v1/providers/payzapp/balance?account=default")
+            #expect(read.status == 200)
+            #expect(read.text == #"{"account":"default","balances":[{"amount":"1000000.00","amountMinor":100000000,"currency":"BRL"},"#
+                + #"{"amount":"1000000.00","amountMinor":100000000,"currency":"INR"},{"amount":"100000.000000","amountMinor":100000000000,"currency":"USDT"}],"provider":"payzapp"}"#)
+            let codePay = try await client.request(.get, "/v1/providers/codepay/balance")
+            #expect(codePay.status == 400)
+            #expect(codePay.error["code"] == "balance_unsupported")
+            #expect(try await client.request(.get, "/v1/providers/nopay/balance").error["code"] == "provider_not_configured")
+            #expect(try await client.request(.get, "/v1/providers/payzapp/balance?acount=x").error["code"] == "invalid_query")
+            #expect(try await client.request(.get, "/v1/providers/payzapp/balance", token: nil).status == 401)
         }
     }
 }

@@ -121,7 +121,7 @@ public struct PayZAppAdapter: GatewayAdapter {
                 let currency = try Wire.currency(try Wire.field(info, "currency", in: "utrInfo"), configuration.currencies)
                 return .answered(.utr(UTRReport(
                     utr: try Wire.field(info, "utr", in: "utrInfo"), settled: data["check"] == .bool(true),
-                    amount: try codec.decode(try Wire.field(info, "amount", in: "utrInfo"), currency: currency),
+                    amount: try codec.decode(try Wire.numberLiteral(info, "amount", in: "utrInfo"), currency: currency),
                     merchantOrderNumber: data["tradeInfo"]?["outTradeNo"]?.scalarText)))
             case .repairUTR:
                 return .answered(.utrRepair(accepted: data["result"] == .bool(true), message: Wire.optionalField(data, "message") ?? ""))
@@ -130,7 +130,7 @@ public struct PayZAppAdapter: GatewayAdapter {
                 var balances: [Money] = []
                 for item in items {
                     let currency = try Wire.currency(try Wire.field(item, "currency", in: "balance"), configuration.currencies)
-                    balances.append(try codec.decode(try Wire.field(item, "amount", in: "balance"), currency: currency))
+                    balances.append(try codec.decode(try Wire.numberLiteral(item, "amount", in: "balance"), currency: currency))
                 }
                 return .answered(.balance(balances))
             case .cancelPayment, .submitRefund, .queryRefund:

@@ -48,10 +48,30 @@ struct PayZAppSandbox: SandboxGateway {
             guard let payout = await context.ledger.payout(number: query("outTradeNo")) else { return refusal(LedgerRefusal.notFound) }
             return answer(data: payoutData(payout))
         case ("GET", "/upi/utr/query"):
+            if let credit = await context.ledger.upiCredit(utr: query("no")) {
+                let info = Wire.object([("utr", Wire.quote(credit.utr)), ("amount", String(credit.amount.minorUnits)), ("currency", Wire.quote(credit.amount.currency.code))])
+                var data = [("check", credit.linkedTo == nil ? "false" : "true"), ("utrInfo", info)]
+                if let number = credit.linkedTo { data.append(("tradeInfo", Wire.object([("outTradeNo", Wire.quote(number))]))) }
+                return answer(data: data)
+            }
             guard let payment = await payment(utr: query("no"), context) else { return refusal(LedgerRefusal.notFound) }
             let info = Wire.object([("utr", Wire.quote(query("no"))), ("amount", String(payment.amount.minorUnits)), ("currency", Wire.quote(payment.amount.currency.code))])
             return answer(data: [("check", payment.status == .paid ? "true" : "false"), ("utrInfo", info), ("tradeInfo", Wire.object([("outTradeNo", Wire.quote(payment.merchantOrderNumber))]))])
         case ("POST", "/upi/utr/repair"):
+            if await context.ledger.upiCredit(utr: field("utr")) != nil {
+                do throws(LedgerRefusal) {
+                    await context.notify(.payment(try await context.ledger.link(utr: field("utr"), provider: name, number: field("outTradeNo"))))
+                    return answer(data: [("result", "true"), ("message", Wire.quote("repaired"))])
+                } catch {
+                    let reason =
+                        switch error {
+                        case .amountMismatch: "UTR amount does not match the invoice"
+                        case .notPayable: "UTR already linked, or the invoice is not pending"
+                        default: "no such invoice"
+                        }
+                    return answer(data: [("result", "false"), ("message", Wire.quote(reason))])
+                }
+            }
             guard let payment = await context.ledger.payment(provider: name, number: field("outTradeNo")), Self.utr(payment) == field("utr") else {
                 return answer(data: [("result", "false"), ("message", Wire.quote("UTR does not match the invoice"))])
             }
