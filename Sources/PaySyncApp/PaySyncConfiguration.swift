@@ -130,10 +130,10 @@ public struct PaySyncConfiguration: Sendable {
             maximumChecks: reader.int("reconciler.sweep.maximumChecks", default: 10))
         gateways = GatewaysConfiguration(reading: reader)
         let defaults = DeliveryPolicy()
-        delivery.schedule = reader.intArray("events.retryScheduleSeconds", default: defaults.schedule.map { Int($0 / 1_000) }, in: 0...Int.max)
+        delivery.schedule = reader.intArray("events.retryScheduleSeconds", default: defaults.schedule.map { Int($0 / 1_000) }, in: 0...SettingsReader.largest)
             .map { Int64($0) * 1_000 }
         delivery.jitter = Double(reader.int("events.jitterPercent", default: 10, in: 0...100)) / 100
-        delivery.retryAfterCapMilliseconds = Int64(reader.int("events.retryAfterCapSeconds", default: 3_600, in: 0...Int.max)) * 1_000
+        delivery.retryAfterCapMilliseconds = Int64(reader.int("events.retryAfterCapSeconds", default: 3_600, in: 0...SettingsReader.largest)) * 1_000
         delivery.disableAfterMilliseconds = Int64(reader.int("events.disableAfterHours", default: 120)) * 3_600_000
         delivery.timeoutMilliseconds = Int64(reader.int("events.timeoutSeconds", default: 15)) * 1_000
         delivery.leaseMilliseconds = Int64(reader.int("events.leaseSeconds", default: 60)) * 1_000
@@ -143,7 +143,7 @@ public struct PaySyncConfiguration: Sendable {
             reader.refuse("events.leaseSeconds", "\(delivery.leaseMilliseconds / 1_000) is not above events.timeoutSeconds (\(delivery.timeoutMilliseconds / 1_000))")
         }
         endpointRules.allowPrivateAddresses = reader.bool("events.allowPrivateAddresses", default: true)
-        endpointRules.rotationOverlapMilliseconds = Int64(reader.int("events.rotationOverlapHours", default: 24, in: 0...Int.max)) * 3_600_000
+        endpointRules.rotationOverlapMilliseconds = Int64(reader.int("events.rotationOverlapHours", default: 24, in: 0...SettingsReader.largest)) * 3_600_000
     }
 
     /// How the reconciler works its backlog, from these settings.

@@ -17,6 +17,10 @@ final class SettingsReader {
     private let file: (path: String, leaves: [String: Any])?
     private var problems: [String] = []
 
+    /// The largest number any key takes: a billion seconds is 31 years, and no setting multiplied
+    /// from it (milliseconds, hours) overflows.
+    static let largest = 1_000_000_000
+
     /// Keys whose values are never printed.
     static let secretKeys: Set<String> = ["api.token", "gateways.payzapp.secrets"]
 
@@ -47,7 +51,7 @@ final class SettingsReader {
 
     func string(_ key: String, isSecret: Bool = false) -> String? { reader.string(forKey: ConfigKey(key), isSecret: isSecret) }
 
-    func int(_ key: String, default value: Int, in range: ClosedRange<Int> = 1...Int.max) -> Int {
+    func int(_ key: String, default value: Int, in range: ClosedRange<Int> = 1...SettingsReader.largest) -> Int {
         let read = reader.int(forKey: ConfigKey(key), default: value)
         guard range.contains(read) else {
             refuse(key, "\(read) is not \(Self.describe(range))")
@@ -56,7 +60,7 @@ final class SettingsReader {
         return read
     }
 
-    func int(_ key: String, in range: ClosedRange<Int> = 1...Int.max) -> Int? {
+    func int(_ key: String, in range: ClosedRange<Int> = 1...SettingsReader.largest) -> Int? {
         guard let read = reader.int(forKey: ConfigKey(key)) else { return nil }
         guard range.contains(read) else {
             refuse(key, "\(read) is not \(Self.describe(range))")
@@ -74,7 +78,7 @@ final class SettingsReader {
     func stringArray(_ key: String, isSecret: Bool = false) -> [String]? { reader.stringArray(forKey: ConfigKey(key), isSecret: isSecret) }
 
     /// A non-empty array of integers, each in `range`.
-    func intArray(_ key: String, default value: [Int], in range: ClosedRange<Int> = 1...Int.max) -> [Int] {
+    func intArray(_ key: String, default value: [Int], in range: ClosedRange<Int> = 1...SettingsReader.largest) -> [Int] {
         let read = reader.intArray(forKey: ConfigKey(key), default: value)
         guard !read.isEmpty else {
             refuse(key, "[] is empty; give at least one value")
@@ -158,10 +162,7 @@ final class SettingsReader {
         return "\(problem.key): the value from \(problem.provider) is not \(expected)"
     }
 
-    private static func describe(_ range: ClosedRange<Int>) -> String {
-        if range.upperBound == Int.max { return "at least \(range.lowerBound)" }
-        return "between \(range.lowerBound) and \(range.upperBound)"
-    }
+    private static func describe(_ range: ClosedRange<Int>) -> String { "between \(range.lowerBound) and \(range.upperBound)" }
 
     private static func json(_ value: Any) -> String {
         do {
@@ -178,6 +179,8 @@ final class SettingsReader {
             let key = prefix + name
             if let nested = value as? [String: Any] {
                 leaves.merge(Self.leaves(of: nested, prefix: key + "."), uniquingKeysWith: { first, _ in first })
+            } else if value is NSNull {
+                continue  // `null` states no value, as swift-configuration reads it.
             } else {
                 leaves[key] = value
             }

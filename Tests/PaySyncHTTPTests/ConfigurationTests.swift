@@ -137,17 +137,18 @@ struct ConfigurationRefusalTests {
             """)
     }
 
-    @Test("values out of range are refused, every one of them at once, instead of clamped")
+    @Test("values out of range are refused, every one of them at once, instead of clamped or overflowing")
     func outOfRange() async throws {
         let (message, _) = try await Self.refusal(#"""
             {"http": {"port": 70000}, "reconciler": {"leaseSeconds": 0, "backoffSeconds": []},
-             "events": {"jitterPercent": 150, "timeoutSeconds": 30, "leaseSeconds": 20}}
+             "events": {"jitterPercent": 150, "disableAfterHours": 9223372036854775807, "timeoutSeconds": 30, "leaseSeconds": 20}}
             """#)
         #expect(message == """
             http.port: 70000 is not between 0 and 65535
-            reconciler.leaseSeconds: 0 is not at least 1
+            reconciler.leaseSeconds: 0 is not between 1 and 1000000000
             reconciler.backoffSeconds: [] is empty; give at least one value
             events.jitterPercent: 150 is not between 0 and 100
+            events.disableAfterHours: 9223372036854775807 is not between 1 and 1000000000
             events.leaseSeconds: 20 is not above events.timeoutSeconds (30)
             """)
     }

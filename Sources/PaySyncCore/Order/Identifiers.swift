@@ -69,7 +69,7 @@ private func validateIdentifier(_ text: String, what: String) throws(IdentifierE
     guard (1...32).contains(text.utf8.count),
         text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D || $0 == 0x5F })
     else {
-        throw IdentifierError(what: what, description: "a \(what) name is 1–32 characters of a–z, 0–9, \"-\" and \"_\"")
+        throw IdentifierError(what: what, description: "\(what) names are 1–32 characters of a–z, 0–9, \"-\" and \"_\"")
     }
     return text
 }
