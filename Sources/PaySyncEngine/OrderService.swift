@@ -173,9 +173,7 @@ public struct OrderService: Sendable {
     /// account, or an amount the gateway cannot write, such as LAK with decimals at NewPay).
     private func checkRepresentable(_ command: CreateOrderCommand, number: MerchantOrderNumber, now: Timestamp) throws {
         guard let adapter = gateways.directory.adapter(command.provider, account: command.account) else {
-            throw PaySyncError(
-                .invalid, code: "provider_not_configured", message: "no \(command.provider) credentials are configured for account \(command.account)",
-                field: "provider")
+            throw PaySyncError.providerNotConfigured(command.provider, account: command.account)
         }
         let probe = PaymentCreation(merchantOrderNumber: number.rawValue, amount: command.amount, subject: command.subject, notifyURL: callbacks.baseURL)
         do { _ = try adapter.request(for: .createPayment(probe), now: now, nonce: "probe") } catch {
@@ -207,12 +205,17 @@ public struct OrderService: Sendable {
         try await store.listOrders(query)
     }
 
+    /// The most callbacks a timeline lists (the newest): a callback needs no login, so forged ones
+    /// naming an order must not make its timeline unbounded.
+    public static let timelineCallbacks = 500
+
     /// The order's events and audit rows in the order they were written, with every callback that
-    /// named it or one of its refunds — refused ones included — merged in by time of receipt.
+    /// named it or one of its refunds — refused ones included, the newest `timelineCallbacks` —
+    /// merged in by time of receipt.
     public func timeline(id: OrderID) async throws -> [TimelineEntry] {
         guard let order = try await store.order(id: id) else { throw Self.notFound(id) }
         let numbers = [order.merchantOrderNumber.rawValue] + (try await store.refunds(orderID: id)).map(\.refundNumber)
-        let callbacks = try await store.inboxEntries(account: order.account, naming: numbers)
+        let callbacks = try await store.inboxEntries(account: order.account, naming: numbers, limit: Self.timelineCallbacks)
         return TimelineEntry.merging(try await store.timeline(orderID: id), callbacks: callbacks)
     }
 

@@ -1,3 +1,5 @@
+import PaySyncCore
+
 /// An error a caller of the engine can act on: a stable `code`, a sentence for people, the
 /// request `field` at fault when there is one, and a `kind` the HTTP layer maps to a status.
 public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
@@ -10,6 +12,8 @@ public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
         case conflict
         /// The gateway refused the call or gave no answer (502).
         case gateway
+        /// PaySync's store could not finish the request; retry later (503).
+        case unavailable
     }
 
     public let kind: Kind
@@ -25,4 +29,9 @@ public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "\(code): \(message)" }
+
+    /// A gateway with no credentials for the account (400 `provider_not_configured`).
+    public static func providerNotConfigured(_ provider: ProviderID, account: MerchantAccountID) -> PaySyncError {
+        PaySyncError(.invalid, code: "provider_not_configured", message: "no \(provider) credentials are configured for account \(account)", field: "provider")
+    }
 }

@@ -56,8 +56,7 @@ public struct PayoutService: Sendable {
     ///   when the gateway refuses or does not answer.
     public func balance(account: MerchantAccountID, provider: ProviderID) async throws -> [Money] {
         guard gateways.directory.adapter(provider, account: account) != nil else {
-            throw PaySyncError(
-                .invalid, code: "provider_not_configured", message: "no \(provider) credentials are configured for account \(account)", field: "provider")
+            throw PaySyncError.providerNotConfigured(provider, account: account)
         }
         guard gateways.supports(.balance, provider: provider, account: account) else {
             throw PaySyncError(.invalid, code: "balance_unsupported", message: "\(provider) has no balance API", field: "provider")

@@ -33,6 +33,8 @@ public struct UTRService: Sendable {
         case amountMismatch = "amount_mismatch"
         /// The order is paid here already: nothing is asked.
         case alreadyPaid = "already_paid"
+        /// The order is closed (canceled, or being canceled): the money is for an operator, not a link.
+        case orderClosed = "order_closed"
         /// The gateway does not know the UTR (or refused the query).
         case unknownAtGateway = "unknown_at_gateway"
         /// No verdict from the gateway (timeout, unreachable, unreadable).
@@ -49,19 +51,21 @@ public struct UTRService: Sendable {
     }
 
     /// The rule, for a UTR the gateway answered about: repair only unlinked money of the order's
-    /// exact amount and currency, on an order not paid here.
+    /// exact amount and currency, on an order still open to payment here (not paid, not closed);
+    /// `nil` means repair.
     public static func decide(_ report: UTRReport, for order: Order) -> (Decision?, String) {
-        if let linked = report.merchantOrderNumber, linked != order.merchantOrderNumber.rawValue {
-            return (.linkedToAnotherOrder, "UTR \(report.utr) is linked to order \(linked)")
-        }
-        if report.settled, report.merchantOrderNumber == order.merchantOrderNumber.rawValue {
+        if let linked = report.merchantOrderNumber {
+            guard linked == order.merchantOrderNumber.rawValue else { return (.linkedToAnotherOrder, "UTR \(report.utr) is linked to order \(linked)") }
             return (.alreadyLinked, "UTR \(report.utr) is linked to this order; the order is queried")
         }
         guard report.amount == order.amount else {
             return (.amountMismatch, "UTR \(report.utr) carries \(report.amount.map(\.description) ?? "no amount"); the order is \(order.amount)")
         }
-        if order.status == .paid { return (.alreadyPaid, "order \(order.merchantOrderNumber) is paid already") }
-        return (nil, "UTR \(report.utr) matches the order and is unlinked; repair requested")
+        switch order.status {
+        case .paid: return (.alreadyPaid, "order \(order.merchantOrderNumber) is paid already")
+        case .canceled, .closing: return (.orderClosed, "order \(order.merchantOrderNumber) is \(order.status.rawValue); an operator decides about this money")
+        case .created, .pending, .failed, .expired: return (nil, "UTR \(report.utr) matches the order and is unlinked; repair requested")
+        }
     }
 
     /// A valid UTR: 1–35 ASCII letters and digits (UPI's are 12 digits; banks' references up to 22).
@@ -109,6 +113,8 @@ public struct UTRService: Sendable {
         case .refused(let code, let said):
             return try await finish(.repairRefused, "\(order.provider) refused the repair (\(code)): \(said)", report, order, [repair.audit])
         case .failed(let failure):
+            // The repair may have gone through: ask.
+            await verifier.queryRateLimited(order, after: "a UTR repair without an answer")
             return try await finish(.gatewayUnavailable, failure.description, report, order, [repair.audit])
         case .answered(let other):
             return try await finish(.gatewayUnavailable, "the repair was answered with \(other)", report, order, [repair.audit])

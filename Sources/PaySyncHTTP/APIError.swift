@@ -29,6 +29,7 @@ struct APIError: Error, HTTPResponseError {
             case .notFound: .notFound
             case .conflict: .conflict
             case .gateway: .badGateway
+            case .unavailable: .serviceUnavailable
             }
         self.init(status, code: error.code, message: error.message, field: error.field)
     }

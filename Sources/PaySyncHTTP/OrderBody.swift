@@ -95,7 +95,7 @@ struct TimelineEntryBody: Encodable {
             kind = "inbound"
             (source, from, to, outcome, attempt, providerStatus, amount, currency) = (nil, nil, nil, nil, nil, nil, nil, nil)
             reference = "inbox:\(entry.id)"
-            summary = "\(entry.provider) callback \(entry.verdict.rawValue)" + (entry.reason.map { " (\($0))" } ?? "")
+            summary = "\(entry.provider) callback \(entry.outcome.verdictText)"
             detail = entry.detail
             latencyMs = nil
             error = nil

@@ -198,10 +198,16 @@ extension PostgresStore {
         return InboxPage(fetched: try await rows(PostgresQuery(unsafeSQL: sql, binds: binds)).map(Self.inboxEntry), limit: limit)
     }
 
-    public func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry] {
+    public func reopenInbox(id: Int64) async throws -> Bool {
+        try await !rows("UPDATE inbox SET verdict = 'received', reason = NULL, detail = NULL WHERE id = \(id) AND verdict IN ('rejected', 'parked') RETURNING id")
+            .isEmpty
+    }
+
+    public func inboxEntries(account: MerchantAccountID, naming numbers: [String], limit: Int) async throws -> [InboxEntry] {
         guard !numbers.isEmpty else { return [] }
-        return try await rows("SELECT * FROM inbox WHERE account = \(account.rawValue) AND merchant_order_number = ANY(\(numbers)) ORDER BY id")
-            .map(Self.inboxEntry)
+        return try await rows(
+            "SELECT * FROM inbox WHERE account = \(account.rawValue) AND merchant_order_number = ANY(\(numbers)) ORDER BY id DESC LIMIT \(max(0, limit))"
+        ).map(Self.inboxEntry).reversed()
     }
 
     public func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry] {

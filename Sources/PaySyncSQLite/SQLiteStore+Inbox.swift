@@ -179,13 +179,22 @@ extension SQLiteStore {
         return InboxPage(fetched: fetched, limit: limit)
     }
 
-    public func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry] {
+    public func reopenInbox(id: Int64) async throws -> Bool {
+        try await writer.write { db in
+            try db.cachedStatement(sql: "UPDATE inbox SET verdict = 'received', reason = NULL, detail = NULL WHERE id = ? AND verdict IN ('rejected', 'parked')")
+                .execute(arguments: [id])
+            return db.changesCount == 1
+        }
+    }
+
+    public func inboxEntries(account: MerchantAccountID, naming numbers: [String], limit: Int) async throws -> [InboxEntry] {
         guard !numbers.isEmpty else { return [] }
         let marks = Array(repeating: "?", count: numbers.count).joined(separator: ", ")
-        let arguments = StatementArguments([account.rawValue] + numbers)
+        let arguments = StatementArguments([account.rawValue] + numbers + [max(0, limit)])
         return try await pool.read { db in
-            try Row.fetchAll(db.makeStatement(sql: "SELECT * FROM inbox WHERE account = ? AND merchant_order_number IN (\(marks)) ORDER BY id"), arguments: arguments)
-                .map(Self.inboxEntry)
+            try Row.fetchAll(
+                db.makeStatement(sql: "SELECT * FROM inbox WHERE account = ? AND merchant_order_number IN (\(marks)) ORDER BY id DESC LIMIT ?"), arguments: arguments
+            ).map(Self.inboxEntry).reversed()
         }
     }
 

@@ -204,6 +204,9 @@ public struct InboxOutcome: Hashable, Sendable {
 
     public static let received = InboxOutcome(verdict: .received)
 
+    /// The verdict with its reason, as people read it: `rejected (bad_signature)`.
+    public var verdictText: String { verdict.rawValue + (reason.map { " (\($0))" } ?? "") }
+
     /// The outcome of a redelivery of entry `earlier`, naming the record it was about.
     public static func duplicate(of earlier: Int64, target: CallbackTarget) -> InboxOutcome {
         InboxOutcome(verdict: .duplicate, merchantOrderNumber: target.number, duplicateOf: earlier)

@@ -122,6 +122,12 @@ public protocol PaySyncStore: Sendable {
         _ decide: @escaping @Sendable (CallbackRecord?, Int64) throws -> CallbackDecision
     ) async throws -> InboxResolution
 
+    /// Takes a `rejected` or `parked` entry back to `received` for an operator's replay, its
+    /// reason and detail cleared; `false` when it is not (any more) in one of those verdicts — a
+    /// concurrent replay took it, or it was judged meanwhile. A replay that then does not commit
+    /// leaves it `received`, for start-up's replay.
+    func reopenInbox(id: Int64) async throws -> Bool
+
     /// An entry by id (an operator's view of one callback, and its replay).
     func inboxEntry(id: Int64) async throws -> InboxEntry?
 
@@ -129,9 +135,9 @@ public protocol PaySyncStore: Sendable {
     /// included.
     func inbox(_ query: InboxQuery) async throws -> InboxPage
 
-    /// Entries of `account` naming any of `numbers` (an order's, and its refunds'), whatever their
-    /// verdict — refused ones by the number they claimed — oldest first.
-    func inboxEntries(account: MerchantAccountID, naming numbers: [String]) async throws -> [InboxEntry]
+    /// The newest `limit` entries of `account` naming any of `numbers` (an order's, and its
+    /// refunds'), whatever their verdict — refused ones by the number they claimed — oldest first.
+    func inboxEntries(account: MerchantAccountID, naming numbers: [String], limit: Int) async throws -> [InboxEntry]
 
     /// Entries parked for an order number that had no order yet, oldest first.
     func parkedInbox(provider: ProviderID, account: MerchantAccountID, merchantOrderNumber: String) async throws -> [InboxEntry]

@@ -14,9 +14,9 @@ struct UTRDecisionTests {
         return "\(decision?.rawValue ?? "repair"): \(message)"
     }
 
-    @Test("unlinked money of the order's exact amount and currency, on an order not paid here, is repaired — whatever the open or closed status")
+    @Test("unlinked money of the order's exact amount and currency is repaired on an order open to payment, expired and failed ones included")
     func repairs() {
-        for status in [OrderStatus.created, .pending, .closing, .failed, .expired, .canceled] {
+        for status in [OrderStatus.created, .pending, .failed, .expired] {
             #expect(Self.decision(Self.report(), status) == "repair: UTR 700000000001 matches the order and is unlinked; repair requested")
         }
     }
@@ -33,10 +33,13 @@ struct UTRDecisionTests {
     func linked() {
         #expect(Self.decision(Self.report(settled: true, linked: "B-7")) == "linked_to_another_order: UTR 700000000001 is linked to order B-7")
         #expect(Self.decision(Self.report(settled: true, linked: "A-1001")) == "already_linked: UTR 700000000001 is linked to this order; the order is queried")
+        #expect(Self.decision(Self.report(settled: false, linked: "A-1001")) == "already_linked: UTR 700000000001 is linked to this order; the order is queried")
     }
 
-    @Test("an order paid here is never repaired")
-    func paid() {
+    @Test("an order paid or closed here is never repaired")
+    func paidOrClosed() {
         #expect(Self.decision(Self.report(), .paid) == "already_paid: order A-1001 is paid already")
+        #expect(Self.decision(Self.report(), .canceled) == "order_closed: order A-1001 is canceled; an operator decides about this money")
+        #expect(Self.decision(Self.report(), .closing) == "order_closed: order A-1001 is closing; an operator decides about this money")
     }
 }

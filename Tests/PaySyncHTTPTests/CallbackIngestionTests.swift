@@ -291,6 +291,29 @@ struct CallbackIngestionTests {
         }
     }
 
+    @Test("a replay that is refused again stays replayable and is audited on the order it names; a partial body is never replayed")
+    func replayRefusedAgain() async throws {
+        let api = try APIHarness()
+        try await api.run { client in
+            _ = try await client.create()
+            let forged = try await client.deliver(await api.sandbox.paymentCallback("codepay", "A-1001", forged: true), "codepay")
+            #expect(forged.status == 401)
+            #expect(try await client.request(.post, "/v1/inbox/1/replay").status == 200)
+            #expect(try await client.request(.post, "/v1/inbox/1/replay").status == 200)
+            #expect(try await api.store.inboxEntry(id: 1)?.outcome.verdictText == "rejected (bad_signature)")
+            let order = try #require(try await api.order("A-1001"))
+            #expect(try await api.store.audit(orderID: order.id).filter { $0.operation == "replay_callback" }.map(\.summary)
+                == Array(repeating: "callback replayed: rejected (bad_signature) → rejected (bad_signature)", count: 2))
+            let body = #"{"merchant_no":"M100","merchant_order_no":"A-1001""#
+            let head = "POST /callbacks/codepay/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                + "Content-Length: \(body.utf8.count + 40)\r\n\r\n"
+            _ = try await RawTCP.halfClosedExchange(port: client.port, Array((head + body).utf8))
+            let partial = try await client.request(.post, "/v1/inbox/2/replay")
+            #expect(partial.status == 409)
+            #expect(partial.error["code"] == "inbox_entry_partial")
+        }
+    }
+
     @Test("the review queue lists open items and resolving one is audited")
     func reviewQueue() async throws {
         let api = try APIHarness()

@@ -1,6 +1,8 @@
 import Foundation
+import GRDB
 import PaySyncCore
 import PaySyncStore
+@testable import PaySyncSQLite
 import Testing
 
 @Suite("Payouts")
@@ -70,6 +72,13 @@ struct PayoutTests {
             #expect(refused.status == 409)
             #expect(refused.error["code"] == "insufficient_balance")
             #expect(refused.error["message"] == "the payzapp balance is 1000000.00 INR, less than 2000000.00 INR; nothing was sent")
+            let audit = try await api.store.pool.read { db in
+                try String.fetchAll(db, sql: "SELECT operation || ' ' || outcome || ': ' || summary FROM audit_log WHERE order_id IS NULL ORDER BY seq")
+            }
+            #expect(audit == [
+                "balance answered: payzapp balance -> balance 1000000.00 BRL, 1000000.00 INR, 100000.000000 USDT",
+                "check_balance insufficient_balance: payout PO-1 of 2000000.00 INR refused: the payzapp balance is 1000000.00 INR",
+            ])
             #expect(try await api.store.payout(account: .default, number: "PO-1") == nil)
             #expect(await api.sandbox.ledger.payout(number: "PO-1") == nil)
             #expect(await api.sandbox.ledger.balance()["INR"] == 100_000_000)

@@ -71,7 +71,7 @@ struct InboxRefundConformanceTests {
         try await store.close()
     }
 
-    @Test("entries naming an account's numbers are found oldest first: a refusal by the number it claimed, a duplicate by its record's", arguments: StoreDriver.all)
+    @Test("the newest entries naming an account's numbers, oldest first: a refusal by the number it claimed, a duplicate by its record's", arguments: StoreDriver.all)
     func entriesNamingNumbers(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
         let codepay = try ProviderID("codepay")
@@ -83,12 +83,34 @@ struct InboxRefundConformanceTests {
         var other = Self.entry("{\"x\":3}")
         other.account = try MerchantAccountID("shop-b")
         _ = try await store.rejectInbox(.new(other), reason: "bad_signature", detail: "d", claimedNumber: "A-1")
-        let found = try await store.inboxEntries(account: .default, naming: ["A-1", "R-1"])
+        let found = try await store.inboxEntries(account: .default, naming: ["A-1", "R-1"], limit: 10)
         #expect(found.map(\.id) == [refused, parked.id, duplicate.id, refund])
         #expect(found.map(\.verdict) == [.rejected, .parked, .duplicate, .rejected])
         #expect(found.map(\.merchantOrderNumber) == ["A-1", "A-1", "A-1", "R-1"])
         #expect(found[2].duplicateOf == parked.id)
-        #expect(try await store.inboxEntries(account: .default, naming: []).isEmpty)
+        #expect(try await store.inboxEntries(account: .default, naming: [], limit: 10).isEmpty)
+        #expect(try await store.inboxEntries(account: .default, naming: ["A-1", "R-1"], limit: 2).map(\.id) == [duplicate.id, refund])
+        try await store.close()
+    }
+
+    @Test("reopening takes a rejected or parked entry back to received once; any other verdict, or a second reopen, is refused", arguments: StoreDriver.all)
+    func reopen(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let rejected = try await store.rejectInbox(.new(Self.entry("{\"x\":0}")), reason: "bad_signature", detail: "d", claimedNumber: "A-1")
+        let parked = try await store.resolveInbox(
+            .new(Self.entry("{\"t\":1}")), provider: try ProviderID("codepay"), account: .default, dedupKey: "T-1:paid", target: .order(number: "Z-1"), Self.paid)
+        let unresolved = try await store.recordUnresolved(Self.entry("{\"u\":1}"))
+        #expect(try await store.reopenInbox(id: rejected) == true)
+        #expect(try await store.reopenInbox(id: rejected) == false)
+        let entry = try #require(try await store.inboxEntry(id: rejected))
+        #expect(entry.verdict == .received)
+        #expect(entry.reason == nil)
+        #expect(entry.detail == nil)
+        #expect(entry.merchantOrderNumber == "A-1")
+        #expect(try await store.reopenInbox(id: parked.id) == true)
+        #expect(try await store.reopenInbox(id: unresolved) == false)
+        #expect(try await store.reopenInbox(id: 999) == false)
+        #expect(try await store.unresolvedInbox(limit: 10).map(\.id) == [rejected, parked.id, unresolved])
         try await store.close()
     }
 
