@@ -145,10 +145,10 @@ public struct Ingestor: Sendable {
             }
             return reply
         }
-        if case .payment(let report) = event.subject, let merchant = report.merchantID, merchant != adapter.merchantIdentity {
+        if let merchant = event.subject.merchantID, merchant != adapter.merchantIdentity {
             return await reject(
                 subject, provider, Self.status(for: .wrongMerchant), CallbackRejection.Reason.wrongMerchant.rawValue,
-                "the callback names merchant \(merchant), not \(adapter.merchantIdentity)", claimed: report.merchantOrderNumber)
+                "the callback names merchant \(merchant), not \(adapter.merchantIdentity)", claimed: Self.target(of: event.subject).number)
         }
         // 4–6. Deduplicate, match, decide, apply — one transaction.
         do {

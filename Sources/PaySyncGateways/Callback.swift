@@ -6,6 +6,15 @@ public struct CallbackEvent: Hashable, Sendable {
         case payment(PaymentReport)
         case refund(RefundReport)
         case payout(PayoutReport)
+
+        /// The merchant the notification names, where the wire carries one.
+        public var merchantID: String? {
+            switch self {
+            case .payment(let report): report.merchantID
+            case .refund(let report): report.merchantID
+            case .payout(let report): report.merchantID
+            }
+        }
     }
 
     public var subject: Subject

@@ -107,10 +107,12 @@ public struct RefundReport: Hashable, Sendable {
     public var state: RefundState
     public var providerStatus: String
     public var amount: Money?
+    /// The merchant the notification names, where the wire carries one (checked like a payment's).
+    public var merchantID: String?
 
     public init(
         refundNumber: String, gatewayRefundNumber: String?, merchantOrderNumber: String?, state: RefundState, providerStatus: String,
-        amount: Money?
+        amount: Money?, merchantID: String? = nil
     ) {
         self.refundNumber = refundNumber
         self.gatewayRefundNumber = gatewayRefundNumber
@@ -118,6 +120,7 @@ public struct RefundReport: Hashable, Sendable {
         self.state = state
         self.providerStatus = providerStatus
         self.amount = amount
+        self.merchantID = merchantID
     }
 }
 
@@ -131,13 +134,18 @@ public struct PayoutReport: Hashable, Sendable {
     public var state: PayoutState
     public var providerStatus: String
     public var amount: Money?
+    /// The merchant the notification names, where the wire carries one (checked like a payment's).
+    public var merchantID: String?
 
-    public init(payoutNumber: String, gatewayPayoutNumber: String?, state: PayoutState, providerStatus: String, amount: Money?) {
+    public init(
+        payoutNumber: String, gatewayPayoutNumber: String?, state: PayoutState, providerStatus: String, amount: Money?, merchantID: String? = nil
+    ) {
         self.payoutNumber = payoutNumber
         self.gatewayPayoutNumber = gatewayPayoutNumber
         self.state = state
         self.providerStatus = providerStatus
         self.amount = amount
+        self.merchantID = merchantID
     }
 }
 

@@ -138,6 +138,18 @@ struct CallbackBadInputTests {
                 ("trans_amount", "100.50"), ("price_currency", "USD"),
             ])
         },
+        Case(name: "another merchant's refund notification (merchant_no)", provider: "codepay", status: 403, verdict: .rejected, reason: "wrong_merchant") {
+            codePayNumbered(type: 3, [
+                ("merchant_no", "M999"), ("merchant_order_no", "R-1"), ("trans_no", "CP1"), ("trans_status", "2"), ("order_amount", "100.50"),
+                ("trans_amount", "100.50"), ("price_currency", "USD"),
+            ])
+        },
+        Case(name: "PayBy refund for another merchant (payeeMid)", provider: "payby", status: 403, verdict: .rejected, reason: "wrong_merchant") {
+            payBy(#"{"notify_timestamp":1,"notify_id":"N2","refundOrder":{"orderNo":"PBR1","refundMerchantOrderNo":"R-1","originMerchantOrderNo":"A-1001","status":"SUCCESS","payeeMid":"200000999","amount":{"currency":"AED","amount":"20.00"}}}"#)
+        },
+        Case(name: "PayZApp payout naming another mno", provider: "payzapp", status: 403, verdict: .rejected, reason: "wrong_merchant") {
+            try payZApp(#"{"type":"payout","outTradeNo":"PO-1","tradeNo":"T9","tradeAmount":50000,"currency":"INR","tradeStatus":"SUCCESS","mno":"MNO9"}"#, timestamp: now)
+        },
         Case(name: "amount differs from the order's", provider: "codepay", status: 200, verdict: .review, reason: "amount_mismatch") {
             codePay(["order_amount": "100.51"])
         },

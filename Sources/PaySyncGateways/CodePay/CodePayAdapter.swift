@@ -158,7 +158,7 @@ public struct CodePayAdapter: GatewayAdapter {
         return RefundReport(
             refundNumber: try Wire.field(data, "merchant_order_no"), gatewayRefundNumber: Wire.optionalField(data, "trans_no"),
             merchantOrderNumber: Wire.optionalField(data, "orig_merchant_order_no"), state: state, providerStatus: status,
-            amount: try codec.decode(try Wire.field(data, "trans_amount"), currency: currency))
+            amount: try codec.decode(try Wire.field(data, "trans_amount"), currency: currency), merchantID: Wire.optionalField(data, "merchant_no"))
     }
 
     public func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent {

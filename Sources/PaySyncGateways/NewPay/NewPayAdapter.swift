@@ -136,7 +136,8 @@ public struct NewPayAdapter: GatewayAdapter {
         }
         return RefundReport(
             refundNumber: try Wire.field(data, "mchRefundNo", in: "data"), gatewayRefundNumber: Wire.optionalField(data, "newpayRefundNo"),
-            merchantOrderNumber: Wire.optionalField(data, "mchOrderNo"), state: state, providerStatus: status, amount: try amount(data, "refundAmt"))
+            merchantOrderNumber: Wire.optionalField(data, "mchOrderNo"), state: state, providerStatus: status, amount: try amount(data, "refundAmt"),
+            merchantID: Wire.optionalField(data, "appId"))
     }
 
     public func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent {

@@ -135,7 +135,7 @@ public struct PayByAdapter: GatewayAdapter {
         return RefundReport(
             refundNumber: try Wire.field(order, "refundMerchantOrderNo", in: "refundOrder"), gatewayRefundNumber: Wire.optionalField(order, "orderNo"),
             merchantOrderNumber: Wire.optionalField(order, "originMerchantOrderNo"), state: state, providerStatus: status,
-            amount: try money(order, "amount"))
+            amount: try money(order, "amount"), merchantID: Wire.optionalField(order, "payeeMid"))
     }
 
     public func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent {

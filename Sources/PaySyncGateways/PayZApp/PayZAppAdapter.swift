@@ -161,7 +161,8 @@ public struct PayZAppAdapter: GatewayAdapter {
         let currency = try Wire.currency(try Wire.field(data, "currency"), configuration.currencies)
         return PayoutReport(
             payoutNumber: try Wire.field(data, "outTradeNo"), gatewayPayoutNumber: Wire.optionalField(data, "tradeNo"), state: state,
-            providerStatus: status, amount: try codec.decode(try Wire.numberLiteral(data, "tradeAmount"), currency: currency))
+            providerStatus: status, amount: try codec.decode(try Wire.numberLiteral(data, "tradeAmount"), currency: currency),
+            merchantID: Wire.optionalField(data, "mno"))
     }
 
     public func callback(_ request: InboundCallback, now: Timestamp) throws(CallbackRejection) -> CallbackEvent {
@@ -186,7 +187,8 @@ public struct PayZAppAdapter: GatewayAdapter {
         }
         let type = Wire.optionalField(body, "type") ?? "payin"
         if type == "payout" {
-            let report = try payout(body)
+            var report = try payout(body)
+            report.merchantID = report.merchantID ?? request.headers["at-mno"]
             return CallbackEvent(
                 subject: .payout(report),
                 dedupKey: Wire.dedupKey("payzapp", "payout", report.payoutNumber, [report.gatewayPayoutNumber, report.providerStatus, report.amount.map { String($0.minorUnits) }]))
