@@ -121,7 +121,10 @@ struct EndpointController<Context: RequestContext>: Sendable {
     @Sendable func rotate(_ request: Request, context: Context) async throws -> Response {
         let overlap: Int64?
         if request.headers[.contentLength].flatMap(Int.init) ?? 0 > 0 || request.headers[.contentType] != nil {
-            overlap = try await request.decodeJSON(RotateBody.self, limit: maxBodyBytes).overlapSeconds.map { $0 * 1_000 }
+            let seconds = try await request.decodeJSON(RotateBody.self, limit: maxBodyBytes).overlapSeconds
+            // Checked before it is multiplied: a huge number of seconds would overflow.
+            if let seconds, !(0...EndpointService.longestOverlapSeconds).contains(seconds) { throw EndpointService.invalidOverlap }
+            overlap = seconds.map { $0 * 1_000 }
         } else {
             overlap = nil
         }

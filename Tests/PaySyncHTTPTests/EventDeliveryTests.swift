@@ -117,14 +117,17 @@ struct EventDeliveryTests {
         }
     }
 
-    @Test("endpoint URLs must be http or https with a host and no credentials")
+    @Test("endpoint URLs must be http or https with a host name or IP address and no credentials")
     func endpointValidation() async throws {
         let harness = try APIHarness()
         try await harness.run { client in
-            for url in ["ftp://shop.example/hooks", "/hooks", "https://user:pw@shop.example/hooks", "http:///x"] {
+            for url in ["ftp://shop.example/hooks", "/hooks", "https://user:pw@shop.example/hooks", "http:///x", "https://shop*.example/hooks"] {
                 let refused = try await client.request(.post, "/v1/endpoints", json: #"{"url":"\#(url)"}"#)
                 #expect(refused.status == 400)
                 #expect(refused.error["code"] == "invalid_url")
+            }
+            for url in ["HTTPS://Shop-1.example:8443/hooks?x=1", "http://10.0.0.7/h", "http://[fd00::1]:8080/h"] {
+                #expect(try await client.request(.post, "/v1/endpoints", json: #"{"url":"\#(url)"}"#).status == 201, "\(url)")
             }
             let badType = try await client.request(.post, "/v1/endpoints", json: #"{"url":"https://shop.example/h","types":["order.shipped"]}"#)
             #expect(badType.error["code"] == "invalid_field")

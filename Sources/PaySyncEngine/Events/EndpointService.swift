@@ -94,13 +94,20 @@ public struct EndpointService: Sendable {
         }
     }
 
+    /// The longest overlap a rotation may ask for: a year.
+    public static let longestOverlapSeconds: Int64 = 31_536_000
+
+    public static let invalidOverlap = PaySyncError(
+        .invalid, code: "invalid_overlap", message: "overlapSeconds is a whole number of seconds from 0 to \(longestOverlapSeconds) (a year)",
+        field: "overlapSeconds")
+
     /// A new secret signs from now on; the previous one keeps signing beside it for
     /// `overlapMilliseconds` (default `rules.rotationOverlapMilliseconds`), so receivers can
     /// switch without a gap. Secrets whose overlap ended are dropped.
     public func rotate(id: String, overlapMilliseconds: Int64? = nil) async throws -> WebhookEndpoint {
         let now = clock.now()
         let overlap = overlapMilliseconds ?? rules.rotationOverlapMilliseconds
-        guard overlap >= 0 else { throw PaySyncError(.invalid, code: "invalid_overlap", message: "the overlap is not negative", field: "overlapSeconds") }
+        guard (0...Self.longestOverlapSeconds * 1_000).contains(overlap) else { throw Self.invalidOverlap }
         let secret = WebhookSignature.newSecret()
         return try await mapped(id) {
             try await store.updateEndpoint(id: id) { endpoint in
@@ -123,7 +130,9 @@ public struct EndpointService: Sendable {
         guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
             throw PaySyncError(.invalid, code: "invalid_url", message: "an endpoint URL is absolute, http or https", field: "url")
         }
-        guard let host = url.host, !host.isEmpty else { throw PaySyncError(.invalid, code: "invalid_url", message: "an endpoint URL names a host", field: "url") }
+        guard let host = url.host, !host.isEmpty, Self.isHostName(host) || Self.isIPv6Literal(host) else {
+            throw PaySyncError(.invalid, code: "invalid_url", message: "an endpoint URL names a host: letters, digits, \"-\" and \".\", or an IP address", field: "url")
+        }
         guard url.user == nil, url.password == nil else {
             throw PaySyncError(.invalid, code: "invalid_url", message: "an endpoint URL carries no credentials", field: "url")
         }
@@ -132,6 +141,17 @@ public struct EndpointService: Sendable {
                 .invalid, code: "private_address", message: "\(host) is a loopback or private address, which this PaySync does not deliver to",
                 field: "url")
         }
+    }
+
+    /// A DNS name or an IPv4 address: letters, digits, "-" and ".".
+    static func isHostName(_ host: String) -> Bool {
+        host.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "." }
+    }
+
+    /// An IPv6 address as a URL's host carries it, with or without its brackets.
+    static func isIPv6Literal(_ host: String) -> Bool {
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        return bare.contains(":") && bare.unicodeScalars.allSatisfy { $0.properties.isASCIIHexDigit || $0 == ":" || $0 == "." }
     }
 
     private func mapped<T>(_ id: String, _ body: () async throws -> T) async throws -> T {
