@@ -103,6 +103,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The hand-written OpenAPI description served at /openapi.json (D54).
+            resources: [.copy("Resources/openapi.json")],
             swiftSettings: swiftSettings
         ),
         // The composition root: configuration, the store it names, the engine and the HTTP app wired once.

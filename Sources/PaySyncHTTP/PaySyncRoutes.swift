@@ -40,6 +40,9 @@ public enum PaySyncRoutes {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.get("health") { _, _ in try json(["status": "ok"], status: .ok) }
+        router.get("openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.bytes())))
+        }
         if let metrics {
             router.get("metrics") { _, _ in
                 await services.events.refreshMetrics()
