@@ -21,6 +21,9 @@ public struct PaySyncConfiguration: Sendable {
     public var database: String = "paysync.sqlite"
     /// `api.token` (string, secret, required): the bearer token of the merchant API.
     public var apiToken: String?
+    /// `metrics.token` (string, secret, optional): when set, `/metrics` needs
+    /// `Authorization: Bearer <metrics.token>`; unset, it is open (bind to a private address).
+    public var metricsToken: String?
     /// `accounts` (string array, default `default`): the merchant accounts this deployment serves.
     public var accounts: [String] = ["default"]
     /// `providers.enabled` (string array, default `codepay,payby,newpay,payzapp`).
@@ -110,6 +113,8 @@ public struct PaySyncConfiguration: Sendable {
         maxBodyBytes = reader.int("http.maxBodyBytes", default: maxBodyBytes)
         database = reader.string("database.url", default: database)
         apiToken = reader.string("api.token", isSecret: true)
+        metricsToken = reader.string("metrics.token", isSecret: true)
+        if metricsToken?.isEmpty == true { reader.refuse("metrics.token", "empty; leave it out for an open /metrics") }
         accounts = reader.stringArray("accounts", default: accounts)
         providers = reader.stringArray("providers.enabled", default: providers)
         assets = reader.stringArray("currencies.assets", default: assets)

@@ -59,7 +59,7 @@ public enum PaySyncServer {
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
             reconcilerPolicy: configuration.reconcilerPolicy, deliveryPolicy: configuration.delivery, endpointRules: configuration.endpointRules,
             owner: Self.instanceName(), logger: logger)
-        let router = instance.router(apiToken: token)
+        let router = instance.router(apiToken: token, metricsToken: configuration.metricsToken)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
@@ -109,8 +109,10 @@ public struct PaySyncInstance: Sendable {
         self.store = store
         self.clock = clock
         self.maxBodyBytes = maxBodyBytes
-        let client = GatewayClient(directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds, logger: logger)
         registry = PrometheusCollectorRegistry()
+        let client = GatewayClient(
+            directory: directory, clock: clock, timeoutMilliseconds: gatewayTimeoutMilliseconds,
+            metrics: GatewayCallMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
         refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks, logger: logger)
         payouts = PayoutService(store: store, gateways: client, clock: clock, callbacks: callbacks)
         let reconciler = Reconciler(
@@ -154,9 +156,10 @@ public struct PaySyncInstance: Sendable {
             inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr)
     }
 
-    /// The HTTP routes over this instance, `/v1/…` behind `apiToken`.
-    public func router(apiToken: String) -> Router<PaySyncRequestContext> {
-        PaySyncRoutes.router(services, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry)
+    /// The HTTP routes over this instance, `/v1/…` behind `apiToken`, `/metrics` behind
+    /// `metricsToken` when there is one.
+    public func router(apiToken: String, metricsToken: String? = nil) -> Router<PaySyncRequestContext> {
+        PaySyncRoutes.router(services, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, metricsToken: metricsToken)
     }
 }
 

@@ -22,14 +22,14 @@ final class SettingsReader {
     static let largest = 1_000_000_000
 
     /// Keys whose values are never printed.
-    static let secretKeys: Set<String> = ["api.token", "gateways.payzapp.secrets"]
+    static let secretKeys: Set<String> = ["api.token", "metrics.token", "gateways.payzapp.secrets"]
 
     init(flags: [AbsoluteConfigKey: ConfigValue], environment: [String: String], file: String?) async throws {
         self.environment = environment
         audit = Audit()
         var providers: [any ConfigProvider] = [
             InMemoryProvider(name: "flags", values: flags),
-            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["PAYSYNC_API_TOKEN"])).prefixKeys(with: "paysync"),
+            EnvironmentVariablesProvider(environmentVariables: environment, secretsSpecifier: .specific(["PAYSYNC_API_TOKEN", "PAYSYNC_METRICS_TOKEN"])).prefixKeys(with: "paysync"),
         ]
         if let file {
             let data: Data

@@ -91,24 +91,26 @@ public struct GatewayClient: Sendable {
     let streaks = FailureStreaks()
     /// The longest one call may take (0 for an exchange without a timeout of its own).
     public let callTimeoutMilliseconds: Int64
+    let metrics: GatewayCallMetrics
 
     public init(
         directory: GatewayDirectory, transport: any HTTPTransport = AsyncHTTPClientTransport(), clock: any PaySyncClock, timeoutMilliseconds: Int64 = 10_000,
-        logger: Logger = Logger(label: "paysync.gateways")
+        metrics: GatewayCallMetrics = GatewayCallMetrics(), logger: Logger = Logger(label: "paysync.gateways")
     ) {
         self.init(
             directory: directory, exchange: HTTPExchange(transport: transport, timeoutMilliseconds: timeoutMilliseconds), clock: clock,
-            callTimeoutMilliseconds: timeoutMilliseconds, logger: logger)
+            callTimeoutMilliseconds: timeoutMilliseconds, metrics: metrics, logger: logger)
     }
 
     public init(
         directory: GatewayDirectory, exchange: any GatewayExchange, clock: any PaySyncClock, callTimeoutMilliseconds: Int64 = 0,
-        logger: Logger = Logger(label: "paysync.gateways")
+        metrics: GatewayCallMetrics = GatewayCallMetrics(), logger: Logger = Logger(label: "paysync.gateways")
     ) {
         self.directory = directory
         self.exchange = exchange
         self.clock = clock
         self.callTimeoutMilliseconds = callTimeoutMilliseconds
+        self.metrics = metrics
         self.logger = logger
     }
 
@@ -130,6 +132,7 @@ public struct GatewayClient: Sendable {
             case .answered: (nil, "answered")
             }
         hear(outcome, of: operation, provider: provider, account: account, orderID: orderID)
+        metrics.record(outcome, of: operation, provider: provider, latencyMilliseconds: result.latencyMilliseconds)
         return GatewayCall(
             outcome: outcome,
             audit: AuditRecord(

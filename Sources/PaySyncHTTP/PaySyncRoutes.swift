@@ -35,7 +35,7 @@ public struct PaySyncServices: Sendable {
 /// gateways' signatures, `/v1/…` behind the bearer token.
 public enum PaySyncRoutes {
     public static func router(
-        _ services: PaySyncServices, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil
+        _ services: PaySyncServices, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, metricsToken: String? = nil
     ) -> Router<PaySyncRequestContext> {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -44,7 +44,9 @@ public enum PaySyncRoutes {
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: try OpenAPIDocument.bytes())))
         }
         if let metrics {
-            router.get("metrics") { _, _ in
+            // Open, or behind its own bearer token (`metrics.token`): a scraper never holds the API's.
+            let scrape = metricsToken.map { router.group("metrics").add(middleware: BearerAuthMiddleware(token: $0)) } ?? router.group("metrics")
+            scrape.get { _, _ in
                 await services.events.refreshMetrics()
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
             }

@@ -44,7 +44,7 @@ struct OpenAPITests {
 
     @Test(
         "schemathesis finds no server error, undocumented status or schema mismatch on any operation, with valid and invalid inputs",
-        .enabled(if: StandardWebhooksReceiver.python != nil, "scripts/test sets PAYSYNC_TEST_PYTHON"), .timeLimit(.minutes(5)))
+        .enabled(if: StandardWebhooksReceiver.python != nil, "scripts/test sets PAYSYNC_TEST_PYTHON"), .timeLimit(.minutes(10)))
     func schemathesis() async throws {
         let api = try APIHarness()
         try await api.run { client in
