@@ -26,27 +26,29 @@ struct OrderListBody: Encodable {
     let nextCursor: String?
 }
 
-/// One timeline line: `type` is `event` (a state-machine event) or `audit` (an audit row).
+/// One timeline line: `type` is `event` (a state-machine event), `audit` (an audit row) or
+/// `callback` (a recorded callback naming the order). Fields a line has no value for are left out.
 struct TimelineEntryBody: Encodable {
     let type: String
     let at: String
     let kind: String
-    // Events
-    let source: String?
-    let from: String?
-    let to: String?
-    let outcome: String?
-    let attempt: Int?
-    let providerStatus: String?
-    let amount: String?
-    let currency: String?
-    let reference: String?
-    // Both
     let summary: String
+    // Events
+    var source: String?
+    var from: String?
+    var to: String?
+    var outcome: String?
+    var attempt: Int?
+    var providerStatus: String?
+    var amount: String?
+    var currency: String?
+    // Events and callbacks
+    var reference: String?
+    // Audit rows and callbacks
+    var detail: String?
     // Audit rows
-    let detail: String?
-    let latencyMs: Int64?
-    let error: String?
+    var latencyMs: Int64?
+    var error: String?
     // Callbacks
     var inboxId: Int64?
     var provider: String?
@@ -56,9 +58,7 @@ struct TimelineEntryBody: Encodable {
     init(_ entry: TimelineEntry) {
         switch entry {
         case .event(let event):
-            type = "event"
-            at = event.at.iso8601
-            kind = event.kind
+            (type, at, kind, summary) = ("event", event.at.iso8601, event.kind, event.evidence.summary)
             source = event.source.rawValue
             from = event.from?.rawValue
             to = event.to.rawValue
@@ -68,37 +68,15 @@ struct TimelineEntryBody: Encodable {
             amount = event.evidence.amount?.decimalString
             currency = event.evidence.amount?.currency.code
             reference = event.evidence.reference
-            summary = event.evidence.summary
-            detail = nil
-            latencyMs = nil
-            error = nil
         case .audit(let record):
-            type = "audit"
-            at = record.at.iso8601
-            kind = record.kind.rawValue
-            source = nil
-            from = nil
-            to = nil
-            outcome = nil
-            attempt = nil
-            providerStatus = nil
-            amount = nil
-            currency = nil
-            reference = nil
-            summary = record.summary
+            (type, at, kind, summary) = ("audit", record.at.iso8601, record.kind.rawValue, record.summary)
             detail = record.detail
             latencyMs = record.latencyMilliseconds
             error = record.error
         case .callback(let entry):
-            type = "callback"
-            at = entry.receivedAt.iso8601
-            kind = "inbound"
-            (source, from, to, outcome, attempt, providerStatus, amount, currency) = (nil, nil, nil, nil, nil, nil, nil, nil)
+            (type, at, kind, summary) = ("callback", entry.receivedAt.iso8601, "inbound", "\(entry.provider) callback \(entry.outcome.verdictText)")
             reference = "inbox:\(entry.id)"
-            summary = "\(entry.provider) callback \(entry.outcome.verdictText)"
             detail = entry.detail
-            latencyMs = nil
-            error = nil
             (inboxId, provider, verdict, reason) = (entry.id, entry.provider.rawValue, entry.verdict.rawValue, entry.reason)
         }
     }
