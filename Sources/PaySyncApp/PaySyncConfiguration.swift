@@ -4,6 +4,7 @@ import Logging
 import SystemPackage
 import PaySyncCore
 import PaySyncEngine
+import PaySyncHTTP
 
 /// Everything `paysync serve` needs, with a default for every field but the API token.
 ///
@@ -81,6 +82,11 @@ public struct PaySyncConfiguration: Sendable {
     /// private addresses (docs/events.md says why it is on); `events.rotationOverlapHours` (int,
     /// default 24): how long a rotated-out secret keeps signing.
     public var endpointRules = EndpointService.Rules()
+    /// `console.sessionHours` (int, default 12): how long a console sign-in lasts.
+    /// `console.secureCookie` (bool, default: whether `callbacks.baseURL` is https): the console's
+    /// cookies carry `Secure`, so a browser sends them over TLS only.
+    public var consoleSessionHours = 12
+    public var consoleSecureCookie: Bool?
 
     public init() {}
 
@@ -149,7 +155,19 @@ public struct PaySyncConfiguration: Sendable {
         }
         endpointRules.allowPrivateAddresses = reader.bool("events.allowPrivateAddresses", default: true)
         endpointRules.rotationOverlapMilliseconds = Int64(reader.int("events.rotationOverlapHours", default: 24, in: 0...SettingsReader.largest)) * 3_600_000
+        consoleSessionHours = reader.int("console.sessionHours", default: consoleSessionHours, in: 1...8_760)
+        consoleSecureCookie = reader.bool("console.secureCookie")
     }
+
+    /// The console's sessions, from these settings.
+    public var console: ConsoleSettings {
+        ConsoleSettings(
+            sessionDuration: .seconds(consoleSessionHours * 3_600),
+            secureCookie: consoleSecureCookie ?? effectiveCallbackBaseURL.lowercased().hasPrefix("https://"))
+    }
+
+    /// `database.url` names a PostgreSQL database (else a SQLite file).
+    public var databaseIsPostgres: Bool { database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") }
 
     /// How the reconciler works its backlog, from these settings.
     public var reconcilerPolicy: ReconcilerPolicy {

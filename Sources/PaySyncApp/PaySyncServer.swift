@@ -29,7 +29,7 @@ public enum PaySyncServer {
         store: any PaySyncStore, service: any Service, ready: @Sendable () async throws -> Void
     ) {
         let url = configuration.database
-        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+        if configuration.databaseIsPostgres {
             var postgresLogger = logger
             postgresLogger.logLevel = max(logger.logLevel, .error)
             let store = try PostgresStore(url: url, currencies: currencies, logger: postgresLogger)
@@ -37,6 +37,13 @@ public enum PaySyncServer {
         }
         let store = try SQLiteStore(path: url, currencies: currencies)
         return (store, StoreCloser(store: store, logger: logger), {})
+    }
+
+    /// The store `database.url` names, opened and ready, for a command that uses it and closes
+    /// it (`paysync operators`).
+    public static func connectStore(_ configuration: PaySyncConfiguration) async throws -> any PaySyncStore {
+        if configuration.databaseIsPostgres { return try await PostgresStore.connect(url: configuration.database) }
+        return try SQLiteStore(path: configuration.database)
     }
 
     /// The whole server as one application: HTTP plus a service that closes the store after the
@@ -59,7 +66,7 @@ public enum PaySyncServer {
             gatewayTimeoutMilliseconds: Int64(configuration.gateways.timeoutMilliseconds), maxBodyBytes: configuration.maxBodyBytes,
             reconcilerPolicy: configuration.reconcilerPolicy, deliveryPolicy: configuration.delivery, endpointRules: configuration.endpointRules,
             owner: Self.instanceName(), logger: logger)
-        let router = instance.router(apiToken: token, metricsToken: configuration.metricsToken)
+        let router = instance.router(apiToken: token, metricsToken: configuration.metricsToken, console: configuration.console)
         var app = Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "PaySync"),
@@ -95,6 +102,8 @@ public struct PaySyncInstance: Sendable {
     public let reviews: ReviewService
     public let endpoints: EndpointService
     public let events: EventService
+    /// The console's operators and sessions.
+    public let operators: OperatorService
     /// Sends committed events to the merchant's endpoints.
     public let deliverer: EventDeliverer
     public let registry: PrometheusCollectorRegistry
@@ -104,7 +113,8 @@ public struct PaySyncInstance: Sendable {
         store: any PaySyncStore, directory: GatewayDirectory, clock: any PaySyncClock, policy: OrderPolicy, callbacks: CallbackAddress,
         gatewayTimeoutMilliseconds: Int64 = 10_000, maxBodyBytes: Int = 65_536, reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(),
         deliveryPolicy: DeliveryPolicy = DeliveryPolicy(), endpointRules: EndpointService.Rules = EndpointService.Rules(),
-        eventTransport: any HTTPTransport = AsyncHTTPClientTransport(maximumBodyBytes: 65_536), owner: String, logger: Logger = Logger(label: "paysync")
+        eventTransport: any HTTPTransport = AsyncHTTPClientTransport(maximumBodyBytes: 65_536), passwordCost: UInt8 = 12, owner: String,
+        logger: Logger = Logger(label: "paysync")
     ) {
         self.store = store
         self.clock = clock
@@ -145,6 +155,7 @@ public struct PaySyncInstance: Sendable {
             store: store, transport: endpointRules.allowPrivateAddresses ? eventTransport : PublicAddressesOnly(eventTransport), clock: clock,
             policy: deliveryPolicy, metrics: eventMetrics, logger: logger)
         utr = UTRService(store: store, gateways: client, verifier: verifier, clock: clock)
+        operators = OperatorService(store: store, clock: clock, cost: passwordCost)
         self.reconciler = reconciler
         self.verifier = verifier
     }
@@ -153,13 +164,13 @@ public struct PaySyncInstance: Sendable {
     public var services: PaySyncServices {
         PaySyncServices(
             orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events,
-            inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr)
+            inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr, operators: operators)
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`, `/metrics` behind
-    /// `metricsToken` when there is one.
-    public func router(apiToken: String, metricsToken: String? = nil) -> Router<PaySyncRequestContext> {
-        PaySyncRoutes.router(services, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, metricsToken: metricsToken)
+    /// `metricsToken` when there is one, `/console/…` behind operators' sessions.
+    public func router(apiToken: String, metricsToken: String? = nil, console: ConsoleSettings = ConsoleSettings()) -> Router<PaySyncRequestContext> {
+        PaySyncRoutes.router(services, apiToken: apiToken, maxBodyBytes: maxBodyBytes, metrics: registry, metricsToken: metricsToken, console: console)
     }
 }
 

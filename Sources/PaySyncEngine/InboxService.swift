@@ -38,9 +38,12 @@ public struct InboxService: Sendable {
     /// configuration, or to match a parked one by hand), through the same path as a live one:
     /// verified, deduplicated, applied once. The entry is first taken back to `received` by one
     /// conditional write, so of two concurrent replays one runs and the other is refused. Audited
-    /// with the verdict before and after, on the order the entry names.
+    /// with the verdict before and after, who replayed it and why, on the order the entry names.
+    /// - Parameters:
+    ///   - by: who asked (`the API`, or an operator's name in the console).
+    ///   - reason: why, when they said.
     /// - Returns: the entry before and after.
-    public func replay(id: Int64) async throws -> (before: InboxEntry, after: InboxEntry) {
+    public func replay(id: Int64, by: String, reason: String? = nil) async throws -> (before: InboxEntry, after: InboxEntry) {
         let before = try await get(id: id)
         if let reason = before.reason, Self.partialBodies.contains(reason) {
             throw PaySyncError(
@@ -60,8 +63,10 @@ public struct InboxService: Sendable {
         }
         try await store.appendAudit([
             AuditRecord(
-                orderID: try await orderID(of: after), kind: .operator, summary: "callback replayed: \(before.outcome.verdictText) → \(after.outcome.verdictText)",
-                detail: "inbox \(id) from \(before.provider), received \(before.receivedAt.iso8601)", operation: "replay_callback",
+                orderID: try await orderID(of: after), kind: .operator,
+                summary: "callback replayed by \(by): \(before.outcome.verdictText) → \(after.outcome.verdictText)",
+                detail: "inbox \(id) from \(before.provider), received \(before.receivedAt.iso8601)" + (reason.map { "; reason: \($0)" } ?? ""),
+                operation: "replay_callback",
                 outcome: after.verdict.rawValue, at: clock.now())
         ])
         return (before, after)

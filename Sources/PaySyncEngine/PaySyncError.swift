@@ -14,6 +14,12 @@ public struct PaySyncError: Error, Hashable, Sendable, CustomStringConvertible {
         case gateway
         /// PaySync's store could not finish the request; retry later (503).
         case unavailable
+        /// The credentials are wrong or missing (401).
+        case unauthorized
+        /// The caller is known but may not do this (403).
+        case forbidden
+        /// Too many attempts; retry after a while (429).
+        case rateLimited
     }
 
     public let kind: Kind

@@ -4,7 +4,7 @@ import PaySyncStore
 /// The review queue: facts PaySync would not apply without a person, and who closed each and why.
 public struct ReviewService: Sendable {
     let store: any PaySyncStore
-    let clock: any PaySyncClock
+    public let clock: any PaySyncClock
 
     public init(store: any PaySyncStore, clock: any PaySyncClock) {
         self.store = store

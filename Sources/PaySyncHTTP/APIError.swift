@@ -30,6 +30,9 @@ struct APIError: Error, HTTPResponseError {
             case .conflict: .conflict
             case .gateway: .badGateway
             case .unavailable: .serviceUnavailable
+            case .unauthorized: .unauthorized
+            case .forbidden: .forbidden
+            case .rateLimited: .tooManyRequests
             }
         self.init(status, code: error.code, message: error.message, field: error.field)
     }

@@ -15,51 +15,20 @@ struct InboxController<Context: RequestContext>: Sendable {
         group.post("inbox/{id}/replay", use: replay)
     }
 
-    /// An entry in a list: what was decided, not the request itself.
-    struct Summary: Encodable {
-        let id: Int64
-        let provider: String
-        let account: String
-        let receivedAt: String
-        let remoteAddress: String?
-        let verdict: String
-        let reason: String?
-        let detail: String?
-        let merchantOrderNumber: String?
-        let orderId: String?
-        let duplicateOf: Int64?
-        let bodyBytes: Int
-
-        init(_ entry: InboxEntry) {
-            id = entry.id
-            provider = entry.provider.rawValue
-            account = entry.account.rawValue
-            receivedAt = entry.receivedAt.iso8601
-            remoteAddress = entry.remoteAddress
-            verdict = entry.verdict.rawValue
-            reason = entry.reason
-            detail = entry.detail
-            merchantOrderNumber = entry.merchantOrderNumber
-            orderId = entry.orderID?.rawValue
-            duplicateOf = entry.duplicateOf
-            bodyBytes = entry.body.count
-        }
-    }
-
     struct Page: Encodable {
-        let entries: [Summary]
+        let entries: [InboxEntrySummary]
         let nextCursor: String?
     }
 
     /// One entry with its stored headers and body: text when the bytes are UTF-8, else base64.
     struct Full: Encodable {
-        let entry: Summary
+        let entry: InboxEntrySummary
         let headers: [String: String]
         let body: String
         let bodyEncoding: String
 
         init(_ entry: InboxEntry) {
-            self.entry = Summary(entry)
+            self.entry = InboxEntrySummary(entry)
             headers = entry.headers
             if let text = String(validating: entry.body, as: UTF8.self) {
                 (body, bodyEncoding) = (text, "utf8")
@@ -73,7 +42,7 @@ struct InboxController<Context: RequestContext>: Sendable {
     /// newest first; `nextCursor` continues with older entries.
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
         let page = try await inbox.list(try Self.query(request.uri.queryParameters))
-        return try json(Page(entries: page.entries.map(Summary.init), nextCursor: page.next.map(String.init)), status: .ok)
+        return try json(Page(entries: page.entries.map(InboxEntrySummary.init), nextCursor: page.next.map(String.init)), status: .ok)
     }
 
     /// `GET /v1/inbox/{id}`.
@@ -82,14 +51,14 @@ struct InboxController<Context: RequestContext>: Sendable {
     }
 
     struct Replayed: Encodable {
-        let before: Summary
-        let entry: Summary
+        let before: InboxEntrySummary
+        let entry: InboxEntrySummary
     }
 
     /// `POST /v1/inbox/{id}/replay`: the entry judged again; `before` is how it stood.
     @Sendable func replay(_ request: Request, context: Context) async throws -> Response {
-        let (before, after) = try await inbox.replay(id: try Self.id(context))
-        return try json(Replayed(before: Summary(before), entry: Summary(after)), status: .ok)
+        let (before, after) = try await inbox.replay(id: try Self.id(context), by: "the API")
+        return try json(Replayed(before: InboxEntrySummary(before), entry: InboxEntrySummary(after)), status: .ok)
     }
 
     static func id(_ context: Context) throws -> Int64 {
@@ -132,5 +101,36 @@ struct InboxController<Context: RequestContext>: Sendable {
             }
         }
         return query
+    }
+}
+
+/// An entry in a list: what was decided, not the request itself.
+struct InboxEntrySummary: Encodable {
+    let id: Int64
+    let provider: String
+    let account: String
+    let receivedAt: String
+    let remoteAddress: String?
+    let verdict: String
+    let reason: String?
+    let detail: String?
+    let merchantOrderNumber: String?
+    let orderId: String?
+    let duplicateOf: Int64?
+    let bodyBytes: Int
+
+    init(_ entry: InboxEntry) {
+        id = entry.id
+        provider = entry.provider.rawValue
+        account = entry.account.rawValue
+        receivedAt = entry.receivedAt.iso8601
+        remoteAddress = entry.remoteAddress
+        verdict = entry.verdict.rawValue
+        reason = entry.reason
+        detail = entry.detail
+        merchantOrderNumber = entry.merchantOrderNumber
+        orderId = entry.orderID?.rawValue
+        duplicateOf = entry.duplicateOf
+        bodyBytes = entry.body.count
     }
 }

@@ -68,7 +68,7 @@ struct OrderController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: Context) async throws -> Response {
-        let query = try orderQuery(request.uri.queryParameters)
+        let query = try OrderQuery(parameters: request.uri.queryParameters.map { (String($0.key), String($0.value)) })
         let page = try await service.list(query)
         return try json(OrderListBody(orders: page.orders.map(OrderResource.init), nextCursor: page.next?.token), status: .ok)
     }
@@ -220,40 +220,6 @@ struct OrderController<Context: RequestContext>: Sendable {
             throw APIError(.notFound, code: "order_not_found", message: "no order \(text) (order ids look like ord_ followed by 20 characters)")
         }
         return id
-    }
-
-    private func orderQuery(_ parameters: Parameters) throws -> OrderQuery {
-        var query = OrderQuery()
-        for (key, value) in parameters {
-            let key = String(key)
-            let value = String(value)
-            func invalid(_ message: String) -> APIError { APIError(.badRequest, code: "invalid_query", message: message, field: key) }
-            switch key {
-            case "status":
-                guard let status = OrderStatus(rawValue: value) else {
-                    throw invalid("status must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                query.status = status
-            case "provider":
-                guard let provider = try? ProviderID(value) else { throw invalid("provider \"\(value)\" is not a provider name") }
-                query.provider = provider
-            case "account":
-                guard let account = try? MerchantAccountID(value) else { throw invalid("account \"\(value)\" is not an account name") }
-                query.account = account
-            case "createdFrom", "createdBefore":
-                guard let timestamp = Timestamp(iso8601: value) else { throw invalid("\(key) must be a UTC time like 2026-11-24T14:00:00Z") }
-                if key == "createdFrom" { query.createdFrom = timestamp } else { query.createdBefore = timestamp }
-            case "limit":
-                guard let limit = Int(value), (1...500).contains(limit) else { throw invalid("limit must be a whole number from 1 to 500") }
-                query.limit = limit
-            case "cursor":
-                guard let cursor = OrderCursor(token: value) else { throw invalid("cursor is not one this API issued") }
-                query.after = cursor
-            default:
-                throw invalid("unknown query parameter \"\(key)\"; known: status, provider, account, createdFrom, createdBefore, limit, cursor")
-            }
-        }
-        return query
     }
 }
 

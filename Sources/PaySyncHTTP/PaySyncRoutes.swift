@@ -14,10 +14,11 @@ public struct PaySyncServices: Sendable {
     public let events: EventService
     public let inbox: InboxService
     public let utr: UTRService
+    public let operators: OperatorService
 
     public init(
         orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService, endpoints: EndpointService,
-        events: EventService, inbox: InboxService, utr: UTRService
+        events: EventService, inbox: InboxService, utr: UTRService, operators: OperatorService
     ) {
         self.orders = orders
         self.reviews = reviews
@@ -28,14 +29,16 @@ public struct PaySyncServices: Sendable {
         self.events = events
         self.inbox = inbox
         self.utr = utr
+        self.operators = operators
     }
 }
 
 /// The HTTP face of PaySync: `/health` and `/metrics` open, `/callbacks/…` authenticated by the
-/// gateways' signatures, `/v1/…` behind the bearer token.
+/// gateways' signatures, `/v1/…` behind the bearer token, `/console/…` behind operators' sessions.
 public enum PaySyncRoutes {
     public static func router(
-        _ services: PaySyncServices, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, metricsToken: String? = nil
+        _ services: PaySyncServices, apiToken: String, maxBodyBytes: Int, metrics: PrometheusCollectorRegistry? = nil, metricsToken: String? = nil,
+        console: ConsoleSettings = ConsoleSettings()
     ) -> Router<PaySyncRequestContext> {
         let router = Router(context: PaySyncRequestContext.self)
         router.add(middleware: ErrorMiddleware())
@@ -63,6 +66,7 @@ public enum PaySyncRoutes {
         EndpointController<PaySyncRequestContext>(endpoints: services.endpoints, events: services.events, maxBodyBytes: maxBodyBytes).addRoutes(to: v1)
         EventController<PaySyncRequestContext>(events: services.events).addRoutes(to: v1)
         InboxController<PaySyncRequestContext>(inbox: services.inbox).addRoutes(to: v1)
+        ConsoleController(services: services, operators: services.operators, settings: console).addRoutes(to: router)
         return router
     }
 }

@@ -262,5 +262,23 @@ enum PostgresMigrations {
         Migration(
             version: 5, name: "inbox-by-number",
             statements: ["CREATE INDEX inbox_by_number ON inbox (account, merchant_order_number) WHERE merchant_order_number IS NOT NULL"]),
+        // The console's people (bcrypt hashes) and their sessions, keyed by a hash of the cookie;
+        // its search of orders by either number, in every account.
+        Migration(
+            version: 6, name: "console-operators-sessions-number-search",
+            statements: [
+                """
+                CREATE TABLE operators (
+                  name TEXT PRIMARY KEY,
+                  role TEXT NOT NULL,
+                  password_hash TEXT NOT NULL,
+                  created_at BIGINT NOT NULL
+                )
+                """,
+                "CREATE TABLE console_sessions (key TEXT PRIMARY KEY, data BYTEA NOT NULL, expires_at BIGINT)",
+                "CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at) WHERE expires_at IS NOT NULL",
+                "CREATE INDEX orders_by_merchant_number ON orders (merchant_order_number)",
+                "CREATE INDEX orders_by_gateway_number ON orders (gateway_order_number) WHERE gateway_order_number IS NOT NULL",
+            ]),
     ]
 }

@@ -255,6 +255,9 @@ public final class PostgresStore: PaySyncStore, Service {
         if let account = query.account { bind({ "account = $\($0)" }, account.rawValue) }
         if let status = query.status { bind({ "status = $\($0)" }, status.rawValue) }
         if let provider = query.provider { bind({ "provider = $\($0)" }, provider.rawValue) }
+        if let number = query.number { bind({ "(merchant_order_number = $\($0) OR gateway_order_number = $\($0))" }, number) }
+        if let minimum = query.minimumMinor { bind({ "amount_minor >= $\($0)" }, minimum) }
+        if let maximum = query.maximumMinor { bind({ "amount_minor <= $\($0)" }, maximum) }
         if let from = query.createdFrom { bind({ "created_at >= $\($0)" }, from.millisecondsSinceEpoch) }
         if let before = query.createdBefore { bind({ "created_at < $\($0)" }, before.millisecondsSinceEpoch) }
         if let after = query.after {

@@ -296,6 +296,26 @@ enum SQLiteMigrations {
             // they claimed, duplicates by their record's), found by account and number.
             try db.execute(sql: "CREATE INDEX inbox_by_number ON inbox (account, merchant_order_number) WHERE merchant_order_number IS NOT NULL")
         }
+        migrator.registerMigration("v12-console-operators-sessions-number-search") { db in
+            // The console's people (bcrypt hashes) and their sessions, keyed by a hash of the cookie;
+            // its search of orders by either number, in every account.
+            try db.execute(sql: """
+                CREATE TABLE operators (
+                  name TEXT PRIMARY KEY NOT NULL,
+                  role TEXT NOT NULL,
+                  password_hash TEXT NOT NULL,
+                  created_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE console_sessions (
+                  key TEXT PRIMARY KEY NOT NULL,
+                  data BLOB NOT NULL,
+                  expires_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE INDEX console_sessions_by_expiry ON console_sessions (expires_at) WHERE expires_at IS NOT NULL;
+                CREATE INDEX orders_by_merchant_number ON orders (merchant_order_number);
+                CREATE INDEX orders_by_gateway_number ON orders (gateway_order_number) WHERE gateway_order_number IS NOT NULL;
+                """)
+        }
         return migrator
     }
 }

@@ -115,6 +115,12 @@ public final class SQLiteStore: PaySyncStore {
             if !status.isSettledAttempt { clauses.append(openStatusSQL) }
         }
         if let provider = query.provider { clauses.append("provider = ?"); arguments += [provider.rawValue] }
+        if let number = query.number {
+            clauses.append("(merchant_order_number = ? OR gateway_order_number = ?)")
+            arguments += [number, number]
+        }
+        if let minimum = query.minimumMinor { clauses.append("amount_minor >= ?"); arguments += [minimum] }
+        if let maximum = query.maximumMinor { clauses.append("amount_minor <= ?"); arguments += [maximum] }
         if let from = query.createdFrom { clauses.append("created_at >= ?"); arguments += [from.millisecondsSinceEpoch] }
         if let before = query.createdBefore { clauses.append("created_at < ?"); arguments += [before.millisecondsSinceEpoch] }
         if let after = query.after {

@@ -6,6 +6,11 @@ public struct OrderQuery: Hashable, Sendable {
     public var account: MerchantAccountID?
     public var status: OrderStatus?
     public var provider: ProviderID?
+    /// The merchant's or the gateway's order number, exactly.
+    public var number: String?
+    /// Inclusive bounds on the amount in minor units (any currency).
+    public var minimumMinor: Int64?
+    public var maximumMinor: Int64?
     /// Inclusive lower bound on `createdAt`.
     public var createdFrom: Timestamp?
     /// Exclusive upper bound on `createdAt`.
@@ -15,12 +20,15 @@ public struct OrderQuery: Hashable, Sendable {
     public var limit: Int
 
     public init(
-        account: MerchantAccountID? = nil, status: OrderStatus? = nil, provider: ProviderID? = nil,
-        createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil, after: OrderCursor? = nil, limit: Int = 50
+        account: MerchantAccountID? = nil, status: OrderStatus? = nil, provider: ProviderID? = nil, number: String? = nil,
+        minimumMinor: Int64? = nil, maximumMinor: Int64? = nil, createdFrom: Timestamp? = nil, createdBefore: Timestamp? = nil, after: OrderCursor? = nil, limit: Int = 50
     ) {
         self.account = account
         self.status = status
         self.provider = provider
+        self.number = number
+        self.minimumMinor = minimumMinor
+        self.maximumMinor = maximumMinor
         self.createdFrom = createdFrom
         self.createdBefore = createdBefore
         self.after = after

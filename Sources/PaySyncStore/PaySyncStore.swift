@@ -207,6 +207,27 @@ public protocol PaySyncStore: Sendable {
     /// position (positions are dense), so one index entry per account is read, not every event.
     func eventsWritten() async throws -> Int64
 
+    // MARK: Console
+
+    /// Inserts an operator. Throws `StoreError.duplicateOperator` when the name is taken.
+    func insertOperator(_ consoleOperator: ConsoleOperator) async throws
+
+    func consoleOperator(name: String) async throws -> ConsoleOperator?
+
+    /// Every operator, by name.
+    func consoleOperators() async throws -> [ConsoleOperator]
+
+    /// Stores a console session's data under `key` (a hash of its cookie, never the cookie),
+    /// replacing what the key held. `expiresAt` `nil` keeps the key's expiry. Sessions expired at
+    /// `now` are deleted in the same write.
+    func putSession(key: String, data: [UInt8], expiresAt: Timestamp?, now: Timestamp) async throws
+
+    /// A session's data; `nil` when there is none or it expired at `now`.
+    func session(key: String, now: Timestamp) async throws -> StoredSession?
+
+    /// Deletes a session (signing out); deleting a missing one changes nothing.
+    func removeSession(key: String) async throws
+
     /// Finishes pending work and releases the database. No call may follow.
     func close() async throws
 }

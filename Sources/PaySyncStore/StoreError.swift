@@ -13,6 +13,8 @@ public struct StoreError: Error, Hashable, Sendable, CustomStringConvertible {
         case payoutNotFound = "payout_not_found"
         case endpointNotFound = "endpoint_not_found"
         case eventNotFound = "event_not_found"
+        /// An operator with that name already exists.
+        case duplicateOperator = "duplicate_operator"
         /// A stored row could not be read back into a domain value.
         case corruptRow = "corrupt_row"
         /// A callback's decision or change names another kind of record than the one the store

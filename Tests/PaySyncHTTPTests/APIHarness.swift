@@ -21,6 +21,9 @@ struct APIHarness: Sendable {
     static let token = "test-token"
     /// The manual clock's start.
     static let start = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
+    /// AsyncHTTPClient's pool, following no redirect: a test reads each answer as the server gave it
+    /// (the console answers forms with 303s).
+    static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
     /// Made once: RSA key generation is the slow part of a harness.
     static let credentials = SandboxCredentials.generate()
     let store: SQLiteStore
@@ -77,7 +80,7 @@ struct APIHarness: Sendable {
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let instance = PaySyncInstance(
                 store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes,
-                reconcilerPolicy: reconcilerPolicy, endpointRules: endpointRules, owner: "test", logger: logger)
+                reconcilerPolicy: reconcilerPolicy, endpointRules: endpointRules, passwordCost: 4, owner: "test", logger: logger)
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in
                 callbacks.set("http://127.0.0.1:\(client.port!)")
@@ -89,7 +92,7 @@ struct APIHarness: Sendable {
                     request.method = .init(rawValue: method.rawValue)
                     for field in headers { request.headers.add(name: field.name.rawName, value: field.value) }
                     if let bodyBytes { request.body = .bytes(bodyBytes) }
-                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+                    let response = try await Self.httpClient.execute(request, timeout: .seconds(60))
                     let bytes = try await response.body.collect(upTo: 1 << 24)
                     var fields = HTTPFields()
                     for (name, value) in response.headers {

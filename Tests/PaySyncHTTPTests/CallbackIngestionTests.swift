@@ -282,7 +282,7 @@ struct CallbackIngestionTests {
             #expect(order.status == .paid)
             #expect(try await api.store.events(orderID: order.id).filter { $0.kind == "paid" }.count == 1)
             let audit = try await api.store.audit(orderID: order.id).filter { $0.operation == "replay_callback" }
-            #expect(audit.map(\.summary) == ["callback replayed: rejected (bad_signature) → applied"])
+            #expect(audit.map(\.summary) == ["callback replayed by the API: rejected (bad_signature) → applied"])
             #expect(audit.first?.kind == .operator)
             let again = try await client.request(.post, "/v1/inbox/\(inboxID)/replay")
             #expect(again.status == 409)
@@ -303,7 +303,7 @@ struct CallbackIngestionTests {
             #expect(try await api.store.inboxEntry(id: 1)?.outcome.verdictText == "rejected (bad_signature)")
             let order = try #require(try await api.order("A-1001"))
             #expect(try await api.store.audit(orderID: order.id).filter { $0.operation == "replay_callback" }.map(\.summary)
-                == Array(repeating: "callback replayed: rejected (bad_signature) → rejected (bad_signature)", count: 2))
+                == Array(repeating: "callback replayed by the API: rejected (bad_signature) → rejected (bad_signature)", count: 2))
             let body = #"{"merchant_no":"M100","merchant_order_no":"A-1001""#
             let head = "POST /callbacks/codepay/default HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 + "Content-Length: \(body.utf8.count + 40)\r\n\r\n"

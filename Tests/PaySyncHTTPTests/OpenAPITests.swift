@@ -7,8 +7,13 @@ import Testing
 /// itself through schemathesis (PyPI).
 @Suite("OpenAPI description")
 struct OpenAPITests {
-    /// Routes served but not part of the described API: Prometheus' text and the description itself.
+    /// Routes served but not part of the described API: Prometheus' text, the description itself,
+    /// and the console's HTML pages (for people in a browser, not for generated clients).
     static let undescribed: Set<String> = ["GET /metrics", "GET /openapi.json"]
+
+    static func described(_ route: String) -> Bool {
+        !undescribed.contains(route) && !route.hasPrefix("GET /console") && !route.hasPrefix("POST /console")
+    }
 
     static func describedOperations() throws -> Set<String> {
         let document = try #require(try JSONSerialization.jsonObject(with: Data(try OpenAPIDocument.bytes())) as? [String: Any])
@@ -22,9 +27,9 @@ struct OpenAPITests {
         let api = try APIHarness()
         try await api.run { client in
             let router = client.instance.router(apiToken: APIHarness.token)
-            let routes = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" })
+            let routes = Set(router.routes.map { "\($0.method.rawValue) \($0.path)" }.filter(Self.described))
             let described = try Self.describedOperations()
-            #expect(routes.subtracting(Self.undescribed).subtracting(described).sorted() == [], "routes the description lacks")
+            #expect(routes.subtracting(described).sorted() == [], "routes the description lacks")
             #expect(described.subtracting(routes).sorted() == [], "described operations no route serves")
             #expect(described.count == 31)
         }

@@ -247,6 +247,23 @@ struct StoreConformanceTests {
         try await store.close()
     }
 
+    @Test("orders are found by the merchant's or the gateway's number in any account, and by an amount range", arguments: StoreDriver.all)
+    func search(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        var first = Fixture.order("S-1", minor: 1_000)
+        first.gatewayOrderNumber = "GW-7"
+        try await store.insert(first)
+        try await store.insert(Fixture.order("GW-7", account: "other", minor: 2_000, at: Fixture.t0.adding(milliseconds: 1_000)))
+        try await store.insert(Fixture.order("S-3", minor: 3_000, at: Fixture.t0.adding(milliseconds: 2_000)))
+        #expect(try await store.listOrders(OrderQuery(number: "GW-7")).orders.map(\.merchantOrderNumber.rawValue) == ["GW-7", "S-1"])
+        #expect(try await store.listOrders(OrderQuery(number: "S-3")).orders.map(\.merchantOrderNumber.rawValue) == ["S-3"])
+        #expect(try await store.listOrders(OrderQuery(number: "S-9")).orders.isEmpty)
+        #expect(
+            try await store.listOrders(OrderQuery(minimumMinor: 2_000, maximumMinor: 3_000)).orders.map(\.merchantOrderNumber.rawValue) == ["S-3", "GW-7"])
+        #expect(try await store.listOrders(OrderQuery(maximumMinor: 1_999)).orders.map(\.merchantOrderNumber.rawValue) == ["S-1"])
+        try await store.close()
+    }
+
     @Test("audit rows that belong to no transition append and read back in order", arguments: StoreDriver.all)
     func appendAudit(_ driver: StoreDriver) async throws {
         let store = try await driver.open()
