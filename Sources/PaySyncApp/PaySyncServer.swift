@@ -104,6 +104,8 @@ public struct PaySyncInstance: Sendable {
     public let events: EventService
     /// The console's operators and sessions.
     public let operators: OperatorService
+    /// Counts of the whole system: the console's front page and stuck page, and the metrics.
+    public let operations: OperationsService
     /// Sends committed events to the merchant's endpoints.
     public let deliverer: EventDeliverer
     public let registry: PrometheusCollectorRegistry
@@ -125,9 +127,11 @@ public struct PaySyncInstance: Sendable {
             metrics: GatewayCallMetrics(factory: PrometheusMetricsFactory(registry: registry)), logger: logger)
         refunds = RefundService(store: store, gateways: client, clock: clock, callbacks: callbacks, logger: logger)
         payouts = PayoutService(store: store, gateways: client, clock: clock, callbacks: callbacks)
+        let operationsMetrics = OperationsMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        operations = OperationsService(store: store, clock: clock, metrics: operationsMetrics, logger: logger)
         let reconciler = Reconciler(
             store: store, gateways: client, clock: clock, schedules: policy, policy: reconcilerPolicy, refunds: refunds, payouts: payouts, owner: owner,
-            logger: logger)
+            metrics: operationsMetrics, logger: logger)
         let verifier = Verifier(store: store, reconciler: reconciler, clock: clock, logger: logger)
         let refundLatePayment: (@Sendable (MerchantAccountID, String) async -> Void)?
         if reconcilerPolicy.refundPaidAfterClose {
@@ -164,7 +168,7 @@ public struct PaySyncInstance: Sendable {
     public var services: PaySyncServices {
         PaySyncServices(
             orders: service, reviews: reviews, verifier: verifier, refunds: refunds, payouts: payouts, endpoints: endpoints, events: events,
-            inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr, operators: operators)
+            inbox: InboxService(store: store, ingestor: ingestor, clock: clock), utr: utr, operators: operators, operations: operations)
     }
 
     /// The HTTP routes over this instance, `/v1/…` behind `apiToken`, `/metrics` behind

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import PaySyncCore
 import PaySyncGateways
 import PaySyncStore
@@ -52,12 +53,15 @@ public struct Reconciler: Service {
     let logger: Logger
     /// Failed check commits in a row: the first is logged, and the first success after them.
     let commitStreaks = FailureStreaks()
+    /// Counts the checks this instance committed (`paysync_checks_run_total`).
+    let checksRun: Counter?
 
     public init(
         store: any PaySyncStore, gateways: GatewayClient, clock: any PaySyncClock, schedules: OrderPolicy,
         policy: ReconcilerPolicy = ReconcilerPolicy(), refunds: RefundService? = nil, payouts: PayoutService? = nil, owner: String,
-        logger: Logger = Logger(label: "paysync.reconciler")
+        metrics: OperationsMetrics? = nil, logger: Logger = Logger(label: "paysync.reconciler")
     ) {
+        checksRun = metrics?.checksRun
         self.refunds = refunds
         self.payouts = payouts
         self.store = store
@@ -179,6 +183,7 @@ public struct Reconciler: Service {
                         failedCommits.append(failure)
                     } else {
                         ran += 1
+                        checksRun?.increment()
                     }
                 }
             }

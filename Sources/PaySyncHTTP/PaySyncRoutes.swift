@@ -15,10 +15,11 @@ public struct PaySyncServices: Sendable {
     public let inbox: InboxService
     public let utr: UTRService
     public let operators: OperatorService
+    public let operations: OperationsService
 
     public init(
         orders: OrderService, reviews: ReviewService, verifier: Verifier, refunds: RefundService, payouts: PayoutService, endpoints: EndpointService,
-        events: EventService, inbox: InboxService, utr: UTRService, operators: OperatorService
+        events: EventService, inbox: InboxService, utr: UTRService, operators: OperatorService, operations: OperationsService
     ) {
         self.orders = orders
         self.reviews = reviews
@@ -30,6 +31,7 @@ public struct PaySyncServices: Sendable {
         self.inbox = inbox
         self.utr = utr
         self.operators = operators
+        self.operations = operations
     }
 }
 
@@ -51,6 +53,7 @@ public enum PaySyncRoutes {
             let scrape = metricsToken.map { router.group("metrics").add(middleware: BearerAuthMiddleware(token: $0)) } ?? router.group("metrics")
             scrape.get { _, _ in
                 await services.events.refreshMetrics()
+                await services.operations.refreshMetrics()
                 return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
             }
         }

@@ -280,5 +280,13 @@ enum PostgresMigrations {
                 "CREATE INDEX orders_by_merchant_number ON orders (merchant_order_number)",
                 "CREATE INDEX orders_by_gateway_number ON orders (gateway_order_number) WHERE gateway_order_number IS NOT NULL",
             ]),
+        // The console's front page and the metrics count refused callbacks of a period and failed
+        // deliveries from these, not from the whole inbox or every delivery.
+        Migration(
+            version: 7, name: "summary-counts",
+            statements: [
+                "CREATE INDEX inbox_rejected_by_time ON inbox (received_at) WHERE verdict = 'rejected'",
+                "CREATE INDEX deliveries_failed ON deliveries (id) WHERE status = 'failed'",
+            ]),
     ]
 }

@@ -316,6 +316,14 @@ enum SQLiteMigrations {
                 CREATE INDEX orders_by_gateway_number ON orders (gateway_order_number) WHERE gateway_order_number IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v13-summary-counts") { db in
+            // The console's front page and the metrics count refused callbacks of a period and
+            // failed deliveries from these, not from the whole inbox or every delivery.
+            try db.execute(sql: """
+                CREATE INDEX inbox_rejected_by_time ON inbox (received_at) WHERE verdict = 'rejected';
+                CREATE INDEX deliveries_failed ON deliveries (id) WHERE status = 'failed';
+                """)
+        }
         return migrator
     }
 }

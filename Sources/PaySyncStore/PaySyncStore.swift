@@ -207,6 +207,15 @@ public protocol PaySyncStore: Sendable {
     /// position (positions are dense), so one index entry per account is read, not every event.
     func eventsWritten() async throws -> Int64
 
+    // MARK: Operations
+
+    /// The counts of `query`, for the console's front page and the metrics.
+    func summary(_ query: SummaryQuery) async throws -> OperationsSummary
+
+    /// Up to `limit` stuck open orders (`stuckFailures` or more failed checks in a row, most
+    /// first) and up to `limit` orders whose check is due at `now` (earliest first).
+    func checkBacklog(now: Timestamp, stuckFailures: Int, limit: Int) async throws -> CheckBacklog
+
     // MARK: Console
 
     /// Inserts an operator. Throws `StoreError.duplicateOperator` when the name is taken.

@@ -38,13 +38,15 @@ struct APIHarness: Sendable {
     private let reconcilerPolicy: ReconcilerPolicy
     private let logger: Logger
     private let endpointRules: EndpointService.Rules
+    private let gatewayTimeoutMilliseconds: Int64
 
     /// - Parameter gatewaysReachable: `false` points the adapters at a closed port (no verdict).
     init(
         maxBodyBytes: Int = 65_536, gatewaysReachable: Bool = true, faults: FaultPlan = .none, sweep: SweepPolicy? = nil,
         reconcilerPolicy: ReconcilerPolicy = ReconcilerPolicy(), endpointRules: EndpointService.Rules = EndpointService.Rules(),
-        logger: Logger = Logger(label: "paysync")
+        gatewayTimeoutMilliseconds: Int64 = 10_000, logger: Logger = Logger(label: "paysync")
     ) throws {
+        self.gatewayTimeoutMilliseconds = gatewayTimeoutMilliseconds
         self.logger = logger
         self.endpointRules = endpointRules
         self.reconcilerPolicy = reconcilerPolicy
@@ -79,7 +81,8 @@ struct APIHarness: Sendable {
             policy.accounts = [.default, try MerchantAccountID("shop-b")]
             if let sweep { policy.sweeps[try ProviderID("codepay")] = sweep }
             let instance = PaySyncInstance(
-                store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks, maxBodyBytes: maxBodyBytes,
+                store: store, directory: directory, clock: clock, policy: policy, callbacks: callbacks,
+                gatewayTimeoutMilliseconds: gatewayTimeoutMilliseconds, maxBodyBytes: maxBodyBytes,
                 reconcilerPolicy: reconcilerPolicy, endpointRules: endpointRules, passwordCost: 4, owner: "test", logger: logger)
             let router = instance.router(apiToken: Self.token)
             try await Application(router: router).test(.live) { client in

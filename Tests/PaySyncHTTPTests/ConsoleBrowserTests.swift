@@ -15,6 +15,8 @@ struct ConsoleBrowserTests {
         try await api.run { client in
             _ = try await client.instance.operators.add(name: "ana", role: .operator, password: ConsoleTests.password)
             _ = try await client.instance.operators.add(name: "vic", role: .viewer, password: ConsoleTests.password)
+            // An endpoint (no deliverer runs here, so its deliveries stay pending).
+            #expect(try await client.request(.post, "/v1/endpoints", json: #"{"url":"https://shop.example/paysync"}"#).status == 201)
             // A-1001: paid a cent at CodePay (a review item), then a forged callback (refused).
             _ = try await client.create()
             try await api.sandbox.pay("codepay", "A-1001")

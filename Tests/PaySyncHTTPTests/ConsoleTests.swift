@@ -244,6 +244,33 @@ struct ConsoleTests {
         }
     }
 
+    @Test("the events page lists endpoints and undelivered events; redeliver and recover are audited with the operator's name")
+    func eventsPage() async throws {
+        try await Self.withConsole { api, client, _ in
+            let endpoint = try await client.request(.post, "/v1/endpoints", json: #"{"url":"https://shop.example/paysync"}"#)
+            let endpointID = try #require(endpoint.json["id"] as? String)
+            _ = try await client.create(number: "B-2002", amount: "7.00")
+            let event = try #require(try await api.store.events(EventQuery(account: .default)).events.last)
+            var browser = ConsoleBrowser(client)
+            _ = try await browser.signIn("ana", Self.password)
+            let page = try await browser.get("/console/events")
+            #expect(page.text.contains(#"<tr id="endpoint-\#(endpointID)"><td>\#(endpointID)</td><td>default</td><td>https://shop.example/paysync</td><td>enabled</td>"#))
+            #expect(page.text.contains(#"<a href="/console/events/\#(event.id)">\#(event.id)</a></td><td>order.pending</td>"#))
+            let csrf = ConsoleBrowser.csrf(page)
+            let redelivered = try await browser.post("/console/events/\(event.id)/redeliver", [("reason", "shop asked")], csrf: csrf)
+            #expect(redelivered.status == 303)
+            let recovered = try await browser.post(
+                "/console/endpoints/\(endpointID)/recover", [("since", "2026-11-24T00:00:00Z"), ("reason", "shop was down")], csrf: csrf)
+            #expect(recovered.status == 303)
+            let badSince = try await browser.post("/console/endpoints/\(endpointID)/recover", [("since", "yesterday"), ("reason", "x")], csrf: csrf)
+            #expect(badSince.status == 400)
+            let order = try #require(try await api.order("B-2002"))
+            let audit = try await api.store.audit(orderID: order.id).filter { $0.kind == .operator }
+            #expect(audit.map(\.summary) == ["redeliver_event by ana in the console: event \(event.id) pending again to 1 endpoint(s)"])
+            #expect(audit.map(\.detail) == ["shop asked"])
+        }
+    }
+
     @Test("signing out ends the session: its cookie no longer opens a page")
     func signOut() async throws {
         try await Self.withConsole { _, client, _ in

@@ -101,7 +101,9 @@ def steps():
         yield "sign in as an operator"
         sign_in(driver, "ana")
         check(driver.find_element(By.ID, "open-reviews").text == "1", "the front page counts one open review item")
-        check(driver.find_element(By.ID, "refused-callbacks").text == "1", "the front page counts one refused callback")
+        today = driver.find_elements(By.CSS_SELECTOR, "#periods tr")[1].find_elements(By.TAG_NAME, "td")
+        check([cell.text for cell in today] == ["Today (UTC)", "2", "1", "1", "0", "1"],
+              f"today: 2 orders created, 1 paid, 1 open, 1 refused callback (not {[cell.text for cell in today]})")
         shot(driver, "home")
 
         yield "find an order by number and read its timeline"
@@ -147,6 +149,22 @@ def steps():
         check(driver.find_element(By.ID, "verdict").text == "rejected (bad_signature)", "a forged callback stays refused after its replay")
         open_order(driver, "A-1001")
         check("callback replayed by ana in the console" in driver.find_element(By.ID, "timeline").text, "the replay is audited with the operator's name")
+
+        yield "redeliver an event"
+        driver.get(BASE + "/console/stuck")
+        check(driver.find_element(By.ID, "no-stuck").text == "No order is stuck.", "no order is stuck")
+        shot(driver, "stuck")
+        driver.get(BASE + "/console/events")
+        check("https://shop.example/paysync" in driver.find_element(By.ID, "endpoints").text, "the events page lists the endpoint")
+        undelivered = driver.find_elements(By.CSS_SELECTOR, "#undelivered tr")[1:]
+        check(len(undelivered) >= 1, "the events page lists the events not yet delivered")
+        shot(driver, "events")
+        click(driver, undelivered[0].find_element(By.TAG_NAME, "a"))
+        redeliver = driver.find_element(By.ID, "redeliver-form")
+        shot(driver, "event")
+        redeliver.find_element(By.NAME, "reason").send_keys("shop asked for it again")
+        click(driver, redeliver.find_element(By.TAG_NAME, "button"))
+        check(driver.find_element(By.ID, "notice").text == "The event will be sent again.", "the redelivery is confirmed")
 
         yield "export the filtered orders as CSV"
         driver.get(BASE + "/console/orders?maxAmountMinor=1000")

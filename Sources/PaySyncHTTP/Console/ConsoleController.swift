@@ -30,12 +30,17 @@ struct ConsoleController: Sendable {
         pages.get("reviews", use: reviews)
         pages.get("inbox", use: inbox)
         pages.get("inbox/{id}", use: inboxEntry)
+        pages.get("stuck", use: stuck)
+        pages.get("events", use: events)
+        pages.get("events/{id}", use: event)
         let actions = pages.group().add(middleware: RequireOperatorRole())
         actions.post("orders/{id}/cancel", use: cancel)
         actions.post("orders/{id}/refund", use: refund)
         actions.post("orders/{id}/verify", use: verify)
         actions.post("reviews/{id}/resolve", use: resolve)
         actions.post("inbox/{id}/replay", use: replay)
+        actions.post("events/{id}/redeliver", use: redeliver)
+        actions.post("endpoints/{id}/recover", use: recover)
     }
 
     // MARK: Signing in and out
@@ -96,29 +101,82 @@ struct ConsoleController: Sendable {
 
     // MARK: Front page
 
+    /// One period's counts on the front page.
+    struct PeriodRow {
+        let label: String
+        let created: Int
+        let paid: Int
+        let open: Int
+        let failed: Int
+        let refusedCallbacks: Int
+
+        init(_ label: String, _ period: OperationsSummary.Period) {
+            self.label = label
+            let count = { (statuses: [OrderStatus]) in statuses.reduce(0) { $0 + (period.ordersByStatus[$1] ?? 0) } }
+            created = period.ordersByStatus.values.reduce(0, +)
+            paid = count([.paid])
+            open = count([.created, .pending, .closing])
+            failed = count([.failed, .expired, .canceled])
+            refusedCallbacks = period.refusedCallbacks
+        }
+    }
+
     struct HomeModel {
         let chrome: ConsolePage.Chrome
+        let periods: [PeriodRow]
         let openReviews: Int
-        let refusedCallbacks: Int
-        let openOrders: Int
+        let checksDue: Int
+        let checksOverdue: Int
+        let stuckOrders: Int
+        let failedDeliveries: Int
         let recent: [OrderRow]
     }
 
     @Sendable func home(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
-        // Counts read as pages of at most 500: the front page says "500+" rather than count a million rows.
-        let openReviews = try await services.reviews.list(status: .open, limit: 501).count
-        var refused = InboxQuery()
-        refused.verdict = .rejected
-        refused.limit = 501
-        let refusedCallbacks = try await services.inbox.list(refused).entries.count
-        var open = 0
-        for status in [OrderStatus.created, .pending, .closing] {
-            open += try await services.orders.list(OrderQuery(status: status, limit: 501)).orders.count
-        }
+        let summary = try await services.operations.summary()
+        let labels = ["Today (UTC)", "Last hour"]
         let recent = try await services.orders.list(OrderQuery(limit: 10)).orders.map(OrderRow.init)
         return try ConsolePage.render(
             "home",
-            HomeModel(chrome: .init("PaySync console", context: context), openReviews: openReviews, refusedCallbacks: refusedCallbacks, openOrders: open, recent: recent))
+            HomeModel(
+                chrome: .init("PaySync console", context: context), periods: zip(labels, summary.periods).map { PeriodRow($0, $1) },
+                openReviews: summary.openReviews.values.reduce(0, +), checksDue: summary.checksDue, checksOverdue: summary.checksOverdue,
+                stuckOrders: summary.stuckOrders, failedDeliveries: summary.failedDeliveries, recent: recent))
+    }
+
+    // MARK: Stuck
+
+    struct CheckRow {
+        let order: OrderRow
+        let failures: Int
+        let rung: Int
+        let nextAt: String
+        let late: String
+
+        init(_ order: Order, now: Timestamp) {
+            self.order = OrderRow(order)
+            failures = order.check?.failures ?? 0
+            rung = order.check?.rung ?? 0
+            nextAt = order.check?.nextAt.iso8601 ?? ""
+            late = order.check.map { ConsoleController.age(from: $0.nextAt, to: now) } ?? ""
+        }
+    }
+
+    struct StuckModel {
+        let chrome: ConsolePage.Chrome
+        let stuckFailures: Int
+        let stuck: [CheckRow]
+        let due: [CheckRow]
+    }
+
+    @Sendable func stuck(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        let backlog = try await services.operations.backlog()
+        let now = services.operations.now
+        return try ConsolePage.render(
+            "stuck",
+            StuckModel(
+                chrome: .init("Stuck", context: context), stuckFailures: services.operations.policy.stuckFailures,
+                stuck: backlog.stuck.map { CheckRow($0, now: now) }, due: backlog.due.map { CheckRow($0, now: now) }))
     }
 
     // MARK: Orders
@@ -268,6 +326,7 @@ struct ConsoleController: Sendable {
     /// What an action's redirect says on the order page (`?done=`): fixed sentences, never text from the URL.
     static let notices = [
         "cancel": "Cancel requested.", "refund": "Refund requested.", "verify": "Verified with the gateway.", "replay": "Callback replayed.",
+        "redeliver": "The event will be sent again.", "recover": "The endpoint's events since then will be sent again.",
     ]
 
     private func orderID(_ context: ConsoleRequestContext) throws -> OrderID {
@@ -467,6 +526,133 @@ struct ConsoleController: Sendable {
         guard let id = Int64(try context.parameters.require("id")) else { throw ConsolePage.Failure(.notFound, "inbox ids are numbers") }
         _ = try await services.inbox.replay(id: id, by: "\(try context.signedIn().name) in the console", reason: reason)
         return ConsolePage.redirect("/console/inbox/\(id)?done=replay")
+    }
+
+    // MARK: Events
+
+    struct EndpointRow {
+        let id: String
+        let account: String
+        let url: String
+        let enabled: Bool
+        let state: String
+        let failingSince: String?
+        let description: String
+    }
+
+    struct EventRow {
+        let id: String
+        let type: String
+        let account: String
+        let occurredAt: String
+        let orderId: String?
+    }
+
+    struct EventsModel {
+        let chrome: ConsolePage.Chrome
+        let endpoints: [EndpointRow]
+        let undelivered: [EventRow]
+        let failedDeliveries: Int
+        let notice: String?
+    }
+
+    @Sendable func events(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        let endpoints = try await services.endpoints.list(account: nil)
+        var undelivered: [EventRow] = []
+        for account in services.orders.policy.accounts.sorted(by: { $0.rawValue < $1.rawValue }) {
+            var query = EventQuery(account: account)
+            query.delivered = .no
+            query.limit = 50
+            undelivered += try await services.events.list(query).events.map {
+                EventRow(id: $0.id, type: $0.type.rawValue, account: $0.account.rawValue, occurredAt: $0.occurredAt.iso8601, orderId: $0.orderID?.rawValue)
+            }
+        }
+        let summary = try await services.operations.summary()
+        return try ConsolePage.render(
+            "events",
+            EventsModel(
+                chrome: .init("Events", context: context),
+                endpoints: endpoints.map { endpoint in
+                    let (state, reason) = endpoint.state.columns
+                    return EndpointRow(
+                        id: endpoint.id, account: endpoint.account.rawValue, url: endpoint.url, enabled: reason == nil,
+                        state: state + (reason.map { " (\($0))" } ?? ""), failingSince: endpoint.failingSince?.iso8601, description: endpoint.description)
+                }, undelivered: undelivered, failedDeliveries: summary.failedDeliveries,
+                notice: request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }))
+    }
+
+    struct DeliveryRow {
+        let endpointId: String
+        let status: String
+        let attempts: Int
+        let nextAttemptAt: String?
+    }
+
+    struct AttemptRow {
+        let endpointId: String
+        let number: Int
+        let at: String
+        let statusCode: Int?
+        let error: String?
+        let latencyMs: Int64
+        let response: String
+    }
+
+    struct EventModel {
+        let chrome: ConsolePage.Chrome
+        let event: EventRow
+        let payload: String
+        let deliveries: [DeliveryRow]
+        let attempts: [AttemptRow]
+        let notice: String?
+    }
+
+    @Sendable func event(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        let id = try context.parameters.require("id")
+        let event = try await services.events.get(id: id)
+        return try ConsolePage.render(
+            "event",
+            EventModel(
+                chrome: .init("Event \(id)", context: context),
+                event: EventRow(
+                    id: event.id, type: event.type.rawValue, account: event.account.rawValue, occurredAt: event.occurredAt.iso8601,
+                    orderId: event.orderID?.rawValue), payload: event.payload,
+                deliveries: try await services.events.deliveries(eventID: id).map {
+                    DeliveryRow(endpointId: $0.endpointID, status: $0.status.rawValue, attempts: $0.attempts, nextAttemptAt: $0.nextAttemptAt?.iso8601)
+                },
+                attempts: try await services.events.attempts(eventID: id).map {
+                    AttemptRow(
+                        endpointId: $0.endpointID, number: $0.number, at: $0.at.iso8601, statusCode: $0.statusCode, error: $0.error,
+                        latencyMs: $0.latencyMilliseconds, response: $0.response)
+                }, notice: request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }))
+    }
+
+    @Sendable func redeliver(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        var request = request
+        let form = try await ConsoleForm(request: &request, context: context)
+        let reason = try form.required("reason", "a reason to send it again")
+        let id = try context.parameters.require("id")
+        let event = try await services.events.get(id: id)
+        let count = try await services.events.redeliver(eventID: id)
+        try await operators.audit(
+            "redeliver_event", on: event.orderID, by: try context.signedIn(), reason: reason, outcome: "event \(id) pending again to \(count) endpoint(s)")
+        return ConsolePage.redirect("/console/events/\(id)?done=redeliver")
+    }
+
+    @Sendable func recover(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
+        var request = request
+        let form = try await ConsoleForm(request: &request, context: context)
+        let reason = try form.required("reason", "a reason to recover")
+        let sinceText = try form.required("since", "the time to recover from")
+        guard let since = Timestamp(iso8601: sinceText) else {
+            throw ConsolePage.Failure(.badRequest, "since must be a UTC time like 2026-11-24T14:00:00Z")
+        }
+        let id = try context.parameters.require("id")
+        let count = try await services.events.recover(endpointID: id, since: since)
+        try await operators.audit(
+            "recover_endpoint", on: nil, by: try context.signedIn(), reason: reason,
+            outcome: "endpoint \(id): \(count) event(s) since \(since.iso8601) pending again")
+        return ConsolePage.redirect("/console/events?done=recover")
     }
 }
 
