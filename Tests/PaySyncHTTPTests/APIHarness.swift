@@ -21,9 +21,14 @@ struct APIHarness: Sendable {
     static let token = "test-token"
     /// The manual clock's start.
     static let start = Timestamp(millisecondsSinceEpoch: 1_795_538_439_000)
-    /// AsyncHTTPClient's pool, following no redirect: a test reads each answer as the server gave it
-    /// (the console answers forms with 303s).
-    static let httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+    /// `HTTPClient.shared`'s configuration (its 90 s connect timeout bounds the wait for a pooled
+    /// connection: 100 concurrent requests on a loaded machine need it), following no redirect: a
+    /// test reads each answer as the server gave it (the console answers forms with 303s).
+    static let httpClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }()
     /// Made once: RSA key generation is the slow part of a harness.
     static let credentials = SandboxCredentials.generate()
     let store: SQLiteStore
