@@ -58,8 +58,8 @@ public struct PaySyncConfiguration: Sendable {
     /// `reconciler.refundPaidAfterClose` (bool, default false): refund in full, automatically, money
     /// that lands on an order after it was closed (it always opens a review item).
     public var refundPaidAfterClose = false
-    /// `reconciler.watchAfterCloseSeconds` (int array, default `3600,21600,86400`): after an order
-    /// is closed here because its gateway has no cancel API, when it is queried again.
+    /// `reconciler.watchAfterCloseSeconds` (int array, default `3600,21600,86400`): after every
+    /// close (at the gateway, or here when it has no cancel API), when the order is queried again.
     public var watchAfterCloseSeconds = [3_600, 21_600, 86_400]
     /// `reconciler.batchSize` (int, default 64): checks leased per claim.
     public var batchSize = 64
@@ -175,7 +175,7 @@ public struct PaySyncConfiguration: Sendable {
         policy.leaseMilliseconds = Int64(leaseSeconds) * 1_000
         policy.failureBackoffMilliseconds = backoffSeconds.map { Int64($0) * 1_000 }
         policy.refundPaidAfterClose = refundPaidAfterClose
-        policy.watchAfterLocalCloseMilliseconds = watchAfterCloseSeconds.map { Int64($0) * 1_000 }
+        policy.watchAfterCloseMilliseconds = watchAfterCloseSeconds.map { Int64($0) * 1_000 }
         policy.batchSize = batchSize
         policy.perGatewayConcurrency = perGatewayConcurrency
         return policy

@@ -8,7 +8,8 @@ public enum CheckKind: String, Sendable, CaseIterable {
     case rung
     /// The close after the last rung (`closing`): query once more, then cancel at the gateway.
     case close
-    /// A watch of an order closed here while its gateway may still take a payment (`canceled`).
+    /// A watch of a closed order (`canceled`) — closed at the gateway, or here when the gateway
+    /// has no cancel API — in case a payment landed in the race with the close, or after it.
     case watch
     /// A check left on a settled order (`paid`, `failed`, `expired`): it is only cleared.
     case settled
@@ -44,12 +45,15 @@ public enum CheckAnswer: Hashable, Sendable {
 
     /// A query's outcome as an answer about `claimed`: a refusal means "unknown at the gateway"
     /// only while the gateway cannot know the order — `created` on the ladder, no gateway number
-    /// in the close; otherwise it decides nothing.
+    /// in the close or a watch; otherwise it decides nothing.
     public static func query(_ outcome: GatewayOutcome, kind: CheckKind, claimed: Order) -> CheckAnswer {
         switch outcome {
         case .answered(.payment(let report)): .payment(report)
         case .refused where kind == .rung && claimed.status == .created: .unknownAtGateway
         case .refused where kind == .close && claimed.gatewayOrderNumber == nil: .unknownAtGateway
+        // A watched order the gateway cannot know (canceled here, its create never answered): no
+        // payment yet; the watch goes on to its end, as the create may still land.
+        case .refused where kind == .watch && claimed.gatewayOrderNumber == nil: .unknownAtGateway
         case .refused, .failed, .answered: .noVerdict
         }
     }
@@ -119,15 +123,18 @@ public struct CheckPlan: Sendable {
             // Only a final answer ends the close without a cancel (`closeCancels`).
             return step(order, report: report, audit: audit, advance: false)
         case (.close, .unknownAtGateway):
-            return settle(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order"), source: .gateway, audit: audit)
+            return watched(settle(order, input: .canceled, evidence: Evidence(summary: "the gateway has no such order"), source: .gateway, audit: audit))
         case (.close, .canceled(let status)):
-            return settle(order, input: .canceled, evidence: Evidence(summary: "canceled at the gateway", providerStatus: status), source: .gateway, audit: audit)
+            return watched(
+                settle(order, input: .canceled, evidence: Evidence(summary: "canceled at the gateway", providerStatus: status), source: .gateway, audit: audit))
         case (.close, .cancelRefusedPaid(let status)):
             return settle(order, input: .paid, evidence: Evidence(summary: "cancel refused: the order is paid", providerStatus: status), source: .gateway, audit: audit)
         case (.close, .cancelUnsupported):
             return closeLocally(order, audit: audit)
         case (.watch, .payment(let report)):
             return watch(order, report: report, audit: audit)
+        case (.watch, .unknownAtGateway):
+            return nextWatch(order, audit: audit)
         case (.rung, _), (.close, _), (.watch, _):
             return backOff(order, audit: audit)
         }
@@ -216,6 +223,14 @@ public struct CheckPlan: Sendable {
             applying: .expired, source: .scheduler,
             evidence: Evidence(summary: "\(current.provider) has no cancel API; expired locally after the last check"), at: now, audit: audit
         ).with(result: CheckFollowUp.nothing)
+        return watched(change)
+    }
+
+    /// A close's change, with the order watched from now on when it closed: every close is
+    /// watched, so a payment that lands in the race with the cancel, or after it, is found even
+    /// when no callback ever arrives.
+    func watched(_ change: OrderChange<CheckFollowUp>) -> OrderChange<CheckFollowUp> {
+        var change = change
         if var closed = change.order, closed.status == .canceled, let first = watches.time(ofRung: 0, anchor: now) {
             closed.check = CheckState(anchor: now, rung: 0, nextAt: first)
             change.order = closed
@@ -223,21 +238,30 @@ public struct CheckPlan: Sendable {
         return change
     }
 
-    /// A watch's answer: a payment goes to review (the order stays canceled) and may be refunded;
-    /// a gateway that closed the order too, or the last watch, ends the watch.
-    func watch(_ current: Order, report: PaymentReport, audit: [AuditRecord]) -> OrderChange<CheckFollowUp> {
-        if report.state == .paid {
-            let evidence = Evidence(
-                summary: "\(current.provider) query after the local close: paid", providerStatus: report.providerStatus, amount: report.amount,
-                reference: report.gatewayOrderNumber)
-            return settle(current, input: .paid, evidence: evidence, source: .query, audit: audit).with(result: .refundLatePayment)
-        }
+    /// The next watch, or none after the last.
+    func nextWatch(_ current: Order, audit: [AuditRecord]) -> OrderChange<CheckFollowUp> {
         var updated = current
         let state = current.check ?? CheckState(anchor: now, rung: 0, nextAt: now)
         let rung = state.rung + 1
-        let stillOpen = report.state == .pending || report.state == .processing
-        updated.check = stillOpen ? watches.time(ofRung: rung, anchor: state.anchor).map { CheckState(anchor: state.anchor, rung: rung, nextAt: $0) } : nil
+        updated.check = watches.time(ofRung: rung, anchor: state.anchor).map { CheckState(anchor: state.anchor, rung: rung, nextAt: $0) }
         return OrderChange(order: updated, audit: audit, result: .nothing)
+    }
+
+    /// A watch's answer: a payment goes to review (the order stays canceled) and may be refunded;
+    /// a gateway that says the order is closed, or the last watch, ends the watch.
+    func watch(_ current: Order, report: PaymentReport, audit: [AuditRecord]) -> OrderChange<CheckFollowUp> {
+        if report.state == .paid {
+            let evidence = Evidence(
+                summary: "\(current.provider) query after the close: paid", providerStatus: report.providerStatus, amount: report.amount,
+                reference: report.gatewayOrderNumber)
+            return settle(current, input: .paid, evidence: evidence, source: .query, audit: audit).with(result: .refundLatePayment)
+        }
+        guard report.state == .pending || report.state == .processing else {
+            var updated = current
+            updated.check = nil
+            return OrderChange(order: updated, audit: audit, result: .nothing)
+        }
+        return nextWatch(current, audit: audit)
     }
 
     /// No verdict: the same rung again after a wait that grows with the failures in a row.

@@ -22,11 +22,12 @@ public struct ReconcilerPolicy: Sendable {
     public var storeBackoffMilliseconds: [UInt64] = [1_000, 5_000, 15_000, 30_000]
     /// The most queries in flight to one gateway, so a backlog never floods it.
     public var perGatewayConcurrency = 16
-    /// After an order is closed here because its gateway has no cancel API (NewPay, PayZApp), the
-    /// gateway still holds it open until its own expiry: it is queried again this long after the
-    /// close (at the next whole minute), so a late payment whose callbacks are all lost still
-    /// reaches review.
-    public var watchAfterLocalCloseMilliseconds: [Int64] = [3_600_000, 21_600_000, 86_400_000]
+    /// After every close — canceled at the gateway, or closed here because the gateway has no
+    /// cancel API (NewPay, PayZApp) and still holds the order open until its own expiry — the
+    /// order is queried again this long after it (at the next whole minute), so a payment that
+    /// landed in the race with the cancel, or after it, reaches review even when every callback
+    /// is lost.
+    public var watchAfterCloseMilliseconds: [Int64] = [3_600_000, 21_600_000, 86_400_000]
     /// Whether money that lands on a closed order (callback or query) is refunded in full
     /// automatically, besides the review item. Off by default: an operator decides.
     public var refundPaidAfterClose = false
@@ -269,7 +270,7 @@ public struct Reconciler: Service {
     /// Commits what the plan makes of `answer` on the order as it now stands, then its follow-up.
     func commit(_ kind: CheckKind, _ answer: CheckAnswer, about order: Order, audit: [AuditRecord]) async throws {
         let plan = CheckPlan(
-            schedule: schedules(order.provider), watches: WatchSchedule(offsetsMilliseconds: policy.watchAfterLocalCloseMilliseconds),
+            schedule: schedules(order.provider), watches: WatchSchedule(offsetsMilliseconds: policy.watchAfterCloseMilliseconds),
             failureBackoffMilliseconds: policy.failureBackoffMilliseconds, now: clock.now())
         let followUp = try await store.updateOrder(id: order.id) { current in plan.decide(kind, answer, on: current, audit: audit) }
         guard followUp == .refundLatePayment, policy.refundPaidAfterClose, let refunds else { return }

@@ -34,12 +34,45 @@ struct ReconcilerRuleTests {
         try await engine.order("A-1")
         engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .pending))
         engine.gateways.script("codepay", "cancel_payment", "A-1", .answered(.cancel(.closed(providerStatus: "CLOSED"))))
-        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 7_200)
+        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 1_800)
         #expect(try await engine.calls("A-1") == Self.ladder + ["query_payment@1800", "cancel_payment@1800"])
         let order = try #require(try await engine.stored("A-1"))
         #expect(order.status == .canceled)
-        #expect(order.check == nil)
         #expect(try await engine.events("A-1").suffix(2) == ["cancelRequested:scheduler:applied", "canceled:gateway:applied"])
+        // Watched like every close: 1 h after it, on the next whole minute of the clock.
+        #expect(order.check.map { ($0.nextAt.millisecondsSinceEpoch - EngineHarness.start.millisecondsSinceEpoch) / 1_000 } == 5_421)
+    }
+
+    @Test("an order canceled at the gateway is watched; a payment that landed in the race with the cancel opens paid_after_canceled review")
+    func gatewayCloseWatched() async throws {
+        let engine = try EngineHarness()
+        try await engine.order("A-1")
+        engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .pending))
+        engine.gateways.script("codepay", "cancel_payment", "A-1", .answered(.cancel(.closed(providerStatus: "CLOSED"))))
+        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 1_800)
+        // The customer's payment reached CodePay just before the cancel; every callback is lost.
+        engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .paid))
+        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 400_000)
+        #expect(try await engine.calls("A-1").suffix(2) == ["cancel_payment@1800", "query_payment@5421"])
+        let order = try #require(try await engine.stored("A-1"))
+        #expect(order.status == .canceled)
+        #expect(order.check == nil)
+        #expect(try await engine.store.reviewItems(status: .open, limit: 10).map(\.reason) == [.paidAfterCanceled])
+        #expect(try await engine.events("A-1").last == "paid:query:review")
+    }
+
+    @Test("a watch that finds the gateway closed the order too ends at its first query")
+    func gatewayCloseConfirmed() async throws {
+        let engine = try EngineHarness()
+        try await engine.order("A-1")
+        engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .pending))
+        engine.gateways.script("codepay", "cancel_payment", "A-1", .answered(.cancel(.closed(providerStatus: "CLOSED"))))
+        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 1_800)
+        engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .canceled))
+        try await engine.drive(engine.reconciler(), "A-1", untilSeconds: 400_000)
+        #expect(try await engine.calls("A-1").suffix(2) == ["cancel_payment@1800", "query_payment@5421"])
+        #expect(try await engine.stored("A-1")?.check == nil)
+        #expect(try await engine.store.reviewItems(status: .open, limit: 10).isEmpty)
     }
 
     @Test("with the sweep strategy an order is checked on the 30 s ticks of its first 10 minutes, 10 times, then closed")
@@ -50,7 +83,7 @@ struct ReconcilerRuleTests {
         try await engine.order("A-1", schedule: SweepPolicy())
         engine.gateways.script("codepay", "query_payment", "A-1", ScriptedGateways.payment("A-1", .pending))
         engine.gateways.script("codepay", "cancel_payment", "A-1", .answered(.cancel(.closed(providerStatus: "CLOSED"))))
-        try await engine.drive(engine.reconciler(schedules: schedules), "A-1", untilSeconds: 7_200)
+        try await engine.drive(engine.reconciler(schedules: schedules), "A-1", untilSeconds: 600)
         // The clock starts 39 s past a minute: the first tick is 21 s later.
         #expect(try await engine.calls("A-1") == [21, 51, 81, 111, 141, 171, 201, 231, 261, 291].map { "query_payment@\($0)" } + ["query_payment@291", "cancel_payment@291"])
         #expect(try await engine.stored("A-1")?.status == .canceled)
@@ -110,13 +143,14 @@ struct ReconcilerRuleTests {
         #expect(try await engine.stored("U-3")?.status == .paid)
     }
 
-    @Test("an order the gateway never received is queried on the whole ladder (its create may land late), then canceled here without a cancel call")
+    @Test("an order the gateway never received is queried on the whole ladder (its create may land late), canceled here without a cancel call, and watched")
     func neverReceived() async throws {
         let engine = try EngineHarness()
         try await engine.order("U-2", status: .created)
         engine.gateways.script("codepay", "query_payment", "U-2", Self.notFound)
-        try await engine.drive(engine.reconciler(), "U-2", untilSeconds: 7_200)
-        #expect(try await engine.calls("U-2") == Self.ladder + ["query_payment@1800"])
+        try await engine.drive(engine.reconciler(), "U-2", untilSeconds: 400_000)
+        // Then watched three times (its create may still land), each query refused, and left alone.
+        #expect(try await engine.calls("U-2") == Self.ladder + ["query_payment@1800", "query_payment@5421", "query_payment@23421", "query_payment@88221"])
         let order = try #require(try await engine.stored("U-2"))
         #expect(order.status == .canceled)
         #expect(order.check == nil)

@@ -64,7 +64,7 @@ struct ReconcilerTests {
         }
     }
 
-    @Test("an order that never gets a callback is queried at 5s, 30s, 1m, 3m, 5m, 10m, 30m, then queried once more and canceled at the gateway")
+    @Test("an order that never gets a callback is queried at 5s, 30s, 1m, 3m, 5m, 10m, 30m, then queried once more, canceled at the gateway, and watched until the gateway says closed")
     func progressiveLadderEndsInCancel() async throws {
         let api = try APIHarness()
         try await api.run { client in
@@ -72,7 +72,7 @@ struct ReconcilerTests {
             try await Self.drive(api, client.reconciler, "A-1001", untilSeconds: 7_200)
             #expect(try await Self.calls(api, "A-1001") == [
                 "create_payment@0", "query_payment@5", "query_payment@30", "query_payment@60", "query_payment@180", "query_payment@300",
-                "query_payment@600", "query_payment@1800", "query_payment@1800", "cancel_payment@1800",
+                "query_payment@600", "query_payment@1800", "query_payment@1800", "cancel_payment@1800", "query_payment@5421",
             ])
             let order = try #require(try await api.order("A-1001"))
             #expect(order.status == .canceled)
