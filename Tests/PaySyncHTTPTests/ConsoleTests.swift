@@ -256,6 +256,9 @@ struct ConsoleTests {
             let page = try await browser.get("/console/events")
             #expect(page.text.contains(#"<tr id="endpoint-\#(endpointID)"><td>\#(endpointID)</td><td>default</td><td>https://shop.example/paysync</td><td>enabled</td>"#))
             #expect(page.text.contains(#"<a href="/console/events/\#(event.id)">\#(event.id)</a></td><td>order.pending</td>"#))
+            let order = try #require(try await api.order("B-2002"))
+            let orderPage = try await browser.get("/console/orders/\(order.id.rawValue)")
+            #expect(orderPage.text.contains(#"<tr><td><a href="/console/events/\#(event.id)">\#(event.id)</a></td><td>order.pending</td>"#))
             let csrf = ConsoleBrowser.csrf(page)
             let redelivered = try await browser.post("/console/events/\(event.id)/redeliver", [("reason", "shop asked")], csrf: csrf)
             #expect(redelivered.status == 303)
@@ -264,7 +267,6 @@ struct ConsoleTests {
             #expect(recovered.status == 303)
             let badSince = try await browser.post("/console/endpoints/\(endpointID)/recover", [("since", "yesterday"), ("reason", "x")], csrf: csrf)
             #expect(badSince.status == 400)
-            let order = try #require(try await api.order("B-2002"))
             let audit = try await api.store.audit(orderID: order.id).filter { $0.kind == .operator }
             #expect(audit.map(\.summary) == ["redeliver_event by ana in the console: event \(event.id) pending again to 1 endpoint(s)"])
             #expect(audit.map(\.detail) == ["shop asked"])
@@ -291,5 +293,34 @@ struct ConsoleTests {
         #expect(ConsoleController.csvCell("=HYPERLINK(\"x\")") == #""'=HYPERLINK(""x"")""#)
         #expect(ConsoleController.csvCell("-12.50") == #""-12.50""#)
         #expect(ConsoleController.csvCell("@sum") == #""'@sum""#)
+    }
+}
+
+@Suite("Console page models")
+struct ConsolePageModelTests {
+    struct Row {
+        let name: String
+        let note: String?
+        let count: Int
+        let flags: [Bool]
+    }
+
+    struct Page {
+        let title: String
+        let rows: [Row]
+        let missing: Row?
+    }
+
+    @Test("a model becomes dictionaries and arrays once: nil properties are left out, nested values converted")
+    func tree() throws {
+        let tree = ConsolePage.tree(Page(title: "T", rows: [Row(name: "a", note: nil, count: 0, flags: [true])], missing: nil))
+        let page = try #require(tree as? [String: Any])
+        #expect(page.keys.sorted() == ["rows", "title"])
+        #expect(page["title"] as? String == "T")
+        let rows = try #require(page["rows"] as? [Any])
+        let row = try #require(rows.first as? [String: Any])
+        #expect(row.keys.sorted() == ["count", "flags", "name"])
+        #expect(row["count"] as? Int == 0)
+        #expect(row["flags"] as? [Any] as? [Bool] == [true])
     }
 }

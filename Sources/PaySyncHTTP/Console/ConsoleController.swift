@@ -149,6 +149,8 @@ struct ConsoleController: Sendable {
     struct CheckRow {
         let order: OrderRow
         let failures: Int
+        /// Mustache renders a section for any number, 0 too: templates test this instead.
+        let failing: Bool
         let rung: Int
         let nextAt: String
         let late: String
@@ -156,6 +158,7 @@ struct ConsoleController: Sendable {
         init(_ order: Order, now: Timestamp) {
             self.order = OrderRow(order)
             failures = order.check?.failures ?? 0
+            failing = failures > 0
             rung = order.check?.rung ?? 0
             nextAt = order.check?.nextAt.iso8601 ?? ""
             late = order.check.map { ConsoleController.age(from: $0.nextAt, to: now) } ?? ""
@@ -303,9 +306,13 @@ struct ConsoleController: Sendable {
     struct OrderModel {
         let chrome: ConsolePage.Chrome
         let order: OrderResource
+        /// The order's scheduled check (ladder, close or watch), when it has one.
+        let check: CheckRow?
         let canCancel: Bool
         let canRefund: Bool
         let refunds: [RefundResource]
+        /// The events the merchant is sent about this order, in commit order.
+        let events: [EventRow]
         let timeline: [TimelineEntryBody]
         let notice: String?
     }
@@ -314,12 +321,14 @@ struct ConsoleController: Sendable {
         let id = try orderID(context)
         let order = try await services.orders.order(id: id)
         let notice = request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }
+        let events = try await services.events.list(EventQuery(account: order.account, orderID: id, limit: 100)).events
         return try ConsolePage.render(
             "order",
             OrderModel(
                 chrome: .init("Order \(order.merchantOrderNumber)", context: context), order: OrderResource(order),
+                check: order.check.map { _ in CheckRow(order, now: services.operations.now) },
                 canCancel: !order.status.isSettledAttempt, canRefund: order.status == .paid,
-                refunds: try await services.orders.refunds(id: id).map(RefundResource.init),
+                refunds: try await services.orders.refunds(id: id).map(RefundResource.init), events: events.map(EventRow.init),
                 timeline: try await services.orders.timeline(id: id).map(TimelineEntryBody.init), notice: notice))
     }
 
@@ -546,6 +555,14 @@ struct ConsoleController: Sendable {
         let account: String
         let occurredAt: String
         let orderId: String?
+
+        init(_ event: OutboxEvent) {
+            id = event.id
+            type = event.type.rawValue
+            account = event.account.rawValue
+            occurredAt = event.occurredAt.iso8601
+            orderId = event.orderID?.rawValue
+        }
     }
 
     struct EventsModel {
@@ -563,9 +580,7 @@ struct ConsoleController: Sendable {
             var query = EventQuery(account: account)
             query.delivered = .no
             query.limit = 50
-            undelivered += try await services.events.list(query).events.map {
-                EventRow(id: $0.id, type: $0.type.rawValue, account: $0.account.rawValue, occurredAt: $0.occurredAt.iso8601, orderId: $0.orderID?.rawValue)
-            }
+            undelivered += try await services.events.list(query).events.map(EventRow.init)
         }
         let summary = try await services.operations.summary()
         return try ConsolePage.render(
@@ -614,9 +629,7 @@ struct ConsoleController: Sendable {
             "event",
             EventModel(
                 chrome: .init("Event \(id)", context: context),
-                event: EventRow(
-                    id: event.id, type: event.type.rawValue, account: event.account.rawValue, occurredAt: event.occurredAt.iso8601,
-                    orderId: event.orderID?.rawValue), payload: event.payload,
+                event: EventRow(event), payload: event.payload,
                 deliveries: try await services.events.deliveries(eventID: id).map {
                     DeliveryRow(endpointId: $0.endpointID, status: $0.status.rawValue, attempts: $0.attempts, nextAttemptAt: $0.nextAttemptAt?.iso8601)
                 },

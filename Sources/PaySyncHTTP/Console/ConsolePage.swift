@@ -53,7 +53,7 @@ enum ConsolePage {
 
     /// `template` rendered over `model`, as an HTML answer.
     static func render(_ template: String, _ model: Any, status: HTTPResponse.Status = .ok, headers extra: HTTPFields = [:]) throws -> Response {
-        guard let html = try library().render(model, withTemplate: template) else {
+        guard let html = try library().render(tree(model), withTemplate: template) else {
             throw Failure(.internalServerError, "the console has no template \(template)")
         }
         var headers: HTTPFields = [
@@ -63,6 +63,36 @@ enum ConsolePage {
         ]
         headers.append(contentsOf: extra)
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// The model as dictionaries and arrays, made once. swift-mustache reflects a struct — a
+    /// Mirror of every property — on each `{{name}}` it looks up in it: a 41-line timeline took
+    /// 50 ms to render. A dictionary it reads by key. A `nil` property is left out, as the
+    /// Mirror lookup treats it: the name is then looked up in the enclosing objects.
+    static func tree(_ value: Any) -> Any {
+        switch value {
+        case is String, is Bool, is Int, is Int64, is Int32, is Double, is [String: String]: return value
+        default: break
+        }
+        let mirror = Mirror(reflecting: value)
+        switch mirror.displayStyle {
+        case .optional: return mirror.children.first.map { tree($0.value) } ?? value
+        case .collection, .set: return mirror.children.compactMap { unwrapped($0.value).map(tree) }
+        case .struct, .class:
+            var fields: [String: Any] = [:]
+            for child in mirror.children {
+                if let label = child.label, let present = unwrapped(child.value) { fields[label] = tree(present) }
+            }
+            return fields
+        default: return value
+        }
+    }
+
+    /// `value` without its Optional wrapping; `nil` when it is `nil`.
+    private static func unwrapped(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        guard mirror.displayStyle == .optional else { return value }
+        return mirror.children.first.map { unwrapped($0.value) } ?? nil
     }
 
     /// A 303 to `location` after a form's action: the browser then loads it with a GET.
