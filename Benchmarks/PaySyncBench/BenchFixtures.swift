@@ -4,19 +4,20 @@ import PaySyncStore
 
 /// Orders the benchmarks start from.
 enum BenchOrders {
-    /// Inserts `count` pending orders, eight writers at once, created one millisecond apart up to
+    /// Inserts `count` pending orders, `writers` at once (SQLite's group commit makes their
+    /// inserts share a sync), created one millisecond apart up to
     /// `now` as a shop's orders arrive (so their time-ordered ids cluster as a shop's do). `make`
     /// builds order `index` from its id and creation time; its "created" event is stamped
     /// `eventAt`, or the order's creation time.
     static func insertPending(
-        _ count: Int, into store: any PaySyncStore, upTo now: Timestamp, eventAt: Timestamp? = nil,
+        _ count: Int, into store: any PaySyncStore, upTo now: Timestamp, eventAt: Timestamp? = nil, writers: Int = 8,
         _ make: @escaping @Sendable (_ index: Int, _ id: OrderID, _ created: Timestamp) throws -> Order
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for worker in 0..<8 {
+            for worker in 0..<writers {
                 group.addTask {
                     var random = SystemRandomNumberGenerator()
-                    for index in stride(from: worker, to: count, by: 8) {
+                    for index in stride(from: worker, to: count, by: writers) {
                         let created = now.adding(milliseconds: Int64(index - count))
                         let order = try make(index, .make(at: created, using: &random), created)
                         try await store.insertOrder(

@@ -13,6 +13,7 @@ struct PaySyncBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "paysync-bench", abstract: "Benchmark preparation for PaySync.", subcommands: [
             PrepareIngest.self, Checks.self, SandboxServer.self, Verify.self, Statements.self, Judge.self, Events.self, ReceiverServer.self,
+            PrepareConsole.self,
         ])
 }
 
