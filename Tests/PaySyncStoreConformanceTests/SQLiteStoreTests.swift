@@ -360,6 +360,7 @@ struct SQLiteStoreTests {
             "order_events_by_order", "order_events_append_only_update", "order_events_append_only_delete",
             "audit_log_by_order", "audit_log_append_only_update", "audit_log_append_only_delete",
             "inbox_dedup", "inbox_parked", "inbox_unjudged", "inbox_raw_is_immutable", "inbox_append_only_delete", "inbox_by_number",
+            "inbox_rejected_by_time",
         ])
         let autoincrementTables = try await store.pool.read { db in try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%' ORDER BY name") }
         #expect(autoincrementTables == ["review_items"])
