@@ -307,14 +307,17 @@ public final class PostgresStore: PaySyncStore, Service {
         let committed = outcome.committed(over: current)
         var events = outcome.order == nil ? [] : try Outbox.orderChanged(from: current, to: committed)
         for review in outcome.reviews {
+            // One open item per order and reason (the order's row lock serializes this check): a
+            // repeat goes on the timeline, not into the queue again.
             let inserted = try await connection.query(
                 """
                 INSERT INTO review_items (order_id, reason, detail, opened_at, status)
-                VALUES (\(id), \(review.reason.rawValue), \(review.detail), \(review.at.millisecondsSinceEpoch), 'open')
+                SELECT \(id), \(review.reason.rawValue), \(review.detail), \(review.at.millisecondsSinceEpoch), 'open'
+                WHERE NOT EXISTS (SELECT 1 FROM review_items WHERE status = 'open' AND order_id = \(id) AND reason = \(review.reason.rawValue))
                 RETURNING id
                 """, logger: logger
             ).collect()
-            guard let reviewID = try inserted.first?.decode(Int64.self) else { throw StoreError(.corruptRow, "a review item insert returned no id") }
+            guard let reviewID = try inserted.first?.decode(Int64.self) else { continue }
             let item = ReviewItem(id: reviewID, orderID: current.id, reason: review.reason, detail: review.detail, openedAt: review.at, status: .open)
             events += try Outbox.reviewOpened(item, order: committed)
         }

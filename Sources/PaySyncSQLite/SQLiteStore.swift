@@ -192,8 +192,14 @@ public final class SQLiteStore: PaySyncStore {
         let committed = outcome.committed(over: current)
         var events = outcome.order == nil ? [] : try Outbox.orderChanged(from: current, to: committed)
         for review in outcome.reviews {
-            try db.cachedStatement(sql: "INSERT INTO review_items (order_id, reason, detail, opened_at, status) VALUES (?, ?, ?, ?, 'open')").execute(arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch]
-            )
+            // One open item per order and reason: a repeat (a close that keeps finding the wrong
+            // amount) goes on the timeline, not into the queue again.
+            try db.cachedStatement(sql: """
+                    INSERT INTO review_items (order_id, reason, detail, opened_at, status) SELECT ?, ?, ?, ?, 'open'
+                    WHERE NOT EXISTS (SELECT 1 FROM review_items WHERE status = 'open' AND order_id = ? AND reason = ?)
+                    """).execute(
+                arguments: [id.rawValue, review.reason.rawValue, review.detail, review.at.millisecondsSinceEpoch, id.rawValue, review.reason.rawValue])
+            guard db.changesCount == 1 else { continue }
             let item = ReviewItem(id: db.lastInsertedRowID, orderID: id, reason: review.reason, detail: review.detail, openedAt: review.at, status: .open)
             events += try Outbox.reviewOpened(item, order: committed)
         }

@@ -30,7 +30,7 @@ struct SummaryConformanceTests {
             OrderChange(
                 order: current,
                 reviews: [
-                    NewReviewItem(reason: .amountMismatch, detail: "a", at: Self.at(900)), NewReviewItem(reason: .amountMismatch, detail: "b", at: Self.at(901)),
+                    NewReviewItem(reason: .amountMismatch, detail: "a", at: Self.at(900)), NewReviewItem(reason: .currencyMismatch, detail: "b", at: Self.at(901)),
                     NewReviewItem(reason: .failedAfterPaid, detail: "c", at: Self.at(902)),
                 ], result: ())
         }
@@ -56,7 +56,7 @@ struct SummaryConformanceTests {
         #expect(summary.checksDue == 3)
         #expect(summary.checksOverdue == 2)
         #expect(summary.stuckOrders == 2)
-        #expect(summary.openReviews == [.amountMismatch: 2, .failedAfterPaid: 1])
+        #expect(summary.openReviews == [.amountMismatch: 1, .currencyMismatch: 1, .failedAfterPaid: 1])
         #expect(summary.failedDeliveries == 0)
         try await store.close()
     }
@@ -71,6 +71,38 @@ struct SummaryConformanceTests {
         let one = try await store.checkBacklog(now: Self.at(1_000), stuckFailures: 3, limit: 1)
         #expect(one.stuck.map(\.merchantOrderNumber.rawValue) == ["O-4"])
         #expect(one.due.map(\.merchantOrderNumber.rawValue) == ["O-4"])
+        try await store.close()
+    }
+}
+
+@Suite("Store conformance: one open review item per order and reason")
+struct ReviewDedupConformanceTests {
+    static func review(_ store: any PaySyncStore, _ order: Order, _ reason: ReviewReason, _ detail: String) async throws {
+        try await store.updateOrder(id: order.id) { current in
+            OrderChange(order: current, reviews: [NewReviewItem(reason: reason, detail: detail, at: Fixture.t0)], result: ())
+        }
+    }
+
+    @Test("a repeat of an open item's reason on the same order opens nothing; another reason, another order, or after resolving does",
+          arguments: StoreDriver.all)
+    func dedup(_ driver: StoreDriver) async throws {
+        let store = try await driver.open()
+        let first = Fixture.order("R-1", status: .closing)
+        let second = Fixture.order("R-2", status: .closing)
+        try await store.insert(first)
+        try await store.insert(second)
+        try await Self.review(store, first, .amountMismatch, "query states 4.00 USD")
+        try await Self.review(store, first, .amountMismatch, "query states 4.00 USD again")
+        try await Self.review(store, first, .currencyMismatch, "query states EUR")
+        try await Self.review(store, second, .amountMismatch, "query states 5.00 USD")
+        #expect(try await store.reviewItems(status: .open, limit: 10).map(\.detail) == ["query states 4.00 USD", "query states EUR", "query states 5.00 USD"])
+        let item = try #require(try await store.reviewItems(status: .open, limit: 1).first)
+        _ = try await store.resolveReview(id: item.id, by: "ana", note: "checked", at: Fixture.t0)
+        try await Self.review(store, first, .amountMismatch, "found again after it was resolved")
+        #expect(try await store.reviewItems(status: .open, limit: 10).map(\.detail) == ["query states EUR", "query states 5.00 USD", "found again after it was resolved"])
+        // Only opened items produce review.opened events.
+        let opened = try await store.events(EventQuery(account: .default, types: [.reviewOpened])).events
+        #expect(opened.count == 4)
         try await store.close()
     }
 }
