@@ -32,7 +32,12 @@ public struct LoginThrottle: Sendable, Equatable {
         return waits.max()
     }
 
-    public mutating func failed(_ keys: [String], now: Timestamp) {
+    /// Admits an attempt on `keys` at `now`, or answers how long until one is heard. An admitted
+    /// attempt counts as a failure at once — before its password is checked — so attempts sent
+    /// together cannot all pass the check while the first is still being hashed;
+    /// `succeeded(_:at:)` takes it back.
+    public mutating func admit(_ keys: [String], now: Timestamp) -> Int64? {
+        if let wait = wait(keys, now: now) { return wait }
         for key in keys {
             var recent = (failures[key] ?? []).filter { now.millisecondsSinceEpoch - $0.millisecondsSinceEpoch < windowMilliseconds }
             recent.append(now)
@@ -42,10 +47,19 @@ public struct LoginThrottle: Sendable, Equatable {
             let oldest = failures.sorted { ($0.value.last?.millisecondsSinceEpoch ?? 0) < ($1.value.last?.millisecondsSinceEpoch ?? 0) }
             for (key, _) in oldest.prefix(failures.count - maximumKeys) { failures[key] = nil }
         }
+        return nil
     }
 
-    /// A successful sign-in forgets the name's failures (not the address's).
-    public mutating func succeeded(name: String) {
-        failures["name:" + name.lowercased()] = nil
+    /// The attempt admitted on `keys` at `at` succeeded: it no longer counts against the address,
+    /// and the name's failures are forgotten.
+    public mutating func succeeded(_ keys: [String], at: Timestamp) {
+        for key in keys {
+            if key.hasPrefix("name:") {
+                failures[key] = nil
+            } else if var times = failures[key], let index = times.lastIndex(of: at) {
+                times.remove(at: index)
+                failures[key] = times.isEmpty ? nil : times
+            }
+        }
     }
 }

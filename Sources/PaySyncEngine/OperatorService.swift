@@ -51,12 +51,13 @@ public final class OperatorService: Sendable {
 
     /// The operator whose password this is, from `address`.
     /// - Throws: `rateLimited` (`too_many_attempts`) while the name or the address has had
-    ///   `maximumFailures` failures in the window — before the password is even checked;
+    ///   `maximumFailures` failures in the window — before the password is even checked, and
+    ///   counting attempts still being checked as failures;
     ///   `unauthorized` (`wrong_credentials`, the same for an unknown name) otherwise.
     public func signIn(name: String, password: String, address: String) async throws -> ConsoleOperator {
         let keys = LoginThrottle.keys(name: name, address: address)
         let now = clock.now()
-        if let wait = throttle.withLock({ $0.wait(keys, now: now) }) {
+        if let wait = throttle.withLock({ $0.admit(keys, now: now) }) {
             throw PaySyncError(
                 .rateLimited, code: "too_many_attempts", message: "too many failed sign-ins; try again in \((wait + 999) / 1_000) s")
         }
@@ -67,10 +68,10 @@ public final class OperatorService: Sendable {
             Bcrypt.verify(password, hash: hash ?? Self.unknownNameHash)
         }
         guard let found, matches else {
-            throttle.withLock { $0.failed(keys, now: now) }
+            // Counted already, when it was admitted.
             throw PaySyncError(.unauthorized, code: "wrong_credentials", message: "the name or the password is wrong")
         }
-        throttle.withLock { $0.succeeded(name: name) }
+        throttle.withLock { $0.succeeded(keys, at: now) }
         return found
     }
 
@@ -87,12 +88,13 @@ public final class OperatorService: Sendable {
     }
 
     /// Writes an operator's action on an order — what, by whom, why and how it ended — to its
-    /// audit log.
-    public func audit(_ action: String, on orderID: OrderID?, by consoleOperator: ConsoleOperator, reason: String, outcome: String) async throws {
+    /// audit log: the summary says `result`, the row's outcome is `failed` or `done`.
+    public func audit(_ action: String, on orderID: OrderID?, by consoleOperator: ConsoleOperator, reason: String, result: String, failed: Bool) async throws {
         try await store.appendAudit([
             AuditRecord(
-                orderID: orderID, kind: .operator, summary: "\(action) by \(consoleOperator.name) in the console: \(outcome)", detail: reason,
-                operation: action, outcome: outcome, at: clock.now())
+                orderID: orderID, kind: .operator,
+                summary: "\(action) by \(consoleOperator.name) in the console: " + (failed ? "failed, " : "") + result, detail: reason,
+                operation: action, outcome: failed ? "failed" : "done", at: clock.now())
         ])
     }
 

@@ -179,6 +179,30 @@ struct ConsoleTests {
         }
     }
 
+    @Test("a refund form posted twice refunds once: the page's refund number is refused the second time, and both are audited")
+    func refundOnce() async throws {
+        try await Self.withConsole { api, client, id in
+            try await api.sandbox.pay("codepay", "A-1001")
+            await api.deliver()
+            #expect(try await api.order("A-1001")?.status == .paid)
+            var browser = ConsoleBrowser(client)
+            _ = try await browser.signIn("ana", Self.password)
+            let page = try await browser.get("/console/orders/\(id)")
+            let number = try #require(page.text.firstMatch(of: /name="refundNumber" value="(RC[a-z0-9]{20})"/).map { String($0.1) })
+            let form = [("amount", "10.00"), ("reason", "one item returned"), ("refundNumber", number)]
+            let first = try await browser.post("/console/orders/\(id)/refund", form, csrf: ConsoleBrowser.csrf(page))
+            #expect(first.status == 303)
+            let again = try await browser.post("/console/orders/\(id)/refund", form, csrf: ConsoleBrowser.csrf(page))
+            #expect(again.status == 409)
+            let order = try #require(try await api.order("A-1001"))
+            #expect(try await api.store.refunds(orderID: order.id).map(\.refundNumber) == [number])
+            let audit = try await api.store.audit(orderID: order.id).filter { $0.kind == .operator }
+            #expect(audit.map(\.outcome) == ["done", "failed"])
+            #expect(audit.first?.summary.hasPrefix("refund by ana in the console: \(number) of 10.00 USD ") == true)
+            #expect(audit.last?.summary.hasPrefix("refund by ana in the console: failed, refund_number_conflict: ") == true)
+        }
+    }
+
     @Test("resolving a review item in the console records the operator as who resolved it, with the note")
     func resolveReview() async throws {
         try await Self.withConsole { api, client, _ in
@@ -293,6 +317,8 @@ struct ConsoleTests {
         #expect(ConsoleController.csvCell("=HYPERLINK(\"x\")") == #""'=HYPERLINK(""x"")""#)
         #expect(ConsoleController.csvCell("-12.50") == #""-12.50""#)
         #expect(ConsoleController.csvCell("@sum") == #""'@sum""#)
+        // A number only when the whole cell is one: a formula after a leading number is defused too.
+        #expect(ConsoleController.csvCell(#"-1+HYPERLINK("http://x","y")"#) == #""'-1+HYPERLINK(""http://x"",""y"")""#)
     }
 }
 

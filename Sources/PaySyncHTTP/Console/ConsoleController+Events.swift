@@ -114,9 +114,9 @@ extension ConsoleController {
         let (_, reason) = try await actionForm(request, context, reason: "a reason to send it again")
         let id = try context.parameters.require("id")
         let event = try await services.events.get(id: id)
-        let count = try await services.events.redeliver(eventID: id)
-        try await operators.audit(
-            "redeliver_event", on: event.orderID, by: try context.signedIn(), reason: reason, outcome: "event \(id) pending again to \(count) endpoint(s)")
+        try await audited("redeliver_event", on: event.orderID, reason: reason, context) {
+            "event \(id) pending again to \(try await services.events.redeliver(eventID: id)) endpoint(s)"
+        }
         return ConsolePage.redirect("/console/events/\(id)?done=redeliver")
     }
 
@@ -127,10 +127,9 @@ extension ConsoleController {
             throw ConsolePage.Failure(.badRequest, "since must be a UTC time like 2026-11-24T14:00:00Z")
         }
         let id = try context.parameters.require("id")
-        let count = try await services.events.recover(endpointID: id, since: since)
-        try await operators.audit(
-            "recover_endpoint", on: nil, by: try context.signedIn(), reason: reason,
-            outcome: "endpoint \(id): \(count) event(s) since \(since.iso8601) pending again")
+        try await audited("recover_endpoint", on: nil, reason: reason, context) {
+            "endpoint \(id): \(try await services.events.recover(endpointID: id, since: since)) event(s) since \(since.iso8601) pending again"
+        }
         return ConsolePage.redirect("/console/events?done=recover")
     }
 }

@@ -33,7 +33,16 @@ extension ConsoleController {
 
     struct Choice {
         let value: String
+        /// What the option shows: its value, or "any" for the empty one (mustache renders a
+        /// section for an empty string, so the template cannot tell).
+        let label: String
         let selected: Bool
+
+        init(value: String, selected: Bool) {
+            self.value = value
+            self.label = value.isEmpty ? "any" : value
+            self.selected = selected
+        }
     }
 
     struct OrdersModel {
@@ -114,9 +123,16 @@ extension ConsoleController {
         return cells.map(csvCell).joined(separator: ",") + "\r\n"
     }
 
+    /// `RC` and 20 random lowercase letters and digits: a refund number any gateway takes.
+    static func refundNumber() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        return "RC" + String((0..<20).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
     static func csvCell(_ text: String) -> String {
         var text = text
-        if let first = text.first, "=+-@\t\r".contains(first), Int64(text) == nil, Decimal(string: text) == nil { text = "'" + text }
+        if let first = text.first, "=+-@\t\r".contains(first), text.wholeMatch(of: /[-+]?[0-9]+(\.[0-9]+)?/) == nil { text = "'" + text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
@@ -135,6 +151,9 @@ extension ConsoleController {
         let check: CheckRow?
         let canCancel: Bool
         let canRefund: Bool
+        /// The refund form's number, made for this page: posting the form twice (a double click,
+        /// a reload) is refused as the same refund number instead of refunding twice.
+        let refundNumber: String
         let refunds: [RefundResource]
         /// The events the merchant is sent about this order, in commit order.
         let events: [EventRow]
@@ -152,7 +171,7 @@ extension ConsoleController {
             OrderModel(
                 chrome: .init("Order \(order.merchantOrderNumber)", context: context), order: OrderResource(order),
                 check: order.check.map { _ in CheckRow(order, now: services.operations.now) },
-                canCancel: !order.status.isSettledAttempt, canRefund: order.status == .paid,
+                canCancel: !order.status.isSettledAttempt, canRefund: order.status == .paid, refundNumber: Self.refundNumber(),
                 refunds: try await services.orders.refunds(id: id).map(RefundResource.init), events: events.map(EventRow.init),
                 timeline: try await services.orders.timeline(id: id).map(TimelineEntryBody.init), notice: notice))
     }
@@ -171,15 +190,13 @@ extension ConsoleController {
     @Sendable func cancel(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
         let (_, reason) = try await actionForm(request, context, reason: "a reason for the cancel")
         let id = try orderID(context)
-        let (decision, order) = try await services.orders.cancel(id: id)
-        let outcome: String
-        switch decision {
-        case .refused(let refusal): outcome = "refused (\(refusal.rawValue)); the order is \(order.status.rawValue)"
-        case .transition, .unchanged, .review: outcome = order.status.rawValue
-        }
-        try await operators.audit("cancel", on: id, by: try context.signedIn(), reason: reason, outcome: outcome)
-        if case .refused = decision {
-            throw ConsolePage.Failure(.conflict, "order \(order.merchantOrderNumber) is \(order.status.rawValue); it cannot be canceled")
+        try await audited("cancel", on: id, reason: reason, context) {
+            let (decision, order) = try await services.orders.cancel(id: id)
+            if case .refused(let refusal) = decision {
+                throw PaySyncError(
+                    .conflict, code: refusal.rawValue, message: "order \(order.merchantOrderNumber) is \(order.status.rawValue); it cannot be canceled")
+            }
+            return order.status.rawValue
         }
         return ConsolePage.redirect("/console/orders/\(id.rawValue)?done=cancel")
     }
@@ -193,17 +210,21 @@ extension ConsoleController {
         do { amount = try Money(parsing: amountText, currency: order.amount.currency) } catch {
             throw ConsolePage.Failure(.badRequest, "the amount \(amountText) is not an amount of \(order.amount.currency.code): \(error)")
         }
-        let refund = try await services.refunds.refund(orderID: id, amount: amount, reason: reason, refundNumber: nil)
-        try await operators.audit(
-            "refund", on: id, by: try context.signedIn(), reason: reason, outcome: "\(refund.refundNumber) \(amount.decimalString) \(refund.status.rawValue)")
+        let number = try form.required("refundNumber", "the refund form's number (reload the page)")
+        try await audited("refund", on: id, reason: reason, context) {
+            let refund = try await services.refunds.refund(orderID: id, amount: amount, reason: reason, refundNumber: number)
+            return "\(refund.refundNumber) of \(amount.decimalString) \(amount.currency.code) \(refund.status.rawValue)"
+        }
         return ConsolePage.redirect("/console/orders/\(id.rawValue)?done=refund")
     }
 
     @Sendable func verify(_ request: Request, context: ConsoleRequestContext) async throws -> Response {
         let (_, reason) = try await actionForm(request, context, reason: "a reason to verify")
         let id = try orderID(context)
-        let (order, display) = try await services.verifier.verify(id, report: nil, waitMilliseconds: 0)
-        try await operators.audit("verify", on: id, by: try context.signedIn(), reason: reason, outcome: "\(order.status.rawValue) (\(display.rawValue))")
+        try await audited("verify", on: id, reason: reason, context) {
+            let (order, display) = try await services.verifier.verify(id, report: nil, waitMilliseconds: 0)
+            return "\(order.status.rawValue) (\(display.rawValue))"
+        }
         return ConsolePage.redirect("/console/orders/\(id.rawValue)?done=verify")
     }
 }

@@ -81,7 +81,8 @@ extension ConsoleController {
                 id: item.id, orderId: item.orderID.rawValue, reason: item.reason.rawValue, detail: item.detail, openedAt: item.openedAt.iso8601,
                 age: Self.age(from: item.openedAt, to: now), resolvedBy: item.resolvedBy, note: item.note, open: item.status == .open)
         }
-        let counts = Dictionary(grouping: items, by: \.reason.rawValue).map { ReasonCount(reason: $0.key, count: $0.value.count) }
+        // Counted by the store, not from the listed page (the list stops at 500).
+        let counts = try await services.operations.summary().openReviews.map { ReasonCount(reason: $0.key.rawValue, count: $0.value) }
             .sorted { ($0.count, $1.reason) > ($1.count, $0.reason) }
         return try ConsolePage.render(
             "reviews",
@@ -164,6 +165,8 @@ extension ConsoleController {
         let body: String
         let bodyEncoding: String
         let replayable: Bool
+        /// The orders search for the number the entry names, percent-encoded.
+        let searchLink: String?
         let notice: String?
     }
 
@@ -182,6 +185,7 @@ extension ConsoleController {
                 chrome: .init("Callback \(id)", context: context), entry: .init(entry),
                 headers: entry.headers.sorted { $0.key < $1.key }.map { Header(name: $0.key, value: $0.value) },
                 body: text ?? Data(entry.body).base64EncodedString(), bodyEncoding: text == nil ? "base64" : "utf-8", replayable: Self.replayable(entry),
+                searchLink: entry.merchantOrderNumber.map { "/console/orders?" + Self.queryString([("number", $0)]) },
                 notice: request.uri.queryParameters["done"].flatMap { Self.notices[String($0)] }))
     }
 

@@ -50,6 +50,28 @@ struct ConsoleController: Sendable {
         return (form, try form.required("reason", what))
     }
 
+    /// Runs an action and audits it — who, why, and how it ended: `body`'s outcome, or the error
+    /// that stopped it — then returns or rethrows.
+    func audited(
+        _ action: String, on orderID: OrderID?, reason: String, _ context: ConsoleRequestContext, _ body: () async throws -> String
+    ) async throws {
+        let who = try context.signedIn()
+        let outcome: String
+        do {
+            outcome = try await body()
+        } catch {
+            let text =
+                switch error {
+                case let error as PaySyncError: "\(error.code): \(error.message)"
+                case let failure as ConsolePage.Failure: failure.message
+                default: "\(error)"
+                }
+            try await operators.audit(action, on: orderID, by: who, reason: reason, result: text, failed: true)
+            throw error
+        }
+        try await operators.audit(action, on: orderID, by: who, reason: reason, result: outcome, failed: false)
+    }
+
     // MARK: Signing in and out
 
     /// The sign-in form's own CSRF token travels in this cookie and in the form (double submit):

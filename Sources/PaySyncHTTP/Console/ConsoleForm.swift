@@ -16,7 +16,7 @@ struct ConsoleForm {
         let buffer: ByteBuffer
         do {
             buffer = try await request.collectBody(upTo: Self.maximumBytes)
-        } catch {
+        } catch let error as HTTPError where error.status == .contentTooLarge {
             throw ConsolePage.Failure(.contentTooLarge, "a form is at most \(Self.maximumBytes) bytes")
         }
         do {

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import Logging
 import PaySyncEngine
 import PaySyncStore
 
@@ -60,6 +61,10 @@ struct ConsoleErrorMiddleware: RouterMiddleware {
             return try Self.page(error.status, error.message, context: context)
         } catch let error as HTTPError {
             return try Self.page(error.status, error.body ?? error.status.reasonPhrase, context: context)
+        } catch {
+            // Anything else (the store is down, a defect): logged once here, shown as a page.
+            context.logger.error("console request failed", metadata: ["error": "\(error)", "paysync.operator": "\(context.consoleOperator?.name ?? "-")"])
+            return try Self.page(.internalServerError, "PaySync could not answer this page; the error is logged", context: context)
         }
     }
 
