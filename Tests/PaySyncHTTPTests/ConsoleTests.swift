@@ -310,6 +310,23 @@ struct ConsoleTests {
         }
     }
 
+    @Test("signing in again from a browser that has a session ends that session: its old cookie opens nothing")
+    func signInAgainEndsOldSession() async throws {
+        try await Self.withConsole { _, client, _ in
+            var browser = ConsoleBrowser(client)
+            // Two tabs: the sign-in form loaded in both, then posted from each.
+            let form = ConsoleBrowser.csrf(try await browser.get("/console/login"))
+            _ = try await browser.post("/console/login", [("name", "ana"), ("password", Self.password)], csrf: form)
+            let old = try #require(browser.cookies["paysync_session"])
+            #expect(try await browser.post("/console/login", [("name", "vic"), ("password", Self.password)], csrf: form).status == 303)
+            let new = try #require(browser.cookies["paysync_session"])
+            #expect(new != old)
+            #expect(try await browser.get("/console").text.contains(#"<span id="operator">vic (viewer)</span>"#))
+            browser.cookies["paysync_session"] = old
+            #expect(try await browser.get("/console").status == 303)
+        }
+    }
+
     @Test("a CSV cell is quoted, its quotes doubled, and text a spreadsheet would run as a formula is defused")
     func csvCells() {
         #expect(ConsoleController.csvCell("A-1001") == #""A-1001""#)

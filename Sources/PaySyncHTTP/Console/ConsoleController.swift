@@ -118,6 +118,12 @@ struct ConsoleController: Sendable {
             context.logger.notice("console sign-in refused", metadata: ["paysync.operator": "\(name)", "paysync.address": "\(context.address)", "reason": "\(error.code)"])
             return try loginForm(context: context, name: name, message: error.message, status: APIError(error).status)
         }
+        // A new session each sign-in (no fixation); the one this browser had, if any, ends now.
+        // (The session storage keys a session by its prefix and the cookie: as `ConsoleSessionDriver` is given it.)
+        let sessions = settings.sessionConfiguration
+        if let previous = request.cookies[sessions.sessionCookieParameters.name]?.value {
+            try await operators.endSession(cookie: sessions.keyPrefix + String(previous))
+        }
         context.sessions.createSession(ConsoleSession(operatorName: signedIn.name, csrf: randomToken()), expiresIn: settings.sessionDuration)
         context.logger.info("console sign-in", metadata: ["paysync.operator": "\(signedIn.name)", "paysync.address": "\(context.address)"])
         return ConsolePage.redirect("/console")
