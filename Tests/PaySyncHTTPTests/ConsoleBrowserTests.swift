@@ -30,25 +30,12 @@ struct ConsoleBrowserTests {
 
     /// console_browser.py in scripts/python-env's interpreter; its exit status and what it printed.
     static func run(url: String) async throws -> (status: Int32, output: String) {
-        let python = try #require(StandardWebhooksReceiver.python)
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Receivers/console_browser.py")
-        let log = FileManager.default.temporaryDirectory.appendingPathComponent("paysync-console-browser-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path]
+        let directory = FileManager.default.temporaryDirectory
         var environment = ProcessInfo.processInfo.environment
         environment["PAYSYNC_CONSOLE_URL"] = url
         environment["PAYSYNC_CONSOLE_PASSWORD"] = ConsoleTests.password
-        process.environment = environment
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-        try output.close()
-        return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
+        return try await PythonRun.run([script.path], environment: environment, directory: directory, log: "paysync-console-browser-\(UUID().uuidString).log")
     }
 }

@@ -77,31 +77,18 @@ enum Schemathesis {
     }
 
     static func run(url: String, token: String, directory: URL) async throws -> Run {
-        let python = try #require(StandardWebhooksReceiver.python)
         let configuration = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Receivers/schemathesis.toml")
-        let log = directory.appendingPathComponent("schemathesis.log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
-        let output = try FileHandle(forWritingTo: log)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [
-            "-m", "schemathesis.cli", "--config-file", configuration.path, "run", url, "--header", "Authorization: Bearer \(token)",
-            "--mode", "all", "--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "1",
-            // One worker: hypothesis parses its strategies' source with `ast.parse`, which under
-            // Python 3.11 fails from several threads at once ("AST constructor recursion depth mismatch").
-            "--workers", "1",
-            "--request-timeout", "10", "--no-color", "--report", "junit", "--report-dir", directory.path,
-        ]
-        // Its crash cache goes with the report, not into the working copy.
-        process.currentDirectoryURL = directory
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
-        try output.close()
-        let text = try String(contentsOf: log, encoding: .utf8)
+        // Run in the report's folder: schemathesis' crash cache goes there, not into the working copy.
+        let (_, text) = try await PythonRun.run(
+            [
+                "-m", "schemathesis.cli", "--config-file", configuration.path, "run", url, "--header", "Authorization: Bearer \(token)",
+                "--mode", "all", "--phases", "examples,coverage,fuzzing", "--max-examples", "10", "--seed", "1",
+                // One worker: hypothesis parses its strategies' source with `ast.parse`, which under
+                // Python 3.11 fails from several threads at once ("AST constructor recursion depth mismatch").
+                "--workers", "1",
+                "--request-timeout", "10", "--no-color", "--report", "junit", "--report-dir", directory.path,
+            ], environment: ProcessInfo.processInfo.environment, directory: directory, log: "schemathesis.log")
         let reports = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasPrefix("junit") }
         let report = try String(contentsOfFile: directory.appendingPathComponent(try #require(reports.first, "no JUnit report: \(text)")).path, encoding: .utf8)
         func elements(_ name: String) -> [String] {
@@ -109,5 +96,28 @@ enum Schemathesis {
         }
         let suite = try #require(report.firstRange(of: #/tests="(\d+)"/#).map { report[$0] })
         return Run(operations: Int(suite.dropFirst(7).dropLast()) ?? 0, failures: elements("failure"), errors: elements("error"), log: text)
+    }
+}
+
+/// A Python program in scripts/python-env's interpreter, run to its end in `directory` (its
+/// working folder, where its output goes to the file `log`): its exit status and output.
+enum PythonRun {
+    static func run(_ arguments: [String], environment: [String: String], directory: URL, log name: String) async throws -> (status: Int32, output: String) {
+        let python = try #require(StandardWebhooksReceiver.python)
+        let log = directory.appendingPathComponent(name)
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let output = try FileHandle(forWritingTo: log)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: python)
+        process.arguments = arguments
+        process.environment = environment
+        process.currentDirectoryURL = directory
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        while process.isRunning { try await Task.sleep(for: .milliseconds(200)) }
+        try output.close()
+        return (process.terminationStatus, try String(contentsOf: log, encoding: .utf8))
     }
 }
